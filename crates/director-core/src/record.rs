@@ -1,0 +1,278 @@
+//! The run record: everything one verification decided and why, versioned. Every
+//! output format (terminal, JSON, Markdown, SARIF, JUnit, annotations) is computed
+//! from this record and nothing else.
+
+use crate::files::{ChangeStatus, FileClass};
+use crate::finding::Finding;
+use crate::severity::{Decision, VerdictKind};
+use crate::task::Task;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ops::AddAssign;
+
+/// The version of the run record format. Bumped on any incompatible change.
+pub const RECORD_VERSION: u32 = 1;
+
+/// The full record of one verification run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunRecord {
+    /// Record format version ([`RECORD_VERSION`]).
+    pub version: u32,
+    /// Unique id of this run (`<UTC timestamp>-<random>`).
+    pub run_id: String,
+    /// Version of director that produced the record.
+    pub tool_version: String,
+    /// Start time, RFC 3339, UTC.
+    pub started_at: String,
+    /// Wall time of the whole run in milliseconds.
+    pub duration_ms: u64,
+    /// The task verified.
+    pub task: Task,
+    /// Where the change came from.
+    pub repository: RepositoryInfo,
+    /// The completion decision.
+    pub decision: Decision,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// True when some applicable Director was skipped for budget reasons.
+    pub partial: bool,
+    /// True when the run was interrupted.
+    pub cancelled: bool,
+    /// Whether an LLM provider took part.
+    pub llm: LlmInfo,
+    /// Every Director of the panel: ran, skipped or failed, with reasons.
+    pub directors: Vec<DirectorRun>,
+    /// Merged findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// The changed files and their classes.
+    pub changes: Vec<ChangedFileSummary>,
+    /// What the deterministic analyzers did.
+    pub evidence: EvidenceSummary,
+    /// What the Directors were shown.
+    pub context: ContextSummary,
+    /// Token usage and estimated cost of the run.
+    pub usage: Usage,
+}
+
+impl RunRecord {
+    /// Findings that block the gate.
+    pub fn blocking(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.blocks)
+    }
+
+    /// The run of one Director by name.
+    pub fn director(&self, name: &str) -> Option<&DirectorRun> {
+        self.directors.iter().find(|d| d.name == name)
+    }
+}
+
+/// How the change was gathered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeMode {
+    /// Two git revisions.
+    GitRange,
+    /// A git revision against the working tree (including untracked files).
+    WorkingTree,
+    /// Files reviewed whole, no git involved.
+    Paths,
+}
+
+/// The repository and revisions of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RepositoryInfo {
+    /// Absolute path of the repository root.
+    pub root: String,
+    /// How the change was gathered.
+    pub mode: ChangeMode,
+    /// Base ref as given (or the default chosen).
+    pub base: Option<String>,
+    /// Head ref as given; null for the working tree.
+    pub head: Option<String>,
+    /// Resolved base commit id.
+    pub base_commit: Option<String>,
+    /// Resolved head commit id.
+    pub head_commit: Option<String>,
+}
+
+/// Whether an LLM provider took part, and which.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LlmInfo {
+    /// True when a provider was configured.
+    pub configured: bool,
+    /// Base URL of the provider (never the key).
+    pub base_url: Option<String>,
+    /// The default model.
+    pub model: Option<String>,
+    /// A sentence for the report, e.g. why no LLM Director ran.
+    pub note: Option<String>,
+}
+
+/// What happened to one Director.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DirectorStatus {
+    /// It reviewed the change and gave a valid verdict.
+    Ran,
+    /// It did not apply (or no provider / no budget); see the reason.
+    Skipped,
+    /// It should have reviewed the change but could not finish; see the reason.
+    Failed,
+}
+
+/// One Director's part in the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DirectorRun {
+    /// Short name, e.g. `infrastructure`.
+    pub name: String,
+    /// Display name, e.g. `Infrastructure Director`.
+    pub display_name: String,
+    /// The persona it spoke as, e.g. `DirInfra_Agent`.
+    pub persona: String,
+    /// Ran, skipped or failed.
+    pub status: DirectorStatus,
+    /// Its verdict, when it ran.
+    pub verdict: Option<VerdictKind>,
+    /// Its summary, when it ran.
+    pub summary: Option<String>,
+    /// Why it was skipped or failed, or why it applied.
+    pub reason: Option<String>,
+    /// The model used.
+    pub model: Option<String>,
+    /// Tokens it used.
+    pub usage: Option<Usage>,
+    /// Wall time of its calls in milliseconds.
+    pub elapsed_ms: u64,
+    /// Provider requests made (retries and repair rounds included).
+    pub attempts: u32,
+    /// True when the verdict came from the verdict cache.
+    pub from_cache: bool,
+    /// Tool calls it made (read_file, grep, list_dir).
+    pub tool_calls: u32,
+    /// Findings it reported whose quote was found in the code.
+    pub findings_verified: u32,
+    /// Findings it reported that could not be verified.
+    pub findings_unverified: u32,
+}
+
+impl DirectorRun {
+    /// A Director that did not run, with the reason.
+    pub fn skipped(name: &str, display_name: &str, persona: &str, reason: String) -> DirectorRun {
+        DirectorRun {
+            name: name.to_string(),
+            display_name: display_name.to_string(),
+            persona: persona.to_string(),
+            status: DirectorStatus::Skipped,
+            verdict: None,
+            summary: None,
+            reason: Some(reason),
+            model: None,
+            usage: None,
+            elapsed_ms: 0,
+            attempts: 0,
+            from_cache: false,
+            tool_calls: 0,
+            findings_verified: 0,
+            findings_unverified: 0,
+        }
+    }
+}
+
+/// Token usage, summed over requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Usage {
+    /// Provider requests made.
+    pub requests: u32,
+    /// Prompt tokens.
+    pub prompt_tokens: u64,
+    /// Prompt tokens the provider served from its prompt cache.
+    pub cached_prompt_tokens: u64,
+    /// Completion tokens.
+    pub completion_tokens: u64,
+    /// Estimated cost in US dollars from the configured price table, if any.
+    pub cost_usd: Option<f64>,
+}
+
+impl Usage {
+    /// Prompt plus completion tokens.
+    pub fn total_tokens(&self) -> u64 {
+        self.prompt_tokens + self.completion_tokens
+    }
+}
+
+impl AddAssign for Usage {
+    fn add_assign(&mut self, rhs: Usage) {
+        self.requests += rhs.requests;
+        self.prompt_tokens += rhs.prompt_tokens;
+        self.cached_prompt_tokens += rhs.cached_prompt_tokens;
+        self.completion_tokens += rhs.completion_tokens;
+        self.cost_usd = match (self.cost_usd, rhs.cost_usd) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// One changed file in the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ChangedFileSummary {
+    /// Repository-relative path (the new path for renames).
+    pub path: String,
+    /// The old path of a rename or copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    /// How it changed.
+    pub status: ChangeStatus,
+    /// Its classes.
+    pub classes: Vec<FileClass>,
+    /// Source language, when it is source code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Lines added.
+    pub added: u32,
+    /// Lines removed.
+    pub removed: u32,
+    /// Binary content (listed, never inlined).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub binary: bool,
+}
+
+/// What the deterministic analyzers did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EvidenceSummary {
+    /// Files the analyzers read.
+    pub files_analyzed: u32,
+    /// Findings they produced (before merging).
+    pub findings: u32,
+    /// Files they could not parse, with the parser's message.
+    pub parse_errors: Vec<String>,
+}
+
+/// Something left out of the Directors' context, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Omission {
+    /// What was left out (a path, or a section).
+    pub item: String,
+    /// Why (token budget, binary, size limit, secret file ...).
+    pub reason: String,
+}
+
+/// What the Directors were shown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ContextSummary {
+    /// Tokens of the packed repository context.
+    pub tokens: u64,
+    /// The token budget it was packed into.
+    pub budget: u64,
+    /// Tokens of the prefix every Director's request shares (frame + context).
+    pub shared_prefix_tokens: u64,
+    /// Share of each Director's prompt tokens that is the shared prefix (mean, 0..1).
+    pub shared_prefix_share: f64,
+    /// Files whose content (or hunks) were included.
+    pub files_included: u32,
+    /// What was cut, and why.
+    pub omitted: Vec<Omission>,
+    /// Secrets replaced before sending, by kind (never their values).
+    pub redactions: BTreeMap<String, u32>,
+}
