@@ -19,6 +19,7 @@ pub mod routing;
 pub mod severity;
 pub mod task;
 pub mod verdict;
+pub mod verify;
 
 pub use error::CoreError;
 pub use files::{ChangeStatus, FileClass};
