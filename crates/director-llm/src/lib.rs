@@ -1,1 +1,37 @@
-//! director-llm
+//! The LLM side of `director`: the provider-neutral [`ChatModel`] contract, the
+//! OpenAI-compatible [`OpenAiProvider`] (OpenAI, Azure OpenAI, vLLM, llama.cpp,
+//! Ollama) on async-openai with one retry policy of our own, the shared [`Limiter`]
+//! (concurrency cap, rate buckets, circuit breaker), the Director [`review`] loop
+//! that turns a conversation into a validated verdict or an explicit failure, the
+//! [`PriceTable`] for cost, and the [`VerdictCache`].
+//!
+//! Architecture Invariant: nothing here decides the gate. A review ends in a
+//! schema-valid verdict or a [`ReviewFailure`]; what a failure means for the
+//! decision is the orchestrator's call. API keys never appear in errors, logs or
+//! `Debug` output.
+
+#![warn(missing_docs)]
+
+pub mod cache;
+pub mod config;
+pub mod cost;
+pub mod error;
+pub mod limiter;
+pub mod model;
+pub mod openai;
+pub mod review;
+mod transport;
+
+pub use cache::{CachedVerdict, VerdictCache};
+pub use config::{
+    AzureConfig, DEFAULT_BASE_URL, ProviderConfig, RateLimits, RetryPolicy, TokenLimitField,
+};
+pub use cost::{Price, PriceTable};
+pub use error::LlmError;
+pub use limiter::{CallGuard, Limiter};
+pub use model::{
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ProviderInfo, ResponseMode,
+    StructuredOutput, ToolCall, ToolSpec,
+};
+pub use openai::OpenAiProvider;
+pub use review::{FailureKind, ReviewFailure, ReviewOutcome, ReviewRequest, ToolExecutor, review};

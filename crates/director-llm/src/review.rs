@@ -1,0 +1,603 @@
+//! The Director review loop: one Director's conversation with a [`ChatModel`] until it
+//! yields a schema-valid [`Verdict`] or an explicit failure, never anything in between.
+//!
+//! - Structured output follows the provider's capability: `json_schema` strict, or
+//!   `json_object` / plain text with the schema appended to the last user message.
+//!   Every reply is validated with `director_core::verdict::parse_verdict`.
+//! - A reply that is not JSON or breaks the schema gets ONE repair round that quotes
+//!   the validation error; a second bad reply fails the Director.
+//! - `finish_reason: length` gets ONE retry with the output budget doubled (up to a
+//!   cap); truncated again fails as `Truncated`: a cut-off answer never passes, even
+//!   if the partial text happens to parse.
+//! - Empty `choices`, a refusal, a content filter or any other abnormal finish fail
+//!   explicitly. Missing `usage` does not: the verdict stands and the usage is
+//!   estimated and flagged.
+//! - Tool calls run through a [`ToolExecutor`], at most `max_tool_rounds` rounds, then
+//!   one last request without tools.
+//! - The whole loop is bounded by a deadline and stops on cancellation.
+
+use crate::error::LlmError;
+use crate::model::{
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ResponseMode,
+    StructuredOutput, ToolSpec, estimate_tokens_from_chars,
+};
+use crate::transport::truncate_chars;
+use director_core::verdict::parse_verdict;
+use director_core::{CoreError, Usage, Verdict};
+use serde::Serialize;
+use std::fmt;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+/// Longest raw reply kept in an outcome, in bytes.
+const RAW_REPLY_LIMIT: usize = 4096;
+
+/// Schema name sent with `response_format: json_schema`.
+const SCHEMA_NAME: &str = "director_verdict";
+
+/// One Director's review call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRequest {
+    /// Director name, for the span and errors.
+    pub director: String,
+    /// Model to ask; empty means the provider's default.
+    pub model: String,
+    /// The conversation: shared frame and context, the Director's system prompt, the instruction.
+    pub messages: Vec<ChatMessage>,
+    /// The verdict JSON schema (`director_core::verdict::verdict_schema()`).
+    pub schema: serde_json::Value,
+    /// Output-token budget of a request.
+    pub max_output_tokens: u32,
+    /// Largest output budget the length retry may ask for.
+    pub max_output_tokens_cap: u32,
+    /// Total time allowed for this Director, retries and repair rounds included.
+    pub deadline: Duration,
+    /// Tool rounds allowed; 0 offers no tools.
+    pub max_tool_rounds: u32,
+    /// Sampling temperature (0 by default for reproducible reviews).
+    pub temperature: Option<f32>,
+}
+
+impl ReviewRequest {
+    /// A request with the default budgets: 4096 output tokens (cap 16384), a
+    /// 5-minute deadline, 4 tool rounds, temperature 0.
+    pub fn new(
+        director: impl Into<String>,
+        model: impl Into<String>,
+        messages: Vec<ChatMessage>,
+        schema: serde_json::Value,
+    ) -> ReviewRequest {
+        ReviewRequest {
+            director: director.into(),
+            model: model.into(),
+            messages,
+            schema,
+            max_output_tokens: 4096,
+            max_output_tokens_cap: 16384,
+            deadline: Duration::from_secs(300),
+            max_tool_rounds: 4,
+            temperature: Some(0.0),
+        }
+    }
+}
+
+/// Tools a Director may call while reviewing (read_file, grep, list_dir…).
+pub trait ToolExecutor: Send + Sync {
+    /// The tools offered to the model.
+    fn specs(&self) -> Vec<ToolSpec>;
+    /// Run one tool call and return its output (errors are reported as text to the model).
+    fn call(&self, name: &str, arguments_json: &str) -> String;
+}
+
+/// Everything one review produced, success or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewOutcome {
+    /// The validated verdict, or why there is none.
+    pub result: Result<Verdict, ReviewFailure>,
+    /// Tokens used over every completed request (`requests` counts completed chat calls).
+    pub usage: Usage,
+    /// True when some request reported no usage and its tokens were estimated.
+    pub usage_estimated: bool,
+    /// HTTP requests made, retries and repair rounds included.
+    pub attempts: u32,
+    /// Wall time of the whole review.
+    pub elapsed: Duration,
+    /// Tool calls executed.
+    pub tool_calls: u32,
+    /// The last reply text, truncated to 4 KiB, for the record.
+    pub raw_reply: Option<String>,
+    /// The model that answered, as the provider names it.
+    pub model: Option<String>,
+}
+
+impl ReviewOutcome {
+    /// True when the Director produced a valid verdict.
+    pub fn is_success(&self) -> bool {
+        self.result.is_ok()
+    }
+}
+
+/// Why a Director produced no verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewFailure {
+    /// The kind of failure.
+    pub kind: FailureKind,
+    /// What happened, for the record and the report (never contains the API key).
+    pub message: String,
+}
+
+impl fmt::Display for ReviewFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+/// Kinds of review failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// The provider answered with an error status (not retried, or retries ran out).
+    Http,
+    /// Every attempt timed out.
+    Timeout,
+    /// The provider could not be reached.
+    Connection,
+    /// A 2xx response whose body is not a chat completion.
+    BadResponse,
+    /// The Director's total deadline passed.
+    Deadline,
+    /// The reply is not JSON, even after the repair round.
+    InvalidJson,
+    /// The reply breaks the verdict schema, even after the repair round.
+    SchemaInvalid,
+    /// The reply was cut off by the output-token limit, even after the larger retry.
+    Truncated,
+    /// The model refused to answer.
+    Refusal,
+    /// The provider's content filter stopped the answer.
+    ContentFilter,
+    /// The answer ended for a reason other than a normal stop.
+    AbnormalFinish,
+    /// The response had no choices.
+    EmptyChoices,
+    /// The circuit breaker is open; no request was made.
+    CircuitOpen,
+    /// The run was cancelled.
+    Cancelled,
+    /// The model kept calling tools past the allowed rounds.
+    ToolLoop,
+    /// The provider configuration is unusable.
+    Config,
+}
+
+impl FailureKind {
+    /// The kebab-case name used in records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Http => "http",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Connection => "connection",
+            FailureKind::BadResponse => "bad-response",
+            FailureKind::Deadline => "deadline",
+            FailureKind::InvalidJson => "invalid-json",
+            FailureKind::SchemaInvalid => "schema-invalid",
+            FailureKind::Truncated => "truncated",
+            FailureKind::Refusal => "refusal",
+            FailureKind::ContentFilter => "content-filter",
+            FailureKind::AbnormalFinish => "abnormal-finish",
+            FailureKind::EmptyChoices => "empty-choices",
+            FailureKind::CircuitOpen => "circuit-open",
+            FailureKind::Cancelled => "cancelled",
+            FailureKind::ToolLoop => "tool-loop",
+            FailureKind::Config => "config",
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&LlmError> for FailureKind {
+    fn from(error: &LlmError) -> FailureKind {
+        match error {
+            LlmError::Http { .. } => FailureKind::Http,
+            LlmError::Timeout { .. } => FailureKind::Timeout,
+            LlmError::Connection { .. } => FailureKind::Connection,
+            LlmError::Deserialize { .. } => FailureKind::BadResponse,
+            LlmError::CircuitOpen { .. } => FailureKind::CircuitOpen,
+            LlmError::Cancelled => FailureKind::Cancelled,
+            LlmError::Config { .. } | LlmError::Cache { .. } => FailureKind::Config,
+        }
+    }
+}
+
+fn failure(kind: FailureKind, message: impl Into<String>) -> ReviewFailure {
+    ReviewFailure {
+        kind,
+        message: message.into(),
+    }
+}
+
+/// Counters kept across the requests of one review.
+#[derive(Default)]
+struct Progress {
+    usage: Usage,
+    usage_estimated: bool,
+    attempts: u32,
+    in_flight: bool,
+    tool_calls: u32,
+    raw_reply: Option<String>,
+    model: Option<String>,
+}
+
+impl Progress {
+    async fn call(
+        &mut self,
+        model: &dyn ChatModel,
+        request: &ChatRequest,
+    ) -> Result<ChatResponse, ReviewFailure> {
+        self.in_flight = true;
+        let result = model.complete(request).await;
+        self.in_flight = false;
+        match result {
+            Ok(response) => {
+                self.attempts += response.attempts.max(1);
+                match response.usage {
+                    Some(usage) => self.usage += usage,
+                    None => {
+                        self.usage_estimated = true;
+                        let prompt_chars: usize =
+                            request.messages.iter().map(ChatMessage::chars).sum();
+                        let completion_chars = response.content.as_deref().map_or(0, str::len);
+                        self.usage += Usage {
+                            requests: 1,
+                            prompt_tokens: estimate_tokens_from_chars(prompt_chars),
+                            cached_prompt_tokens: 0,
+                            completion_tokens: estimate_tokens_from_chars(completion_chars),
+                            cost_usd: None,
+                        };
+                    }
+                }
+                if response.model.is_some() {
+                    self.model.clone_from(&response.model);
+                }
+                tracing::debug!(
+                    attempts = response.attempts,
+                    finish_reason = ?response.finish_reason,
+                    usage_reported = response.usage.is_some(),
+                    "provider answered"
+                );
+                Ok(response)
+            }
+            Err(error) => {
+                self.attempts += error.attempts();
+                Err(failure(FailureKind::from(&error), error.to_string()))
+            }
+        }
+    }
+}
+
+/// Run one Director's review to a verdict or an explicit failure (see the module docs).
+pub async fn review(
+    model: &dyn ChatModel,
+    request: ReviewRequest,
+    tools: Option<&dyn ToolExecutor>,
+    cancel: &CancellationToken,
+) -> ReviewOutcome {
+    let started = Instant::now();
+    let span = tracing::info_span!(
+        "director_call",
+        director = %request.director,
+        model = %request.model,
+        attempt = Empty,
+        prompt_tokens = Empty,
+        completion_tokens = Empty,
+        cached_tokens = Empty,
+        latency_ms = Empty,
+        outcome = Empty,
+    );
+    let mut progress = Progress::default();
+    let deadline = request.deadline;
+    let result = {
+        let conversation = converse(model, &request, tools, &mut progress).instrument(span.clone());
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(failure(FailureKind::Cancelled, "the review was cancelled")),
+            finished = tokio::time::timeout(deadline, conversation) => finished.unwrap_or_else(|_| {
+                Err(failure(
+                    FailureKind::Deadline,
+                    format!("the Director did not finish within its {} s deadline", deadline.as_secs_f64()),
+                ))
+            }),
+        }
+    };
+    // A request cut off by the deadline or cancellation was still sent.
+    if progress.in_flight {
+        progress.attempts += 1;
+    }
+    let elapsed = started.elapsed();
+    span.record("attempt", progress.attempts);
+    span.record("prompt_tokens", progress.usage.prompt_tokens);
+    span.record("completion_tokens", progress.usage.completion_tokens);
+    span.record("cached_tokens", progress.usage.cached_prompt_tokens);
+    span.record(
+        "latency_ms",
+        u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+    );
+    span.record(
+        "outcome",
+        match &result {
+            Ok(_) => "verdict",
+            Err(f) => f.kind.as_str(),
+        },
+    );
+    span.in_scope(|| match &result {
+        Ok(verdict) => tracing::info!(verdict = ?verdict.verdict, findings = verdict.findings.len(), "director answered"),
+        Err(f) => tracing::warn!(kind = %f.kind, message = %f.message, "director failed"),
+    });
+    ReviewOutcome {
+        result,
+        usage: progress.usage,
+        usage_estimated: progress.usage_estimated,
+        attempts: progress.attempts,
+        elapsed,
+        tool_calls: progress.tool_calls,
+        raw_reply: progress.raw_reply,
+        model: progress.model,
+    }
+}
+
+async fn converse(
+    model: &dyn ChatModel,
+    request: &ReviewRequest,
+    tools: Option<&dyn ToolExecutor>,
+    progress: &mut Progress,
+) -> Result<Verdict, ReviewFailure> {
+    let capability = model.info().structured_output;
+    let mut messages = request.messages.clone();
+    let response_format = match capability {
+        StructuredOutput::JsonSchema => ResponseMode::JsonSchema {
+            name: SCHEMA_NAME.to_string(),
+            schema: request.schema.clone(),
+        },
+        StructuredOutput::JsonObject => {
+            append_schema(&mut messages, &request.schema);
+            ResponseMode::JsonObject
+        }
+        StructuredOutput::Text => {
+            append_schema(&mut messages, &request.schema);
+            ResponseMode::Text
+        }
+    };
+    let tool_specs = match tools {
+        Some(executor) if request.max_tool_rounds > 0 => executor.specs(),
+        _ => Vec::new(),
+    };
+    let cap = request.max_output_tokens_cap.max(request.max_output_tokens);
+    let mut max_tokens = request.max_output_tokens;
+    let mut tool_rounds = 0;
+    let mut length_retried = false;
+    let mut repaired = false;
+    loop {
+        let offer_tools =
+            !tool_specs.is_empty() && tool_rounds < request.max_tool_rounds && !repaired;
+        let chat = ChatRequest {
+            model: request.model.clone(),
+            messages: messages.clone(),
+            response_format: response_format.clone(),
+            max_tokens: Some(max_tokens),
+            temperature: request.temperature,
+            tools: if offer_tools {
+                tool_specs.clone()
+            } else {
+                Vec::new()
+            },
+        };
+        let response = progress.call(model, &chat).await?;
+        if let Some(text) = &response.content {
+            progress.raw_reply = Some(truncate_bytes(text, RAW_REPLY_LIMIT));
+        }
+        if response.choices == 0 {
+            return Err(failure(
+                FailureKind::EmptyChoices,
+                "the provider answered with an empty `choices` list",
+            ));
+        }
+        if let Some(refusal) = &response.refusal {
+            return Err(failure(
+                FailureKind::Refusal,
+                format!("the model refused: {}", truncate_chars(refusal, 300)),
+            ));
+        }
+        match &response.finish_reason {
+            Some(FinishReason::Length) => {
+                if length_retried || max_tokens >= cap {
+                    return Err(failure(
+                        FailureKind::Truncated,
+                        format!(
+                            "the answer was cut off at {max_tokens} output tokens (finish_reason: length)"
+                        ),
+                    ));
+                }
+                length_retried = true;
+                max_tokens = max_tokens.saturating_mul(2).min(cap);
+                tracing::debug!(
+                    max_tokens,
+                    "answer truncated; retrying with a larger output budget"
+                );
+                continue;
+            }
+            Some(FinishReason::ContentFilter) => {
+                return Err(failure(
+                    FailureKind::ContentFilter,
+                    "the provider's content filter stopped the answer",
+                ));
+            }
+            Some(FinishReason::Stop | FinishReason::ToolCalls) => {}
+            Some(FinishReason::Other(reason)) => {
+                return Err(failure(
+                    FailureKind::AbnormalFinish,
+                    format!("the answer ended abnormally (finish_reason: {reason})"),
+                ));
+            }
+            None => {
+                return Err(failure(
+                    FailureKind::AbnormalFinish,
+                    "the response has no finish_reason, so the answer may be incomplete",
+                ));
+            }
+        }
+        if !response.tool_calls.is_empty() {
+            let Some(executor) = tools.filter(|_| offer_tools) else {
+                return Err(failure(
+                    FailureKind::ToolLoop,
+                    format!(
+                        "the model asked for tools after {tool_rounds} tool round(s) when none were offered"
+                    ),
+                ));
+            };
+            tool_rounds += 1;
+            messages.push(ChatMessage::Assistant {
+                content: response.content.clone(),
+                tool_calls: response.tool_calls.clone(),
+            });
+            for call in &response.tool_calls {
+                progress.tool_calls += 1;
+                let output = executor.call(&call.name, &call.arguments);
+                tracing::debug!(tool = %call.name, output_bytes = output.len(), "tool call");
+                messages.push(ChatMessage::Tool {
+                    call_id: call.id.clone(),
+                    content: output,
+                });
+            }
+            continue;
+        }
+        let text = response.content.unwrap_or_default();
+        match parse_verdict(&text) {
+            Ok(verdict) => return Ok(verdict),
+            Err(error) if !repaired => {
+                repaired = true;
+                tracing::debug!(%error, "reply invalid; asking for a repair");
+                messages.push(ChatMessage::Assistant {
+                    content: Some(text),
+                    tool_calls: Vec::new(),
+                });
+                messages.push(ChatMessage::User(repair_instruction(
+                    &error,
+                    capability,
+                    &request.schema,
+                )));
+            }
+            Err(error) => {
+                let kind = match error {
+                    CoreError::NotJson(_) => FailureKind::InvalidJson,
+                    _ => FailureKind::SchemaInvalid,
+                };
+                return Err(failure(kind, format!("after one repair round: {error}")));
+            }
+        }
+    }
+}
+
+/// The schema instruction for servers that cannot enforce it themselves, appended
+/// to the last user message (or added as one).
+fn append_schema(messages: &mut Vec<ChatMessage>, schema: &serde_json::Value) {
+    let instruction = format!(
+        "\n\nAnswer with exactly one JSON object that validates against this JSON schema, and nothing else:\n```json\n{schema}\n```"
+    );
+    match messages.iter_mut().rev().find_map(|m| match m {
+        ChatMessage::User(text) => Some(text),
+        _ => None,
+    }) {
+        Some(text) => text.push_str(&instruction),
+        None => messages.push(ChatMessage::User(instruction.trim_start().to_string())),
+    }
+}
+
+fn repair_instruction(
+    error: &CoreError,
+    capability: StructuredOutput,
+    schema: &serde_json::Value,
+) -> String {
+    let detail = match error {
+        CoreError::NotJson(e) => format!("it is not valid JSON ({e})"),
+        other => other.to_string(),
+    };
+    let schema_text = match capability {
+        StructuredOutput::JsonSchema => String::new(),
+        StructuredOutput::JsonObject | StructuredOutput::Text => {
+            format!(" The schema is:\n```json\n{schema}\n```")
+        }
+    };
+    format!(
+        "Your previous reply could not be used: {}. Reply again with the corrected JSON object only: no prose, no code fences, every required field present, no extra fields.{schema_text}",
+        truncate_chars(&detail, 2000)
+    )
+}
+
+/// At most `limit` bytes of `text`, cut on a character boundary.
+fn truncate_bytes(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let mut cut = limit;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text[..cut].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn schema_goes_to_the_last_user_message() {
+        let mut messages = vec![
+            ChatMessage::System("s".into()),
+            ChatMessage::User("first".into()),
+            ChatMessage::User("last".into()),
+        ];
+        append_schema(&mut messages, &json!({"type":"object"}));
+        assert_eq!(messages[1], ChatMessage::User("first".into()));
+        let ChatMessage::User(last) = &messages[2] else {
+            panic!()
+        };
+        assert!(last.starts_with("last\n\nAnswer with exactly one JSON object"));
+        assert!(last.contains(r#"{"type":"object"}"#));
+        let mut none = vec![ChatMessage::System("s".into())];
+        append_schema(&mut none, &json!({}));
+        assert!(matches!(&none[1], ChatMessage::User(t) if t.starts_with("Answer")));
+    }
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        assert_eq!(truncate_bytes("héllo", 2), "h");
+        assert_eq!(truncate_bytes("abc", 10), "abc");
+    }
+
+    #[test]
+    fn repair_instruction_quotes_the_error() {
+        let error = parse_verdict(r#"{"verdict":"maybe","summary":"","findings":[]}"#).unwrap_err();
+        let text = repair_instruction(&error, StructuredOutput::JsonSchema, &json!({}));
+        assert!(text.contains("/verdict"), "{text}");
+        assert!(!text.contains("The schema is"));
+        let text = repair_instruction(&error, StructuredOutput::Text, &json!({"x":1}));
+        assert!(text.contains(r#"{"x":1}"#));
+    }
+
+    #[test]
+    fn failure_kinds_have_stable_names() {
+        assert_eq!(FailureKind::EmptyChoices.to_string(), "empty-choices");
+        assert_eq!(
+            serde_json::to_value(FailureKind::SchemaInvalid).unwrap(),
+            "schema-invalid"
+        );
+    }
+}

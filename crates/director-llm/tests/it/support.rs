@@ -1,0 +1,218 @@
+//! Shared helpers: a provider pointed at a mock server with short backoffs, chat
+//! completion bodies, a review request, and failure assertions that also prove no
+//! verdict leaked out of a failed review.
+
+use director_llm::{
+    ChatMessage, FailureKind, OpenAiProvider, ProviderConfig, RateLimits, RetryPolicy,
+    ReviewOutcome, ReviewRequest, StructuredOutput, ToolExecutor, ToolSpec, review,
+};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const KEY: &str = "sk-test-SECRET-0123456789";
+pub const CHAT_PATH: &str = "/v1/chat/completions";
+
+/// A valid verdict document.
+pub fn verdict_json() -> Value {
+    json!({
+        "verdict": "warn",
+        "summary": "Reviewed the Terraform change; one warning.",
+        "findings": [{
+            "severity": "warning",
+            "category": "reliability",
+            "title": "Single-AZ database",
+            "resources": ["aws_db_instance.main"],
+            "path": "main.tf",
+            "start_line": 3,
+            "end_line": 3,
+            "evidence": "multi_az = false",
+            "recommendation": "Set multi_az = true."
+        }]
+    })
+}
+
+/// A chat completion with one choice.
+pub fn completion(content: &str, finish_reason: &str) -> Value {
+    json!({
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": "test-model",
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": finish_reason
+        }],
+        "usage": {
+            "prompt_tokens": 120,
+            "completion_tokens": 30,
+            "total_tokens": 150,
+            "prompt_tokens_details": {"cached_tokens": 100}
+        }
+    })
+}
+
+/// A completion carrying a valid verdict.
+pub fn good_completion() -> Value {
+    completion(&verdict_json().to_string(), "stop")
+}
+
+pub fn ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(good_completion())
+}
+
+pub fn json_response(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// Answer the next `times` requests with `response` (checked before the fallbacks).
+pub async fn mount_first(server: &MockServer, times: u64, response: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(CHAT_PATH))
+        .respond_with(response)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
+}
+
+/// Answer every other request with `response`.
+pub async fn mount_always(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(CHAT_PATH))
+        .respond_with(response)
+        .with_priority(5)
+        .mount(server)
+        .await;
+}
+
+pub fn config(base_url: &str) -> ProviderConfig {
+    ProviderConfig {
+        api_key: Some(KEY.to_string()),
+        request_timeout: Duration::from_secs(5),
+        retry: RetryPolicy {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+            max_retry_after: Duration::from_secs(5),
+            jitter: true,
+        },
+        limits: RateLimits {
+            circuit_breaker_threshold: 0,
+            ..RateLimits::default()
+        },
+        ..ProviderConfig::new(base_url, "test-model")
+    }
+}
+
+pub fn provider_for(server: &MockServer) -> OpenAiProvider {
+    OpenAiProvider::new(config(&format!("{}/v1", server.uri()))).unwrap()
+}
+
+pub fn provider_with(
+    server: &MockServer,
+    tweak: impl FnOnce(&mut ProviderConfig),
+) -> OpenAiProvider {
+    let mut config = config(&format!("{}/v1", server.uri()));
+    tweak(&mut config);
+    OpenAiProvider::new(config).unwrap()
+}
+
+pub fn text_mode(config: &mut ProviderConfig) {
+    config.structured_output = StructuredOutput::Text;
+}
+
+pub fn request() -> ReviewRequest {
+    ReviewRequest {
+        deadline: Duration::from_secs(20),
+        ..ReviewRequest::new(
+            "infrastructure",
+            "test-model",
+            vec![
+                ChatMessage::System("You review infrastructure changes.".into()),
+                ChatMessage::System("You are DirInfra_Agent.".into()),
+                ChatMessage::User("Review the change and answer with your verdict.".into()),
+            ],
+            director_core::verdict::verdict_schema().clone(),
+        )
+    }
+}
+
+pub async fn run(provider: &OpenAiProvider, request: ReviewRequest) -> ReviewOutcome {
+    review(provider, request, None, &CancellationToken::new()).await
+}
+
+pub async fn run_default(provider: &OpenAiProvider) -> ReviewOutcome {
+    run(provider, request()).await
+}
+
+/// Assert the review failed with `kind` (and so produced no verdict); return the message.
+pub fn expect_failure(outcome: &ReviewOutcome, kind: FailureKind) -> String {
+    match &outcome.result {
+        Ok(verdict) => panic!("expected a {kind} failure, got a verdict: {verdict:?}"),
+        Err(failure) => {
+            assert_eq!(failure.kind, kind, "wrong failure: {failure}");
+            assert!(
+                !failure.message.contains(KEY),
+                "the API key leaked: {failure}"
+            );
+            failure.message.clone()
+        }
+    }
+}
+
+/// Assert the review produced the expected verdict.
+pub fn expect_verdict(outcome: &ReviewOutcome) {
+    match &outcome.result {
+        Ok(verdict) => assert_eq!(
+            serde_json::to_value(verdict).unwrap(),
+            verdict_json(),
+            "verdict differs"
+        ),
+        Err(failure) => panic!("expected a verdict, got {failure}"),
+    }
+}
+
+pub async fn requests(server: &MockServer) -> Vec<wiremock::Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+pub async fn bodies(server: &MockServer) -> Vec<Value> {
+    requests(server)
+        .await
+        .iter()
+        .map(|r| r.body_json::<Value>().unwrap())
+        .collect()
+}
+
+/// A tool executor with one `read_file` tool that records what it was asked.
+#[derive(Default)]
+pub struct FakeTools {
+    pub calls: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+impl ToolExecutor for FakeTools {
+    fn specs(&self) -> Vec<ToolSpec> {
+        vec![ToolSpec {
+            name: "read_file".into(),
+            description: "Read a file of the repository.".into(),
+            parameters: json!({
+                "type": "object",
+                "properties": {"path": {"type": "string"}},
+                "required": ["path"],
+                "additionalProperties": false
+            }),
+        }]
+    }
+
+    fn call(&self, name: &str, arguments_json: &str) -> String {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((name.to_string(), arguments_json.to_string()));
+        "resource \"aws_db_instance\" \"main\" {\n  multi_az = false\n}".to_string()
+    }
+}
