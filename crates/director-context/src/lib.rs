@@ -1,1 +1,39 @@
-//! director-context
+//! Everything a Director is shown, and everything it may look at: the task store
+//! (`.director/tasks/<id>.toml`, JSON from pipelines), the change gathered from git
+//! (or whole files outside git), file classes for routing, secret redaction, the
+//! token-budgeted context with untrusted text fenced, and the read-only repository
+//! tools Directors call.
+//!
+//! Architecture Invariant: nothing leaves this crate unredacted. Every piece of
+//! repository text that [`pack::pack`] puts into the context and every
+//! [`tools::RepoTools`] answer passes through [`redact::redact`] first, and `.env*`
+//! files are never inlined or read.
+//!
+//! Architecture Invariant: this crate never follows a symlink out of the repository
+//! and never enters a submodule. Symlinks are listed as such; tool paths are
+//! canonicalised and checked against the root.
+
+#![warn(missing_docs)]
+
+pub mod changes;
+pub mod classify;
+pub mod error;
+pub mod pack;
+pub mod redact;
+mod related;
+pub mod task;
+mod text;
+pub mod tools;
+
+pub use changes::{
+    ChangeRequest, ChangeSet, ChangedFile, DEFAULT_MAX_FILE_BYTES, Hunk, HunkLine,
+    discover_repo_root, gather,
+};
+pub use classify::{classify, classify_with_chart};
+pub use error::ContextError;
+pub use pack::{
+    PackInput, PackedContext, RelatedFile, count_tokens, find_related, pack, preload_tokenizer,
+};
+pub use redact::{Redacted, redact};
+pub use task::{TaskStore, parse_task_json, parse_task_toml};
+pub use tools::{RepoTools, ToolOutput, ToolSpec};

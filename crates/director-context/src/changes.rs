@@ -1,0 +1,1007 @@
+//! Gathering the change under review: a git range, a git revision against the
+//! working tree (index, workdir and untracked files), or whole files and folders
+//! named by the task (which works outside git). Each changed file gets its hunks, its
+//! text at head (when it is safe and small enough to inline), and its classes.
+//!
+//! Safety rules: symlinks are listed, never read through; submodules are listed,
+//! never entered; binary files, files over the size limit and `.env*` files are
+//! listed without content; non-UTF-8 bytes are decoded lossily.
+
+use crate::classify::classify_with_chart;
+use crate::error::ContextError;
+use crate::text::{decode_lossy, is_dotenv_path, looks_binary, normalize_rel};
+use director_core::record::{ChangeMode, ChangedFileSummary};
+use director_core::{ChangeStatus, FileClass};
+use git2::{Delta, DiffFindOptions, DiffLineType, DiffOptions, FileMode, Oid, Repository};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are listed but not inlined (512 KiB).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 512 * 1024;
+
+/// Past this much loaded content in one change, further files are listed without
+/// content: a context is a few hundred KiB, so more would only cost memory.
+const MAX_TOTAL_CONTENT_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Context lines libgit2 puts around each hunk; packing widens them from content.
+const DIFF_CONTEXT_LINES: u32 = 3;
+
+/// What to gather.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeRequest<'a> {
+    /// Base revision; default: merge-base of HEAD with the default branch.
+    pub base: Option<&'a str>,
+    /// Head revision; `None` means the working tree (index + workdir + untracked).
+    pub head: Option<&'a str>,
+    /// Only files under these paths or matching these globs.
+    pub scope: &'a [String],
+    /// Review these files or folders whole instead of a git change.
+    pub paths: &'a [String],
+    /// Files larger than this are listed but not inlined.
+    pub max_file_bytes: u64,
+}
+
+impl Default for ChangeRequest<'_> {
+    fn default() -> Self {
+        ChangeRequest {
+            base: None,
+            head: None,
+            scope: &[],
+            paths: &[],
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// The gathered change.
+#[derive(Debug, Clone)]
+pub struct ChangeSet {
+    /// Absolute repository root (or the folder the paths are relative to).
+    pub root: PathBuf,
+    /// How the change was gathered.
+    pub mode: ChangeMode,
+    /// Base ref as given, or a description of the default chosen.
+    pub base: Option<String>,
+    /// Head ref as given; `None` for the working tree.
+    pub head: Option<String>,
+    /// Resolved base commit id.
+    pub base_commit: Option<String>,
+    /// Resolved head commit id.
+    pub head_commit: Option<String>,
+    /// The changed files, sorted by path.
+    pub files: Vec<ChangedFile>,
+}
+
+/// One changed (or reviewed) file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedFile {
+    /// Repository-relative path with `/` separators (the new path of a rename).
+    pub path: String,
+    /// The old path of a rename or copy.
+    pub old_path: Option<String>,
+    /// How it changed.
+    pub status: ChangeStatus,
+    /// Its classes.
+    pub classes: Vec<FileClass>,
+    /// Its source language, if any.
+    pub language: Option<String>,
+    /// Binary content: listed, never inlined.
+    pub binary: bool,
+    /// Larger than the size limit: listed, never inlined.
+    pub too_large: bool,
+    /// A symlink: listed with its target never read.
+    pub is_symlink: bool,
+    /// A submodule (or nested repository): listed, never entered.
+    pub submodule: bool,
+    /// Old and new file mode when they differ, e.g. `(0o100644, 0o100755)`.
+    pub mode_change: Option<(u32, u32)>,
+    /// Lines added.
+    pub added: u32,
+    /// Lines removed.
+    pub removed: u32,
+    /// The diff hunks (empty for reviewed files, binaries and pure renames).
+    pub hunks: Vec<Hunk>,
+    /// Text at head (working tree or head commit); `None` if deleted, binary, too
+    /// large, a symlink or submodule, or a `.env*` file.
+    pub content: Option<String>,
+    /// Why the content was not loaded, when that is not obvious from the flags.
+    pub content_note: Option<String>,
+}
+
+impl ChangedFile {
+    /// True for `.env*` files, which are never inlined.
+    pub fn is_dotenv(&self) -> bool {
+        self.classes.contains(&FileClass::Dotenv) || is_dotenv_path(&self.path)
+    }
+
+    /// The record summary of this file.
+    pub fn summary(&self) -> ChangedFileSummary {
+        ChangedFileSummary {
+            path: self.path.clone(),
+            old_path: self.old_path.clone(),
+            status: self.status,
+            classes: self.classes.clone(),
+            language: self.language.clone(),
+            added: self.added,
+            removed: self.removed,
+            binary: self.binary,
+        }
+    }
+}
+
+/// One diff hunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hunk {
+    /// First line in the old file.
+    pub old_start: u32,
+    /// Lines in the old file.
+    pub old_lines: u32,
+    /// First line in the new file.
+    pub new_start: u32,
+    /// Lines in the new file.
+    pub new_lines: u32,
+    /// The `@@ ... @@ context` header line.
+    pub header: String,
+    /// Its lines.
+    pub lines: Vec<HunkLine>,
+}
+
+/// One line of a hunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HunkLine {
+    /// `+` added, `-` removed, ` ` context.
+    pub origin: char,
+    /// Line number in the old file.
+    pub old_lineno: Option<u32>,
+    /// Line number in the new file.
+    pub new_lineno: Option<u32>,
+    /// The text without its line terminator.
+    pub text: String,
+}
+
+impl ChangeSet {
+    /// The record summaries of all files.
+    pub fn summaries(&self) -> Vec<ChangedFileSummary> {
+        self.files.iter().map(ChangedFile::summary).collect()
+    }
+
+    /// Lines added and removed over all files.
+    pub fn line_totals(&self) -> (u64, u64) {
+        self.files.iter().fold((0, 0), |(a, r), f| {
+            (a + u64::from(f.added), r + u64::from(f.removed))
+        })
+    }
+
+    /// The file with this path, if it changed.
+    pub fn file(&self, path: &str) -> Option<&ChangedFile> {
+        self.files.iter().find(|f| f.path == path)
+    }
+}
+
+/// The working-tree root of the git repository containing `start`; `None` outside
+/// git or for a bare repository.
+pub fn discover_repo_root(start: &Path) -> Option<PathBuf> {
+    let repo = Repository::discover(start).ok()?;
+    repo.workdir().map(clean_dir)
+}
+
+fn clean_dir(p: &Path) -> PathBuf {
+    p.components().collect()
+}
+
+/// Gather the change described by `request` in the repository (or folder) at
+/// `repo_root`.
+pub fn gather(repo_root: &Path, request: &ChangeRequest) -> Result<ChangeSet, ContextError> {
+    let scope = Scope::new(request.scope)?;
+    if !request.paths.is_empty() {
+        return gather_paths(repo_root, request, &scope);
+    }
+    let repo = Repository::discover(repo_root).map_err(|source| ContextError::NotARepository {
+        path: repo_root.to_path_buf(),
+        source,
+    })?;
+    GitGather::new(&repo, request, &scope)?.run()
+}
+
+/// Scope filter: plain entries match the path and everything under it; entries with
+/// glob characters match as globs.
+struct Scope {
+    prefixes: Vec<String>,
+    globs: Option<GlobSet>,
+}
+
+impl Scope {
+    fn new(entries: &[String]) -> Result<Scope, ContextError> {
+        let mut prefixes = Vec::new();
+        let mut builder = GlobSetBuilder::new();
+        let mut any_glob = false;
+        for entry in entries {
+            let e = normalize_rel(entry);
+            if e.contains(['*', '?', '[', '{']) {
+                let glob = Glob::new(&e).map_err(|source| ContextError::InvalidScope {
+                    glob: entry.clone(),
+                    source,
+                })?;
+                builder.add(glob);
+                any_glob = true;
+            } else {
+                prefixes.push(e);
+            }
+        }
+        let globs = if any_glob {
+            Some(
+                builder
+                    .build()
+                    .map_err(|source| ContextError::InvalidScope {
+                        glob: entries.join(", "),
+                        source,
+                    })?,
+            )
+        } else {
+            None
+        };
+        Ok(Scope { prefixes, globs })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.prefixes.is_empty() && self.globs.is_none()
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        self.prefixes.iter().any(|p| {
+            p.is_empty()
+                || path == p
+                || (path.starts_with(p.as_str()) && path.as_bytes().get(p.len()) == Some(&b'/'))
+        }) || self.globs.as_ref().is_some_and(|g| g.is_match(path))
+    }
+}
+
+/// Path bytes from git as a `/`-separated string (lossy for non-UTF-8 names).
+fn git_path(bytes: Option<&[u8]>) -> Option<String> {
+    bytes.map(|b| String::from_utf8_lossy(b).into_owned())
+}
+
+fn mode_bits(mode: FileMode) -> u32 {
+    match mode {
+        FileMode::Unreadable => 0,
+        FileMode::Tree => 0o040000,
+        FileMode::Blob => 0o100644,
+        FileMode::BlobGroupWritable => 0o100664,
+        FileMode::BlobExecutable => 0o100755,
+        FileMode::Link => 0o120000,
+        FileMode::Commit => 0o160000,
+    }
+}
+
+/// What reading a file at head found.
+enum HeadText {
+    Missing,
+    Symlink,
+    Submodule,
+    TooLarge,
+    Binary,
+    Text(String),
+}
+
+/// Where the head side of the change lives.
+enum HeadSide<'r> {
+    Workdir {
+        root: PathBuf,
+        canonical_root: PathBuf,
+    },
+    Tree(git2::Tree<'r>),
+}
+
+impl HeadSide<'_> {
+    fn read(&self, repo: &Repository, path: &str, max: u64) -> HeadText {
+        match self {
+            HeadSide::Workdir {
+                root,
+                canonical_root,
+            } => read_workdir_file(root, canonical_root, path, max),
+            HeadSide::Tree(tree) => {
+                let Ok(entry) = tree.get_path(Path::new(path)) else {
+                    return HeadText::Missing;
+                };
+                match entry.filemode() {
+                    0o120000 => return HeadText::Symlink,
+                    0o160000 => return HeadText::Submodule,
+                    _ => {}
+                }
+                let Ok(blob) = entry.to_object(repo).and_then(|o| o.peel_to_blob()) else {
+                    return HeadText::Missing;
+                };
+                if blob.size() as u64 > max {
+                    HeadText::TooLarge
+                } else if blob.is_binary() || looks_binary(blob.content()) {
+                    HeadText::Binary
+                } else {
+                    HeadText::Text(decode_lossy(blob.content()))
+                }
+            }
+        }
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        match self {
+            HeadSide::Workdir { root, .. } => root.join(path).is_file(),
+            HeadSide::Tree(tree) => tree.get_path(Path::new(path)).is_ok(),
+        }
+    }
+}
+
+/// Read a working-tree file without following symlinks anywhere on its path.
+fn read_workdir_file(root: &Path, canonical_root: &Path, rel: &str, max: u64) -> HeadText {
+    let full = root.join(rel);
+    let Ok(meta) = std::fs::symlink_metadata(&full) else {
+        return HeadText::Missing;
+    };
+    if meta.file_type().is_symlink() {
+        return HeadText::Symlink;
+    }
+    if meta.is_dir() {
+        return HeadText::Submodule;
+    }
+    // A parent folder that is a symlink could lead out of the repository.
+    let parent_inside = full
+        .parent()
+        .and_then(|p| p.canonicalize().ok())
+        .is_some_and(|p| p.starts_with(canonical_root));
+    if !parent_inside {
+        return HeadText::Symlink;
+    }
+    if meta.len() > max {
+        return HeadText::TooLarge;
+    }
+    match std::fs::read(&full) {
+        Ok(bytes) if looks_binary(&bytes) => HeadText::Binary,
+        Ok(bytes) => HeadText::Text(decode_lossy(&bytes)),
+        Err(_) => HeadText::Missing,
+    }
+}
+
+/// Finds the Helm chart folder a file belongs to, caching per folder.
+struct ChartFinder {
+    cache: HashMap<String, bool>,
+}
+
+impl ChartFinder {
+    fn new() -> ChartFinder {
+        ChartFinder {
+            cache: HashMap::new(),
+        }
+    }
+
+    fn chart_dir(&mut self, path: &str, head: &HeadSide<'_>) -> Option<String> {
+        let lower = path.to_ascii_lowercase();
+        let relevant = lower.ends_with(".yaml")
+            || lower.ends_with(".yml")
+            || lower.ends_with(".tpl")
+            || lower.ends_with(".txt")
+            || lower.ends_with(".json");
+        if !relevant {
+            return None;
+        }
+        let mut dir = path;
+        while let Some(i) = dir.rfind('/') {
+            dir = &dir[..i];
+            if self.has_chart(dir, head) {
+                return Some(dir.to_string());
+            }
+        }
+        self.has_chart("", head).then(String::new)
+    }
+
+    fn has_chart(&mut self, dir: &str, head: &HeadSide<'_>) -> bool {
+        if let Some(&known) = self.cache.get(dir) {
+            return known;
+        }
+        let chart = if dir.is_empty() {
+            "Chart.yaml".to_string()
+        } else {
+            format!("{dir}/Chart.yaml")
+        };
+        let found = head.exists(&chart);
+        self.cache.insert(dir.to_string(), found);
+        found
+    }
+}
+
+/// Loads content for files in order until the total cap is reached.
+struct ContentBudget {
+    used: u64,
+}
+
+impl ContentBudget {
+    fn admit(&mut self, text: String) -> (Option<String>, Option<String>) {
+        let len = text.len() as u64;
+        if self.used + len > MAX_TOTAL_CONTENT_BYTES {
+            return (
+                None,
+                Some(format!(
+                    "content not loaded: the change holds more than {} MiB of text",
+                    MAX_TOTAL_CONTENT_BYTES / (1024 * 1024)
+                )),
+            );
+        }
+        self.used += len;
+        (Some(text), None)
+    }
+}
+
+struct GitGather<'r, 'a> {
+    repo: &'r Repository,
+    request: &'a ChangeRequest<'a>,
+    scope: &'a Scope,
+    root: PathBuf,
+}
+
+impl<'r, 'a> GitGather<'r, 'a> {
+    fn new(
+        repo: &'r Repository,
+        request: &'a ChangeRequest<'a>,
+        scope: &'a Scope,
+    ) -> Result<Self, ContextError> {
+        let root = match repo.workdir() {
+            Some(w) => clean_dir(w),
+            None => clean_dir(repo.path()),
+        };
+        Ok(GitGather {
+            repo,
+            request,
+            scope,
+            root,
+        })
+    }
+
+    fn resolve(&self, spec: &str) -> Result<git2::Commit<'r>, ContextError> {
+        self.repo
+            .revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|source| ContextError::UnknownRef {
+                reference: spec.to_string(),
+                source,
+            })
+    }
+
+    /// The repository's default branch: `origin/HEAD`'s target, else `main`, else
+    /// `master` (local, then `origin/`).
+    fn default_branch(&self) -> Option<(String, Oid)> {
+        if let Ok(r) = self.repo.find_reference("refs/remotes/origin/HEAD")
+            && let Ok(resolved) = r.resolve()
+            && let Some(oid) = resolved.target()
+        {
+            let name = resolved
+                .shorthand()
+                .map(str::to_string)
+                .unwrap_or_else(|_| "origin/HEAD".to_string());
+            return Some((name, oid));
+        }
+        for name in ["main", "master", "origin/main", "origin/master"] {
+            let full = if name.starts_with("origin/") {
+                format!("refs/remotes/{name}")
+            } else {
+                format!("refs/heads/{name}")
+            };
+            if let Ok(r) = self.repo.find_reference(&full)
+                && let Ok(resolved) = r.resolve()
+                && let Some(oid) = resolved.target()
+            {
+                return Some((name.to_string(), oid));
+            }
+        }
+        None
+    }
+
+    /// Default base for `head` (a commit, or HEAD for the working tree).
+    fn default_base(&self, head: Option<&git2::Commit<'r>>) -> Option<(String, Oid)> {
+        let head = head?;
+        let Some((branch, branch_oid)) = self.default_branch() else {
+            return Some(("HEAD".to_string(), head.id()));
+        };
+        let current = self
+            .repo
+            .head()
+            .ok()
+            .and_then(|h| h.shorthand().ok().map(str::to_string));
+        let branch_short = branch.strip_prefix("origin/").unwrap_or(&branch);
+        if self.request.head.is_none() && current.as_deref() == Some(branch_short) {
+            return Some(("HEAD".to_string(), head.id()));
+        }
+        match self.repo.merge_base(head.id(), branch_oid) {
+            Ok(mb) => Some((format!("merge-base(HEAD, {branch})"), mb)),
+            Err(_) => Some(("HEAD".to_string(), head.id())),
+        }
+    }
+
+    fn run(self) -> Result<ChangeSet, ContextError> {
+        let git_err = |action: &str| {
+            let action = action.to_string();
+            move |source| ContextError::Git { action, source }
+        };
+        // A head ref means a range between two commits; without one, the working
+        // tree is compared against a base derived from HEAD.
+        let range_head = match self.request.head {
+            Some(spec) => Some(self.resolve(spec)?),
+            None => None,
+        };
+        let head_commit = match &range_head {
+            Some(c) => Some(c.clone()),
+            None => self.repo.head().ok().and_then(|h| h.peel_to_commit().ok()),
+        };
+        let (base_label, base_commit) = match self.request.base {
+            Some(spec) => {
+                let c = self.resolve(spec)?;
+                (Some(spec.to_string()), Some(c))
+            }
+            None => match self.default_base(head_commit.as_ref()) {
+                Some((label, oid)) => {
+                    let c = self
+                        .repo
+                        .find_commit(oid)
+                        .map_err(git_err("read the base commit"))?;
+                    (Some(label), Some(c))
+                }
+                None => (None, None),
+            },
+        };
+        let base_tree = match &base_commit {
+            Some(c) => Some(c.tree().map_err(git_err("read the base tree"))?),
+            None => None,
+        };
+
+        let mut opts = DiffOptions::new();
+        opts.include_typechange(true)
+            .context_lines(DIFF_CONTEXT_LINES)
+            .max_size(i64::try_from(self.request.max_file_bytes).unwrap_or(i64::MAX));
+        let (mode, diff, head_side) = match &range_head {
+            Some(commit) => {
+                let tree = commit.tree().map_err(git_err("read the head tree"))?;
+                let diff = self
+                    .repo
+                    .diff_tree_to_tree(base_tree.as_ref(), Some(&tree), Some(&mut opts))
+                    .map_err(git_err("diff the two revisions"))?;
+                (ChangeMode::GitRange, diff, HeadSide::Tree(tree))
+            }
+            None => {
+                if self.repo.is_bare() {
+                    return Err(ContextError::BareRepository {
+                        path: self.root.clone(),
+                    });
+                }
+                opts.include_untracked(true)
+                    .recurse_untracked_dirs(true)
+                    .show_untracked_content(true);
+                let diff = self
+                    .repo
+                    .diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut opts))
+                    .map_err(git_err("diff the working tree"))?;
+                let canonical_root = self
+                    .root
+                    .canonicalize()
+                    .unwrap_or_else(|_| self.root.clone());
+                (
+                    ChangeMode::WorkingTree,
+                    diff,
+                    HeadSide::Workdir {
+                        root: self.root.clone(),
+                        canonical_root,
+                    },
+                )
+            }
+        };
+        let mut diff = diff;
+        let mut find = DiffFindOptions::new();
+        find.renames(true).for_untracked(true);
+        diff.find_similar(Some(&mut find))
+            .map_err(git_err("detect renames"))?;
+
+        let mut files = Vec::new();
+        let mut charts = ChartFinder::new();
+        let mut budget = ContentBudget { used: 0 };
+        for idx in 0..diff.deltas().len() {
+            let Some(delta) = diff.get_delta(idx) else {
+                continue;
+            };
+            if let Some(file) =
+                self.file_of(&diff, idx, &delta, &head_side, &mut charts, &mut budget)?
+            {
+                files.push(file);
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(ChangeSet {
+            root: self.root.clone(),
+            mode,
+            base: base_label,
+            head: self.request.head.map(str::to_string),
+            base_commit: base_commit.map(|c| c.id().to_string()),
+            head_commit: range_head.map(|c| c.id().to_string()),
+            files,
+        })
+    }
+
+    fn file_of(
+        &self,
+        diff: &git2::Diff<'_>,
+        idx: usize,
+        delta: &git2::DiffDelta<'_>,
+        head: &HeadSide<'r>,
+        charts: &mut ChartFinder,
+        budget: &mut ContentBudget,
+    ) -> Result<Option<ChangedFile>, ContextError> {
+        let status = match delta.status() {
+            Delta::Added | Delta::Untracked => ChangeStatus::Added,
+            Delta::Deleted => ChangeStatus::Deleted,
+            Delta::Modified | Delta::Typechange | Delta::Conflicted => ChangeStatus::Modified,
+            Delta::Renamed => ChangeStatus::Renamed,
+            Delta::Copied => ChangeStatus::Copied,
+            Delta::Unmodified | Delta::Ignored | Delta::Unreadable => return Ok(None),
+        };
+        let old = delta.old_file();
+        let new = delta.new_file();
+        let new_path = git_path(new.path_bytes());
+        let old_path_raw = git_path(old.path_bytes());
+        let Some(raw_path) = new_path.clone().or(old_path_raw.clone()) else {
+            return Ok(None);
+        };
+        let path = raw_path.trim_end_matches('/').to_string();
+        let in_scope = self.scope.matches(&path)
+            || old_path_raw
+                .as_deref()
+                .is_some_and(|o| self.scope.matches(o));
+        if !in_scope {
+            return Ok(None);
+        }
+        let old_path = match status {
+            ChangeStatus::Renamed | ChangeStatus::Copied => old_path_raw,
+            _ => None,
+        };
+        let side_mode = if status == ChangeStatus::Deleted {
+            old.mode()
+        } else {
+            new.mode()
+        };
+        let submodule = side_mode == FileMode::Commit
+            || old.mode() == FileMode::Commit && status == ChangeStatus::Deleted
+            || raw_path.ends_with('/');
+        let is_symlink = side_mode == FileMode::Link;
+        let mode_change = (matches!(
+            status,
+            ChangeStatus::Modified | ChangeStatus::Renamed | ChangeStatus::Copied
+        ) && old.mode() != new.mode())
+        .then(|| (mode_bits(old.mode()), mode_bits(new.mode())));
+
+        let max = self.request.max_file_bytes;
+        let mut hunks = Vec::new();
+        let (mut added, mut removed) = (0u32, 0u32);
+        let mut binary = false;
+        let mut too_large = old.size() > max || new.size() > max;
+        if !submodule {
+            let patch = git2::Patch::from_diff(diff, idx).map_err(|source| ContextError::Git {
+                action: format!("diff `{path}`"),
+                source,
+            })?;
+            match patch {
+                Some(patch) => {
+                    let d = patch.delta();
+                    too_large |= d.old_file().size() > max || d.new_file().size() > max;
+                    binary = d.flags().is_binary() && !too_large;
+                    if !binary && !too_large {
+                        hunks = hunks_of(&patch).map_err(|source| ContextError::Git {
+                            action: format!("read the hunks of `{path}`"),
+                            source,
+                        })?;
+                    }
+                }
+                None => {
+                    binary = delta.flags().is_binary() && !too_large;
+                }
+            }
+            for h in &hunks {
+                for l in &h.lines {
+                    match l.origin {
+                        '+' => added += 1,
+                        '-' => removed += 1,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let status =
+            if status == ChangeStatus::Modified && hunks.is_empty() && mode_change.is_some() {
+                ChangeStatus::ModeChanged
+            } else {
+                status
+            };
+
+        let dotenv = is_dotenv_path(&path);
+        let mut content = None;
+        let mut content_note = None;
+        let mut is_symlink = is_symlink;
+        let mut submodule = submodule;
+        if status != ChangeStatus::Deleted && !submodule && !is_symlink && !dotenv && !binary {
+            match head.read(self.repo, &path, max) {
+                HeadText::Text(text) => (content, content_note) = budget.admit(text),
+                HeadText::Binary => binary = true,
+                HeadText::TooLarge => too_large = true,
+                HeadText::Symlink => is_symlink = true,
+                HeadText::Submodule => submodule = true,
+                HeadText::Missing => {}
+            }
+        }
+        if is_symlink || submodule {
+            hunks.clear();
+        }
+
+        let sample = match &content {
+            Some(c) => Some(c.clone()),
+            None => side_text(&hunks, status == ChangeStatus::Deleted),
+        };
+        let chart = charts.chart_dir(&path, head);
+        let (classes, language) = classify_with_chart(&path, sample.as_deref(), chart.as_deref());
+        Ok(Some(ChangedFile {
+            path,
+            old_path,
+            status,
+            classes,
+            language,
+            binary,
+            too_large,
+            is_symlink,
+            submodule,
+            mode_change,
+            added,
+            removed,
+            hunks,
+            content,
+            content_note,
+        }))
+    }
+}
+
+/// The text of one side of the hunks (old side for deletions), for classification
+/// of files whose content is not loaded.
+fn side_text(hunks: &[Hunk], old_side: bool) -> Option<String> {
+    if hunks.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for h in hunks {
+        for l in &h.lines {
+            let keep = if old_side {
+                l.origin != '+'
+            } else {
+                l.origin != '-'
+            };
+            if keep {
+                out.push_str(&l.text);
+                out.push('\n');
+            }
+        }
+    }
+    Some(out)
+}
+
+fn hunks_of(patch: &git2::Patch<'_>) -> Result<Vec<Hunk>, git2::Error> {
+    let mut hunks = Vec::with_capacity(patch.num_hunks());
+    for h in 0..patch.num_hunks() {
+        let (hunk, n) = patch.hunk(h)?;
+        let mut lines = Vec::with_capacity(n);
+        for i in 0..n {
+            let line = patch.line_in_hunk(h, i)?;
+            let origin = match line.origin_value() {
+                DiffLineType::Addition => '+',
+                DiffLineType::Deletion => '-',
+                DiffLineType::Context => ' ',
+                _ => continue,
+            };
+            let mut text = decode_lossy(line.content());
+            while text.ends_with('\n') || text.ends_with('\r') {
+                text.pop();
+            }
+            lines.push(HunkLine {
+                origin,
+                old_lineno: line.old_lineno(),
+                new_lineno: line.new_lineno(),
+                text,
+            });
+        }
+        hunks.push(Hunk {
+            old_start: hunk.old_start(),
+            old_lines: hunk.old_lines(),
+            new_start: hunk.new_start(),
+            new_lines: hunk.new_lines(),
+            header: decode_lossy(hunk.header()).trim_end().to_string(),
+            lines,
+        });
+    }
+    Ok(hunks)
+}
+
+/// Review whole files and folders (no git involved).
+fn gather_paths(
+    root: &Path,
+    request: &ChangeRequest,
+    scope: &Scope,
+) -> Result<ChangeSet, ContextError> {
+    let canonical_root = root.canonicalize().map_err(|source| ContextError::Read {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    for entry in request.paths {
+        let rel = normalize_rel(entry);
+        let full = if Path::new(&rel).is_absolute() {
+            PathBuf::from(&rel)
+        } else {
+            canonical_root.join(&rel)
+        };
+        let meta = std::fs::symlink_metadata(&full).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ContextError::PathNotFound {
+                    path: entry.clone(),
+                    root: canonical_root.clone(),
+                }
+            } else {
+                ContextError::Read {
+                    path: full.clone(),
+                    source,
+                }
+            }
+        })?;
+        // The entry itself may be a symlink (listed, not followed); its folder must
+        // lie inside the root.
+        let located = if meta.file_type().is_symlink() || rel.is_empty() {
+            full.parent()
+                .and_then(|p| p.canonicalize().ok())
+                .map(|p| match full.file_name() {
+                    Some(name) if !rel.is_empty() => p.join(name),
+                    _ => canonical_root.clone(),
+                })
+        } else {
+            full.canonicalize().ok()
+        };
+        let Some(located) = located.filter(|p| p.starts_with(&canonical_root)) else {
+            return Err(ContextError::PathOutsideRoot {
+                path: entry.clone(),
+                root: canonical_root.clone(),
+            });
+        };
+        if meta.is_dir() {
+            walk_dir(&located, &canonical_root, &mut found)?;
+        } else if let Ok(r) = located.strip_prefix(&canonical_root) {
+            found.insert(path_string(r));
+        }
+    }
+
+    let mut files = Vec::new();
+    let mut budget = ContentBudget { used: 0 };
+    let max = request.max_file_bytes;
+    for rel in found.into_iter().filter(|p| scope.matches(p)) {
+        let mut file = ChangedFile {
+            path: rel.clone(),
+            old_path: None,
+            status: ChangeStatus::Reviewed,
+            classes: Vec::new(),
+            language: None,
+            binary: false,
+            too_large: false,
+            is_symlink: false,
+            submodule: false,
+            mode_change: None,
+            added: 0,
+            removed: 0,
+            hunks: Vec::new(),
+            content: None,
+            content_note: None,
+        };
+        if !is_dotenv_path(&rel) {
+            match read_workdir_file(&canonical_root, &canonical_root, &rel, max) {
+                HeadText::Text(text) => (file.content, file.content_note) = budget.admit(text),
+                HeadText::Binary => file.binary = true,
+                HeadText::TooLarge => file.too_large = true,
+                HeadText::Symlink => file.is_symlink = true,
+                HeadText::Submodule => file.submodule = true,
+                HeadText::Missing => {}
+            }
+        }
+        let (classes, language) = classify_with_chart(&rel, file.content.as_deref(), None);
+        file.classes = classes;
+        file.language = language;
+        files.push(file);
+    }
+    Ok(ChangeSet {
+        root: canonical_root,
+        mode: ChangeMode::Paths,
+        base: None,
+        head: None,
+        base_commit: None,
+        head_commit: None,
+        files,
+    })
+}
+
+fn path_string(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Walk a folder honouring `.gitignore` (also outside git), without following
+/// symlinks and without entering `.git`.
+fn walk_dir(dir: &Path, root: &Path, found: &mut BTreeSet<String>) -> Result<(), ContextError> {
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .require_git(false)
+        .git_global(false)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    for entry in walker {
+        let entry = entry.map_err(|e| ContextError::Read {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if ft.is_dir() {
+            continue;
+        }
+        if let Ok(rel) = entry.path().strip_prefix(root) {
+            found.insert(path_string(rel));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_matching() {
+        let s = Scope::new(&["infra".into(), "**/*.yaml".into()]).unwrap();
+        assert!(s.matches("infra/main.tf"));
+        assert!(s.matches("infra"));
+        assert!(!s.matches("infrastructure/x.tf"));
+        assert!(s.matches("k8s/app/deploy.yaml"));
+        assert!(!s.matches("src/main.rs"));
+        assert!(Scope::new(&[]).unwrap().matches("anything"));
+        assert!(Scope::new(&["[".into()]).is_err());
+    }
+
+    #[test]
+    fn side_text_picks_a_side() {
+        let hunks = vec![Hunk {
+            old_start: 1,
+            old_lines: 1,
+            new_start: 1,
+            new_lines: 1,
+            header: String::new(),
+            lines: vec![
+                HunkLine {
+                    origin: '-',
+                    old_lineno: Some(1),
+                    new_lineno: None,
+                    text: "old".into(),
+                },
+                HunkLine {
+                    origin: '+',
+                    old_lineno: None,
+                    new_lineno: Some(1),
+                    text: "new".into(),
+                },
+            ],
+        }];
+        assert_eq!(side_text(&hunks, true).as_deref(), Some("old\n"));
+        assert_eq!(side_text(&hunks, false).as_deref(), Some("new\n"));
+        assert_eq!(side_text(&[], false), None);
+    }
+}
