@@ -836,7 +836,8 @@ mod tests {
 
     #[test]
     fn table() {
-        let table: &[(&str, Option<&str>, &[FileClass], Option<&str>)] = &[
+        type Row<'a> = (&'a str, Option<&'a str>, &'a [FileClass], Option<&'a str>);
+        let table: &[Row] = &[
             ("infra/main.tf", None, &[Terraform], None),
             ("infra/main.tf.json", None, &[Terraform], None),
             ("envs/prod.tfvars", None, &[Terraform, Tfvars], None),

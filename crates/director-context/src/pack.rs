@@ -190,6 +190,8 @@ struct Packer<'a> {
     input: &'a PackInput<'a>,
     nonce: String,
     budget: usize,
+    /// Tokens set aside for the omitted list at the end.
+    reserve: usize,
     used: usize,
     exhausted: bool,
     omitted: Vec<Omission>,
@@ -218,6 +220,7 @@ impl<'a> Packer<'a> {
             input,
             nonce,
             budget: input.budget_tokens,
+            reserve: 0,
             used: 0,
             exhausted: false,
             omitted: Vec::new(),
@@ -265,10 +268,8 @@ impl<'a> Packer<'a> {
 
     /// Count `piece` and take it if it fits (or if `force`); returns whether taken.
     fn try_take(&mut self, piece: &str, force: bool) -> Option<usize> {
-        if !force {
-            if self.exhausted || piece.len() / MIN_BYTES_PER_TOKEN > self.remaining() {
-                return None;
-            }
+        if !force && (self.exhausted || piece.len() / MIN_BYTES_PER_TOKEN > self.remaining()) {
+            return None;
         }
         let tokens = count_tokens(piece);
         if !force && tokens > self.remaining() {
@@ -295,6 +296,7 @@ impl<'a> Packer<'a> {
         self.render_task();
         self.render_evidence();
         let reserve = (self.budget / 10).clamp(64, 1500);
+        self.reserve = reserve;
         self.budget = self.budget.saturating_sub(reserve);
         if self.remaining() < STOP_TOKENS {
             self.exhausted = true;
@@ -766,7 +768,9 @@ impl<'a> Packer<'a> {
         let mut body = String::new();
         let mut listed = 0usize;
         let mut tokens = count_tokens(&out);
-        let room = self.remaining();
+        // The list is part of the minimum a Director must see: it always gets the
+        // reserve, even when the task and blocking evidence overran the budget.
+        let room = self.remaining().max(self.reserve);
         for o in &self.omitted {
             let line = format!(
                 "- {}: {}\n",
