@@ -1,1 +1,84 @@
-//! director-cli
+//! The `director` command-line tool: argument parsing, command dispatch, progress on
+//! stderr, output on stdout, and the one mapping from outcomes to exit codes
+//! (`director::exit`). The library crate `director` does the work.
+
+mod cli;
+mod commands;
+mod output;
+mod progress;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use director::exit;
+
+/// Run the tool and return its exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::PASS };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_tracing(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            return exit::INTERNAL;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => report_error(&e),
+    }
+}
+
+fn init_tracing(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    let default = match cli.verbose {
+        0 => "warn",
+        1 => "info,director=info",
+        _ => "debug,hyper=info,reqwest=info,h2=info,rustls=info",
+    };
+    let filter = EnvFilter::try_from_env("DIRECTOR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match cli.log_format {
+        cli::LogFormat::Json => builder.json().try_init(),
+        cli::LogFormat::Text => builder
+            .with_ansi(std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+    };
+}
+
+/// Print an error as one line plus a hint, and pick its exit code.
+fn report_error(e: &anyhow::Error) -> i32 {
+    if let Some(err) = e.downcast_ref::<director::Error>() {
+        eprintln!("error: {err}");
+        if let Some(hint) = err.hint() {
+            eprintln!("hint: {hint}");
+        }
+        return if err.is_user_error() { exit::USAGE } else { exit::INTERNAL };
+    }
+    eprintln!("error: {e:#}");
+    exit::INTERNAL
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    let repo = cli.repo.clone();
+    match cli.command {
+        Command::Verify(args) => commands::verify::run(&repo, args).await,
+        Command::Schema { record } => commands::misc::schema(record),
+        Command::Task(cmd) => commands::task::run(&repo, cmd),
+        Command::Directors(cmd) => commands::directors::run(&repo, cmd),
+        Command::Baseline(cmd) => commands::baseline::run(&repo, cmd).await,
+        Command::Runs(cmd) => commands::misc::runs(&repo, cmd),
+        Command::Config(cmd) => commands::misc::config(&repo, cmd),
+        Command::Context(args) => commands::misc::context(&repo, args).await,
+        Command::Evidence(args) => commands::misc::evidence(&repo, args).await,
+    }
+}

@@ -1,0 +1,304 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// director — a multi-agent verification gate for finished work.
+#[derive(Debug, Parser)]
+#[command(name = "director", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// The repository (or folder) to work in.
+    #[arg(long, global = true, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+    /// More logging on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Verify finished tasks and print one completion decision.
+    Verify(VerifyArgs),
+    /// Print the verdict JSON schema (or the run record schema).
+    Schema {
+        /// Print the run record's schema instead.
+        #[arg(long)]
+        record: bool,
+    },
+    /// Create, list and show tasks in .director/tasks/.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// List and show the Director panel.
+    #[command(subcommand)]
+    Directors(DirectorsCommand),
+    /// Maintain .director/baseline.json.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// List and show stored run records.
+    #[command(subcommand)]
+    Runs(RunsCommand),
+    /// Show the resolved configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the packed context the Directors would see, without calling a provider.
+    Context(ContextArgs),
+    /// Run the deterministic analyzers on files or folders (no task needed).
+    Evidence(EvidenceArgs),
+}
+
+/// Where the change comes from.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ChangeArgs {
+    /// Base git ref (default: the task's, else merge-base with the default branch).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Head git ref (default: the task's, else the working tree).
+    #[arg(long, value_name = "REF")]
+    pub head: Option<String>,
+    /// Review these files or folders whole instead of a git change.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub paths: Vec<String>,
+}
+
+/// Provider and configuration overrides.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ProviderArgs {
+    /// Default model for every Director.
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+    /// OpenAI-compatible base URL.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Do not call any LLM provider; decide on deterministic evidence.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `director verify`
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Task id (`.director/tasks/<id>.toml`); repeat to verify several at once.
+    #[arg(long = "task", value_name = "ID", required_unless_present = "task_json")]
+    pub tasks: Vec<String>,
+    /// Read the task as JSON from a file, or `-` for stdin.
+    #[arg(long, value_name = "FILE", conflicts_with = "tasks")]
+    pub task_json: Option<String>,
+    /// The change.
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    /// Run exactly these Directors (repeatable), overriding applicability.
+    #[arg(long = "director", value_name = "NAME")]
+    pub directors: Vec<String>,
+    /// Run every Director, overriding applicability.
+    #[arg(long, conflicts_with = "directors")]
+    pub all_directors: bool,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the output to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Directors reviewing at once (default: all of them).
+    #[arg(long, value_name = "N")]
+    pub max_concurrency: Option<usize>,
+    /// Seconds one Director may take in total, retries included.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Provider overrides.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Ignore the verdict cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Most tokens this run may spend; lower-priority Directors are skipped beyond it.
+    #[arg(long, value_name = "N")]
+    pub budget_tokens: Option<u64>,
+    /// Most US dollars this run may spend (needs [prices] in the configuration).
+    #[arg(long, value_name = "USD")]
+    pub budget_usd: Option<f64>,
+    /// What an incomplete verification decides.
+    #[arg(long, value_enum)]
+    pub on_incomplete: Option<OnIncompleteArg>,
+    /// Progress on stderr.
+    #[arg(long, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+    /// No progress and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `--on-incomplete`
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnIncompleteArg {
+    /// Exit 3.
+    Fail,
+    /// Pass, with the reason stated.
+    PassWithWarning,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Summary for people.
+    Human,
+    /// The run record.
+    Json,
+    /// Markdown for PR comments.
+    Markdown,
+}
+
+/// Progress styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Progress {
+    /// Live lines on a terminal, plain lines otherwise.
+    Auto,
+    /// One line per event.
+    Plain,
+    /// Nothing.
+    None,
+}
+
+/// `director task ...`
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Create .director/tasks/<id>.toml.
+    New {
+        /// Task id.
+        id: String,
+        /// One-line title.
+        #[arg(long)]
+        title: String,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Acceptance criterion (repeatable).
+        #[arg(long = "criteria", value_name = "TEXT")]
+        criteria: Vec<String>,
+        /// Environment (production, staging, development, test, local, prototype).
+        #[arg(long)]
+        environment: Option<String>,
+        /// Base ref.
+        #[arg(long)]
+        base: Option<String>,
+        /// Head ref.
+        #[arg(long)]
+        head: Option<String>,
+        /// Paths to review whole.
+        #[arg(long, num_args = 1..)]
+        paths: Vec<String>,
+    },
+    /// List tasks.
+    List,
+    /// Show one task.
+    Show {
+        /// Task id.
+        id: String,
+    },
+}
+
+/// `director directors ...`
+#[derive(Debug, Subcommand)]
+pub enum DirectorsCommand {
+    /// List the resolved panel and where each piece came from.
+    List,
+    /// Show one Director in full.
+    Show {
+        /// Director name.
+        name: String,
+    },
+}
+
+/// `director baseline ...`
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Verify the task and accept its current findings as the baseline.
+    Update {
+        /// Task id.
+        #[arg(long)]
+        task: String,
+        /// Why these findings are accepted.
+        #[arg(long, default_value = "accepted with `director baseline update`")]
+        reason: String,
+        /// The change.
+        #[command(flatten)]
+        change: ChangeArgs,
+        /// Provider overrides.
+        #[command(flatten)]
+        provider: ProviderArgs,
+    },
+    /// Show the baseline.
+    Show,
+}
+
+/// `director runs ...`
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// List stored runs, newest first.
+    List {
+        /// Only this task's runs.
+        #[arg(long)]
+        task: Option<String>,
+    },
+    /// Show one run (or `latest`).
+    Show {
+        /// Run id or `latest`.
+        run: String,
+        /// Within this task.
+        #[arg(long)]
+        task: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+}
+
+/// `director config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every resolved key with its value and source.
+    Show,
+}
+
+/// `director context`
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    /// Task id.
+    #[arg(long)]
+    pub task: String,
+    /// The change.
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    /// Print only the token counts.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// `director evidence`
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// Files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Environment (changes severities).
+    #[arg(long)]
+    pub environment: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}

@@ -1,0 +1,120 @@
+//! Smaller commands: `schema`, `runs`, `config show`, `context`, `evidence`.
+
+use crate::cli::{ConfigCommand, ContextArgs, EvidenceArgs, OutputFormat, RunsCommand};
+use crate::output::{emit, stdout_color};
+use director::{CancellationToken, Overrides, exit};
+use std::path::Path;
+
+fn repo_root(repo: &Path) -> Result<std::path::PathBuf, director::Error> {
+    let start = std::fs::canonicalize(repo).map_err(|e| director::Error::io("resolve", repo, e))?;
+    Ok(director::tasks::discover_repo_root(&start).unwrap_or(start))
+}
+
+/// `director schema [--record]`
+pub fn schema(record: bool) -> anyhow::Result<i32> {
+    let value = if record {
+        director::record_schema()
+    } else {
+        director::core::verdict::verdict_schema().clone()
+    };
+    emit(&format!("{}\n", serde_json::to_string_pretty(&value)?), None)?;
+    Ok(exit::PASS)
+}
+
+/// `director runs list|show`
+pub fn runs(repo: &Path, cmd: RunsCommand) -> anyhow::Result<i32> {
+    let root = repo_root(repo)?;
+    match cmd {
+        RunsCommand::List { task } => {
+            let runs = director::store::list_runs(&root, task.as_deref())?;
+            let mut out = String::new();
+            for r in &runs {
+                let summary = director::store::load_record(&root, &r.run_id, Some(&r.task))
+                    .map(|rec| format!("{:<10} {}", rec.decision.as_str(), rec.reason))
+                    .unwrap_or_else(|e| format!("unreadable: {e}"));
+                out.push_str(&format!("{:<30} {:<20} {summary}\n", r.run_id, r.task));
+            }
+            if runs.is_empty() {
+                out.push_str("no runs recorded yet\n");
+            }
+            emit(&out, None)?;
+        }
+        RunsCommand::Show { run, task, format } => {
+            let record = director::store::load_record(&root, &run, task.as_deref())?;
+            let text = director::report::render(&record, super::verify::format(format), stdout_color());
+            emit(&text, None)?;
+        }
+    }
+    Ok(exit::PASS)
+}
+
+/// `director config show`
+pub fn config(repo: &Path, cmd: ConfigCommand) -> anyhow::Result<i32> {
+    let root = repo_root(repo)?;
+    match cmd {
+        ConfigCommand::Show => {
+            let resolved = director::ResolvedConfig::load(Some(&root), &Overrides::default())?;
+            let rows = resolved.show();
+            let width = rows.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for (key, value, source) in rows {
+                out.push_str(&format!("{key:<width$} = {value}    # {source}\n"));
+            }
+            out.push_str(&format!(
+                "# api key: {}\n",
+                if resolved.api_key.is_some() {
+                    format!("set (from ${})", resolved.config.provider.api_key_env)
+                } else {
+                    format!("not set (${})", resolved.config.provider.api_key_env)
+                }
+            ));
+            emit(&out, None)?;
+        }
+    }
+    Ok(exit::PASS)
+}
+
+/// `director context --task <id>`
+pub async fn context(repo: &Path, args: ContextArgs) -> anyhow::Result<i32> {
+    let verifier = director::Verifier::builder().repo(repo).provider(director::ProviderSpec::Offline).build()?;
+    let task = verifier.load_task(&args.task)?;
+    let preview = verifier.context_preview(task, &super::options(&args.change), &CancellationToken::new()).await?;
+    let mut out = String::new();
+    if !args.stats {
+        out.push_str(&preview.text);
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "# context: {} tokens of {} budget, {} file(s) included, {} omitted, {} redaction(s)\n",
+        preview.tokens,
+        preview.budget,
+        preview.files_included,
+        preview.omitted.len(),
+        preview.redactions.values().sum::<u32>()
+    ));
+    for o in &preview.omitted {
+        out.push_str(&format!("#   omitted {}: {}\n", o.item, o.reason));
+    }
+    emit(&out, None)?;
+    Ok(exit::PASS)
+}
+
+/// `director evidence PATH...`
+pub async fn evidence(repo: &Path, args: EvidenceArgs) -> anyhow::Result<i32> {
+    let root = repo_root(repo)?;
+    let environment = match &args.environment {
+        Some(e) => Some(director::core::Environment::parse(e).ok_or_else(|| director::Error::Input {
+            message: format!("unknown environment `{e}`"),
+            hint: "use production, staging, development, test, local or prototype".into(),
+        })?),
+        None => None,
+    };
+    let record = director::evidence_record(&root, &args.paths, environment).await?;
+    let format = match args.format {
+        OutputFormat::Human => director::report::Format::Human,
+        OutputFormat::Json => director::report::Format::Json,
+        OutputFormat::Markdown => director::report::Format::Markdown,
+    };
+    emit(&director::report::render(&record, format, stdout_color()), None)?;
+    Ok(exit::code_for(&record))
+}

@@ -1,0 +1,70 @@
+//! `director task new|list|show`.
+
+use crate::cli::TaskCommand;
+use crate::output::emit;
+use director::tasks::TaskStore;
+use director::{Task, exit};
+use std::path::Path;
+
+fn repo_root(repo: &Path) -> Result<std::path::PathBuf, director::Error> {
+    let start = std::fs::canonicalize(repo).map_err(|e| director::Error::io("resolve", repo, e))?;
+    Ok(director::tasks::discover_repo_root(&start).unwrap_or(start))
+}
+
+/// Run a task command.
+pub fn run(repo: &Path, cmd: TaskCommand) -> anyhow::Result<i32> {
+    let store = TaskStore::new(repo_root(repo)?);
+    match cmd {
+        TaskCommand::New { id, title, description, criteria, environment, base, head, paths } => {
+            let environment = match environment {
+                Some(e) => Some(director::core::Environment::parse(&e).ok_or_else(|| director::Error::Input {
+                    message: format!("unknown environment `{e}`"),
+                    hint: "use production, staging, development, test, local or prototype".into(),
+                })?),
+                None => None,
+            };
+            let task = Task {
+                id,
+                title,
+                description,
+                criteria,
+                base,
+                head,
+                scope: vec![],
+                paths,
+                environment,
+            };
+            task.validate().map_err(|e| director::Error::Input {
+                message: e.to_string(),
+                hint: "task ids are letters, digits, `.`, `_` and `-`".into(),
+            })?;
+            let path = store.create(&task)?;
+            emit(&format!("created {}\n", path.display()), None)?;
+        }
+        TaskCommand::List => {
+            let tasks = store.list()?;
+            let mut out = String::new();
+            for t in &tasks {
+                out.push_str(&format!(
+                    "{:<24} {:<12} {}\n",
+                    t.id,
+                    t.environment.map_or("-", |e| e.as_str()),
+                    t.title
+                ));
+            }
+            if tasks.is_empty() {
+                out.push_str("no tasks in .director/tasks/ (create one with `director task new <id> --title ...`)\n");
+            }
+            emit(&out, None)?;
+        }
+        TaskCommand::Show { id } => {
+            let task = store.load(&id)?;
+            emit(&toml_of(&task), None)?;
+        }
+    }
+    Ok(exit::PASS)
+}
+
+fn toml_of(task: &Task) -> String {
+    director::tasks::to_toml(task)
+}

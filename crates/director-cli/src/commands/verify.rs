@@ -1,0 +1,96 @@
+//! `director verify`: one or several tasks, progress on stderr, the chosen format on
+//! stdout, and the exit code of the gate.
+
+use crate::cli::{OutputFormat, VerifyArgs};
+use crate::output::{emit, stdout_color};
+use crate::progress;
+use director::report::{Format, render};
+use director::{CancellationToken, EventSink, Overrides, exit};
+use std::io::Read as _;
+use std::path::Path;
+
+/// Map the CLI format to the library's.
+pub fn format(f: OutputFormat) -> Format {
+    match f {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Markdown => Format::Markdown,
+    }
+}
+
+/// Run `director verify`.
+pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
+    let overrides = Overrides {
+        max_concurrency: args.max_concurrency,
+        timeout_secs: args.timeout,
+        cache_enabled: args.no_cache.then_some(false),
+        budget_tokens: args.budget_tokens,
+        budget_usd: args.budget_usd,
+        on_incomplete: super::on_incomplete(args.on_incomplete),
+        ..Overrides::default()
+    };
+    let verifier = super::verifier(repo, &args.provider, overrides)?;
+    let tasks = match &args.task_json {
+        Some(source) => {
+            let (text, origin) = if source == "-" {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| director::Error::io("read", "stdin", e))?;
+                (text, "stdin".to_string())
+            } else {
+                let text = std::fs::read_to_string(source).map_err(|e| director::Error::io("read", source, e))?;
+                (text, source.clone())
+            };
+            vec![director_context_parse(&text, &origin)?]
+        }
+        None => args
+            .tasks
+            .iter()
+            .map(|id| verifier.load_task(id))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let mut options = super::options(&args.change);
+    options.directors = args.directors.clone();
+    options.all_directors = args.all_directors;
+
+    let style = progress::resolve(args.progress, args.quiet);
+    let (sink, rx) = EventSink::channel();
+    let reporter = progress::spawn(rx, style);
+    let cancel = CancellationToken::new();
+    let on_signal = cancel.clone();
+    let signal = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("director: interrupted; cancelling in-flight reviews");
+            on_signal.cancel();
+        }
+    });
+    let results = verifier.verify_many(tasks, &options, &sink, &cancel).await;
+    signal.abort();
+    drop(sink);
+    let _ = reporter.await;
+
+    let mut records = Vec::new();
+    for result in results {
+        records.push(result?);
+    }
+    let fmt = format(args.format);
+    let color = args.output.is_none() && stdout_color();
+    let text = if fmt == Format::Json && records.len() > 1 {
+        let mut s = serde_json::to_string_pretty(&records)?;
+        s.push('\n');
+        s
+    } else {
+        records
+            .iter()
+            .map(|r| render(r, fmt, color))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(exit::code_for_all(&records))
+}
+
+fn director_context_parse(text: &str, origin: &str) -> Result<director::Task, director::Error> {
+    Ok(director::tasks::parse_task_json(text, origin)?)
+}

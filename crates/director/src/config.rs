@@ -1,0 +1,536 @@
+//! Configuration, resolved in one place from layers: built-in defaults < user file
+//! (`$XDG_CONFIG_HOME/director/config.toml`) < repository `.director/config.toml` <
+//! environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `DIRECTOR_MODEL`,
+//! `DIRECTOR_<SECTION>__<KEY>`) < command-line flags. Unknown keys are errors that
+//! name the key and the layer it came from. `director config show` prints the
+//! resolved values with their sources.
+
+use crate::error::Error;
+use director_core::{Environment, GatePolicy};
+use director_evidence::AnalyzerConfig;
+use director_llm::PriceTable;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The whole resolved configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The OpenAI-compatible provider.
+    pub provider: ProviderSection,
+    /// Process-wide limits shared by every Director call.
+    pub limits: LimitsSection,
+    /// How one verification runs.
+    pub run: RunSection,
+    /// What the Directors are shown.
+    pub context: ContextSection,
+    /// The gate policy.
+    pub gate: GatePolicy,
+    /// Deterministic analyzer settings.
+    pub evidence: AnalyzerConfig,
+    /// The verdict cache.
+    pub cache: CacheSection,
+    /// Token and cost caps per run.
+    pub budget: BudgetSection,
+    /// Prices per model, for cost estimates.
+    pub prices: PriceTable,
+    /// Which Directors take part, and per-Director models.
+    pub directors: DirectorsSection,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            provider: ProviderSection::default(),
+            limits: LimitsSection::default(),
+            run: RunSection::default(),
+            context: ContextSection::default(),
+            gate: GatePolicy::default(),
+            evidence: AnalyzerConfig::default(),
+            cache: CacheSection::default(),
+            budget: BudgetSection::default(),
+            prices: PriceTable::default(),
+            directors: DirectorsSection::default(),
+        }
+    }
+}
+
+/// How replies are constrained to the verdict schema.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StructuredOutputSetting {
+    /// `response_format: json_schema` with `strict: true` (OpenAI, Azure, vLLM, llama.cpp).
+    #[default]
+    JsonSchema,
+    /// `response_format: json_object` plus the schema in the prompt.
+    JsonObject,
+    /// Plain text with the schema in the prompt; JSON is extracted from the reply.
+    Text,
+}
+
+/// `[provider]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProviderSection {
+    /// Base URL of the OpenAI-compatible API, e.g. `http://127.0.0.1:8080/v1`.
+    /// Unset (and no API key) means offline: no LLM Director runs.
+    pub base_url: Option<String>,
+    /// Name of the environment variable that holds the API key. The key itself is
+    /// never read from a file.
+    pub api_key_env: String,
+    /// Default model for every Director.
+    pub model: String,
+    /// Structured-output capability of the server.
+    pub structured_output: StructuredOutputSetting,
+    /// Timeout of one HTTP attempt, in seconds.
+    pub request_timeout_secs: u64,
+    /// Retries after the first attempt for 429, 5xx, resets and timeouts.
+    pub max_retries: u32,
+    /// First backoff, in milliseconds (doubles, with jitter).
+    pub initial_backoff_ms: u64,
+    /// Longest `Retry-After` honoured, in seconds.
+    pub max_retry_after_secs: u64,
+    /// Azure OpenAI `api-version`; set it to talk to an Azure deployment.
+    pub azure_api_version: Option<String>,
+    /// Azure OpenAI deployment id (defaults to the model).
+    pub azure_deployment: Option<String>,
+    /// Never call a provider, even if one is configured.
+    pub offline: bool,
+}
+
+impl Default for ProviderSection {
+    fn default() -> Self {
+        ProviderSection {
+            base_url: None,
+            api_key_env: "OPENAI_API_KEY".into(),
+            model: "gpt-4.1-mini".into(),
+            structured_output: StructuredOutputSetting::JsonSchema,
+            request_timeout_secs: 120,
+            max_retries: 4,
+            initial_backoff_ms: 500,
+            max_retry_after_secs: 60,
+            azure_api_version: None,
+            azure_deployment: None,
+            offline: false,
+        }
+    }
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// Requests in flight at once across the whole process (all tasks, all Directors).
+    pub max_concurrency: usize,
+    /// Requests per minute to the provider.
+    pub requests_per_minute: Option<u32>,
+    /// Tokens per minute to the provider.
+    pub tokens_per_minute: Option<u32>,
+    /// Consecutive failed calls that open the circuit (0 = never).
+    pub circuit_breaker_threshold: u32,
+    /// Seconds the circuit stays open.
+    pub circuit_breaker_cooldown_secs: u64,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        LimitsSection {
+            max_concurrency: 64,
+            requests_per_minute: None,
+            tokens_per_minute: None,
+            circuit_breaker_threshold: 5,
+            circuit_breaker_cooldown_secs: 30,
+        }
+    }
+}
+
+/// `[run]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunSection {
+    /// Directors reviewing at once in one run (0 = all of them).
+    pub max_concurrency: usize,
+    /// Total time one Director may take, retries included, in seconds.
+    pub timeout_secs: u64,
+    /// Output token budget of one reply.
+    pub max_output_tokens: u32,
+    /// Upper bound for the one retry after a truncated reply.
+    pub max_output_tokens_cap: u32,
+    /// Tool rounds (read_file, grep, list_dir) a Director may take; 0 disables tools.
+    pub tool_rounds: u32,
+    /// Write the run record under `.director/runs/`.
+    pub write_record: bool,
+}
+
+impl Default for RunSection {
+    fn default() -> Self {
+        RunSection {
+            max_concurrency: 0,
+            timeout_secs: 300,
+            max_output_tokens: 4096,
+            max_output_tokens_cap: 16384,
+            tool_rounds: 4,
+            write_record: true,
+        }
+    }
+}
+
+/// `[context]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContextSection {
+    /// Token budget of the packed repository context.
+    pub max_tokens: usize,
+    /// Lines of surrounding code around each hunk.
+    pub context_lines: u32,
+    /// Changed files up to this size (KiB) are shown whole.
+    pub small_file_kib: u64,
+    /// Files over this size (KiB) are listed, never inlined.
+    pub max_file_kib: u64,
+    /// Related files (modules, selecting objects) to add at most.
+    pub related_files: usize,
+    /// The environment when the task does not name one.
+    pub environment: Option<Environment>,
+}
+
+impl Default for ContextSection {
+    fn default() -> Self {
+        ContextSection {
+            max_tokens: 24_000,
+            context_lines: 20,
+            small_file_kib: 24,
+            max_file_kib: 512,
+            related_files: 20,
+            environment: None,
+        }
+    }
+}
+
+/// `[cache]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSection {
+    /// Reuse verdicts for identical input.
+    pub enabled: bool,
+    /// Cache folder (relative paths are under the repository root).
+    pub dir: PathBuf,
+    /// Entries kept; the least recently used are evicted beyond this.
+    pub max_entries: usize,
+}
+
+impl Default for CacheSection {
+    fn default() -> Self {
+        CacheSection {
+            enabled: true,
+            dir: PathBuf::from(".director/cache"),
+            max_entries: 2000,
+        }
+    }
+}
+
+/// `[budget]`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BudgetSection {
+    /// Most tokens one run may spend (estimate before the calls).
+    pub max_tokens: Option<u64>,
+    /// Most US dollars one run may spend (needs `[prices]`).
+    pub max_usd: Option<f64>,
+}
+
+/// `[directors]`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DirectorsSection {
+    /// Directors never to run.
+    pub disabled: Vec<String>,
+    /// Per-Director model overrides, e.g. `security = "gpt-4.1"`.
+    pub models: BTreeMap<String, String>,
+}
+
+/// Command-line overrides, the top layer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    /// `--model`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// `--base-url`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// `--max-concurrency`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<usize>,
+    /// `--timeout`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    /// `--offline`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offline: Option<bool>,
+    /// `--no-cache`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_enabled: Option<bool>,
+    /// `--budget-tokens`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_tokens: Option<u64>,
+    /// `--budget-usd`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_usd: Option<f64>,
+    /// Whether to write the run record (`director evidence` does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_record: Option<bool>,
+    /// `--on-incomplete`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_incomplete: Option<director_core::OnIncomplete>,
+}
+
+impl Overrides {
+    fn to_value(&self) -> serde_json::Value {
+        let mut root = serde_json::Map::new();
+        let mut put = |section: &str, key: &str, value: serde_json::Value| {
+            let entry = root
+                .entry(section.to_string())
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let serde_json::Value::Object(m) = entry {
+                m.insert(key.to_string(), value);
+            }
+        };
+        use serde_json::json;
+        if let Some(v) = &self.model {
+            put("provider", "model", json!(v));
+        }
+        if let Some(v) = &self.base_url {
+            put("provider", "base_url", json!(v));
+        }
+        if let Some(v) = self.offline {
+            put("provider", "offline", json!(v));
+        }
+        if let Some(v) = self.max_concurrency {
+            put("run", "max_concurrency", json!(v));
+        }
+        if let Some(v) = self.timeout_secs {
+            put("run", "timeout_secs", json!(v));
+        }
+        if let Some(v) = self.cache_enabled {
+            put("cache", "enabled", json!(v));
+        }
+        if let Some(v) = self.budget_tokens {
+            put("budget", "max_tokens", json!(v));
+        }
+        if let Some(v) = self.budget_usd {
+            put("budget", "max_usd", json!(v));
+        }
+        if let Some(v) = self.write_record {
+            put("run", "write_record", json!(v));
+        }
+        if let Some(v) = self.on_incomplete {
+            put("gate", "on_incomplete", json!(v));
+        }
+        serde_json::Value::Object(root)
+    }
+}
+
+/// A resolved configuration with the layers it came from.
+#[derive(Debug, Clone)]
+pub struct ResolvedConfig {
+    /// The values.
+    pub config: Config,
+    /// The API key read from the environment variable named by `provider.api_key_env`.
+    /// Never serialized, never logged, never written to a record.
+    pub api_key: Option<String>,
+    figment: Figment,
+}
+
+/// The user-level configuration file, if any.
+pub fn user_config_path() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("DIRECTOR_CONFIG_HOME") {
+        return Some(PathBuf::from(dir).join("config.toml"));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("director").join("config.toml"))
+}
+
+/// The repository configuration file.
+pub fn repo_config_path(repo_root: &Path) -> PathBuf {
+    repo_root.join(".director").join("config.toml")
+}
+
+fn env_layer() -> Env {
+    // Only `DIRECTOR_<SECTION>__<KEY>` and the two short names are configuration;
+    // other DIRECTOR_* variables (e.g. DIRECTOR_LOG, DIRECTOR_CONFIG_HOME) are not.
+    Env::prefixed("DIRECTOR_")
+        .filter_map(|key| {
+            let k = key.as_str();
+            match k {
+                "model" => Some("provider.model".into()),
+                "base_url" => Some("provider.base_url".into()),
+                "offline" => Some("provider.offline".into()),
+                _ if k.contains("__") => Some(k.replace("__", ".").into()),
+                _ => None,
+            }
+        })
+}
+
+impl ResolvedConfig {
+    /// Resolve every layer for the repository at `repo_root` (or none, outside a repo).
+    pub fn load(repo_root: Option<&Path>, overrides: &Overrides) -> Result<ResolvedConfig, Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = user_config_path().filter(|p| p.is_file()) {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        if let Some(root) = repo_root {
+            let path = repo_config_path(root);
+            if path.is_file() {
+                figment = figment.merge(Toml::file_exact(path));
+            }
+        }
+        if let Some(url) = std::env::var("OPENAI_BASE_URL").ok().filter(|v| !v.is_empty()) {
+            figment = figment.merge(Serialized::defaults(OpenAiBaseUrlEnv {
+                provider: BaseUrlOnly { base_url: url },
+            }));
+        }
+        figment = figment.merge(env_layer());
+        figment = figment.merge(Serialized::defaults(CommandLine(overrides.to_value())));
+        let config: Config = figment.extract().map_err(|e| config_error(&e))?;
+        let api_key = std::env::var(&config.provider.api_key_env)
+            .ok()
+            .filter(|k| !k.trim().is_empty());
+        validate(&config)?;
+        Ok(ResolvedConfig {
+            config,
+            api_key,
+            figment,
+        })
+    }
+
+    /// True when an LLM provider is configured and not switched off.
+    pub fn provider_configured(&self) -> bool {
+        !self.config.provider.offline
+            && (self.config.provider.base_url.is_some() || self.api_key.is_some())
+    }
+
+    /// Why no LLM Director runs, or None when a provider is configured.
+    pub fn offline_reason(&self) -> Option<String> {
+        if self.config.provider.offline {
+            Some("offline mode is on (--offline or provider.offline)".into())
+        } else if !self.provider_configured() {
+            Some(format!(
+                "no LLM provider is configured (set {} or OPENAI_BASE_URL, or [provider] base_url in .director/config.toml)",
+                self.config.provider.api_key_env
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Every leaf key with its resolved value and the layer it came from, for
+    /// `director config show`.
+    pub fn show(&self) -> Vec<(String, String, String)> {
+        let value = serde_json::to_value(&self.config).unwrap_or_default();
+        let mut rows = Vec::new();
+        flatten("", &value, &mut rows);
+        rows.into_iter()
+            .map(|(key, val)| {
+                let source = self
+                    .figment
+                    .find_metadata(&key)
+                    .map(source_name)
+                    .unwrap_or_else(|| "default".into());
+                (key, val, source)
+            })
+            .collect()
+    }
+}
+
+/// Serialized layers are named after their Rust type; give them user-facing names.
+fn source_name(meta: &figment::Metadata) -> String {
+    let name = meta.name.as_ref();
+    if name.ends_with("CommandLine") {
+        "command line".into()
+    } else if name.ends_with("OpenAiBaseUrlEnv") {
+        "environment variable OPENAI_BASE_URL".into()
+    } else if name.ends_with("config::Config") {
+        "default".into()
+    } else {
+        match &meta.source {
+            Some(src) => format!("{name} {src}"),
+            None => name.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(transparent)]
+struct CommandLine(serde_json::Value);
+
+#[derive(Serialize)]
+struct OpenAiBaseUrlEnv {
+    provider: BaseUrlOnly,
+}
+
+#[derive(Serialize)]
+struct BaseUrlOnly {
+    base_url: String,
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+fn config_error(e: &figment::Error) -> Error {
+    let mut message = e.to_string().replace('\n', " ");
+    if let Some(meta) = &e.metadata {
+        if let Some(src) = &meta.source {
+            message = format!("{message} (in {src})");
+        } else {
+            message = format!("{message} (from {})", meta.name);
+        }
+    }
+    Error::Config {
+        message,
+        hint: "see docs/configuration.md for every key; `director config show` prints the resolved values".into(),
+    }
+}
+
+fn validate(config: &Config) -> Result<(), Error> {
+    if let Some(url) = &config.provider.base_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(Error::Config {
+            message: format!("key `provider.base_url`: `{url}` is not an http(s) URL"),
+            hint: "e.g. base_url = \"http://127.0.0.1:8080/v1\"".into(),
+        });
+    }
+    if config.provider.model.trim().is_empty() {
+        return Err(Error::Config {
+            message: "key `provider.model` is empty".into(),
+            hint: "set DIRECTOR_MODEL or [provider] model".into(),
+        });
+    }
+    if config.context.max_tokens < 1000 {
+        return Err(Error::Config {
+            message: format!(
+                "key `context.max_tokens`: {} is too small to hold a task and any code",
+                config.context.max_tokens
+            ),
+            hint: "use at least 1000".into(),
+        });
+    }
+    Ok(())
+}

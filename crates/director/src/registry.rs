@@ -1,0 +1,434 @@
+//! The Director panel: definitions, personas and prompt templates, built in (embedded
+//! at compile time) or added and overridden by the repository under `.director/`,
+//! and the tera rendering of the three messages every Director receives.
+//!
+//! Repository layout (all optional):
+//! `.director/directors/<name>.toml` adds or replaces a Director;
+//! `.director/prompts/frame.tera`, `.director/prompts/instruction.tera` and
+//! `.director/prompts/directors/<file>` replace templates;
+//! `.director/personas/<file>` replaces or adds personas.
+
+use crate::error::Error;
+use director_core::routing::{Applicability, CompiledApplicability};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
+}
+
+pub use builtin::BUILTIN_FILES;
+
+/// A Director definition as written in `directors/<name>.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorDefinition {
+    /// Short name, `[a-z0-9-]+`.
+    pub name: String,
+    /// Display name, e.g. `Infrastructure Director`.
+    pub display_name: String,
+    /// The persona's agent name, e.g. `DirInfra_Agent`.
+    pub persona: String,
+    /// Persona file under `personas/`.
+    pub persona_file: String,
+    /// Prompt template under `prompts/directors/`.
+    pub prompt_file: String,
+    /// One line: what this Director owns.
+    pub summary: String,
+    /// Finding categories it owns (kebab-case).
+    #[serde(default)]
+    pub owns: Vec<String>,
+    /// Whether its findings may block.
+    #[serde(default = "yes")]
+    pub may_block: bool,
+    /// Higher runs first when a budget forces skips.
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    /// Model override for this Director.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Output token budget override.
+    #[serde(default)]
+    pub max_output_tokens: Option<u32>,
+    /// When it applies.
+    #[serde(default)]
+    pub applicability: Applicability,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_priority() -> i32 {
+    50
+}
+
+/// Where a piece of the panel came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "path", rename_all = "lowercase")]
+pub enum Origin {
+    /// Shipped in the binary (workspace-relative path).
+    Builtin(String),
+    /// From the repository (absolute path).
+    Repo(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Builtin(p) => write!(f, "built-in {p}"),
+            Origin::Repo(p) => write!(f, "repo {}", p.display()),
+        }
+    }
+}
+
+/// One resolved Director, ready to route and render.
+#[derive(Debug, Clone)]
+pub struct Director {
+    /// Its definition.
+    pub def: DirectorDefinition,
+    /// Where the definition came from.
+    pub definition_origin: Origin,
+    /// The persona text.
+    pub persona_text: String,
+    /// Where the persona came from.
+    pub persona_origin: Origin,
+    /// Where the prompt template came from.
+    pub prompt_origin: Origin,
+    /// Hash of definition + persona + template source: part of the verdict cache key.
+    pub fingerprint: String,
+    template_name: String,
+    routing: CompiledApplicability,
+}
+
+impl Director {
+    /// Short name.
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// Compiled applicability rules.
+    pub fn routing(&self) -> &CompiledApplicability {
+        &self.routing
+    }
+
+    /// The entry of this Director in the `panel`/`others` template lists.
+    pub fn panel_entry(&self) -> PanelEntry {
+        PanelEntry {
+            name: self.def.name.clone(),
+            display_name: self.def.display_name.clone(),
+            persona: self.def.persona.clone(),
+            summary: self.def.summary.clone(),
+            owns: self.def.owns.clone(),
+            may_block: self.def.may_block,
+        }
+    }
+}
+
+/// A Director as templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PanelEntry {
+    /// Short name.
+    pub name: String,
+    /// Display name.
+    pub display_name: String,
+    /// Persona agent name.
+    pub persona: String,
+    /// What it owns, one line.
+    pub summary: String,
+    /// Owned categories.
+    pub owns: Vec<String>,
+    /// Whether it may block.
+    pub may_block: bool,
+}
+
+/// The resolved panel with its templates.
+pub struct Panel {
+    directors: Vec<Director>,
+    tera: tera::Tera,
+    /// Where `frame.tera` came from.
+    pub frame_origin: Origin,
+    /// Where `instruction.tera` came from.
+    pub instruction_origin: Origin,
+    template_origins: BTreeMap<String, Origin>,
+}
+
+impl fmt::Debug for Panel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Panel")
+            .field("directors", &self.directors.iter().map(Director::name).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+const FRAME: &str = "frame.tera";
+const INSTRUCTION: &str = "instruction.tera";
+
+fn builtin(path: &str) -> Option<&'static str> {
+    BUILTIN_FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, text)| *text)
+}
+
+fn read_repo(path: &Path) -> Result<Option<String>, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read", path, e)),
+    }
+}
+
+/// Look a file up in the repository's `.director/<rel>` first, then the built-ins.
+fn resolve(repo: Option<&Path>, rel: &str) -> Result<Option<(String, Origin)>, Error> {
+    if let Some(root) = repo {
+        let path = root.join(".director").join(rel);
+        if let Some(text) = read_repo(&path)? {
+            return Ok(Some((text, Origin::Repo(path))));
+        }
+    }
+    Ok(builtin(rel).map(|t| (t.to_string(), Origin::Builtin(rel.to_string()))))
+}
+
+fn safe_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains("..")
+        && !name.starts_with('/')
+        && !name.contains('\\')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
+}
+
+fn parse_definition(text: &str, origin: &Origin) -> Result<DirectorDefinition, Error> {
+    let def: DirectorDefinition = toml::from_str(text).map_err(|e| Error::Director {
+        director: origin.to_string(),
+        message: format!("{origin}: {}", one_line(&e.to_string())),
+        hint: "see docs/directors.md for the definition keys".into(),
+    })?;
+    let bad = |key: &str, why: String| Error::Director {
+        director: def.name.clone(),
+        message: format!("{origin}: key `{key}`: {why}"),
+        hint: "see docs/directors.md for the definition keys".into(),
+    };
+    if def.name.is_empty()
+        || !def
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(bad("name", format!("`{}` must be lowercase letters, digits and `-`", def.name)));
+    }
+    if def.display_name.trim().is_empty() {
+        return Err(bad("display_name", "must not be empty".into()));
+    }
+    if def.persona.trim().is_empty() {
+        return Err(bad("persona", "must not be empty".into()));
+    }
+    for (key, file) in [("persona_file", &def.persona_file), ("prompt_file", &def.prompt_file)] {
+        if !safe_file_name(file) {
+            return Err(bad(key, format!("`{file}` is not a plain relative file name")));
+        }
+    }
+    Ok(def)
+}
+
+/// Collapse a multi-line parser message into one line.
+pub(crate) fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "|" && !l.chars().all(|c| c == '^' || c == ' ' || c == '|'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn hash_parts(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Panel {
+    /// Load the built-in panel merged with the repository's `.director/` (if any).
+    pub fn load(repo: Option<&Path>) -> Result<Panel, Error> {
+        let mut defs: BTreeMap<String, (DirectorDefinition, Origin)> = BTreeMap::new();
+        for (path, text) in BUILTIN_FILES {
+            if path.starts_with("directors/") && path.ends_with(".toml") {
+                let origin = Origin::Builtin((*path).to_string());
+                let def = parse_definition(text, &origin)?;
+                defs.insert(def.name.clone(), (def, origin));
+            }
+        }
+        if let Some(root) = repo {
+            let dir = root.join(".director").join("directors");
+            if dir.is_dir() {
+                let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+                    .map_err(|e| Error::io("read", &dir, e))?
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                    .collect();
+                paths.sort();
+                for path in paths {
+                    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+                    let origin = Origin::Repo(path.clone());
+                    let def = parse_definition(&text, &origin)?;
+                    defs.insert(def.name.clone(), (def, origin));
+                }
+            }
+        }
+
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on(Vec::<&'static str>::new());
+        let mut template_origins = BTreeMap::new();
+        let add_template = |tera: &mut tera::Tera, name: &str, text: &str, origin: &Origin| {
+            tera.add_raw_template(name, text).map_err(|e| Error::Director {
+                director: name.to_string(),
+                message: format!("template {origin}: {}", one_line(&e.to_string())),
+                hint: "fix the tera syntax at the line shown".into(),
+            })
+        };
+        let (frame_text, frame_origin) = resolve(repo, &format!("prompts/{FRAME}"))?
+            .ok_or_else(|| missing("prompts/frame.tera"))?;
+        add_template(&mut tera, FRAME, &frame_text, &frame_origin)?;
+        let (instr_text, instruction_origin) = resolve(repo, &format!("prompts/{INSTRUCTION}"))?
+            .ok_or_else(|| missing("prompts/instruction.tera"))?;
+        add_template(&mut tera, INSTRUCTION, &instr_text, &instruction_origin)?;
+        template_origins.insert(FRAME.to_string(), frame_origin.clone());
+        template_origins.insert(INSTRUCTION.to_string(), instruction_origin.clone());
+
+        let mut directors = Vec::with_capacity(defs.len());
+        for (_, (def, definition_origin)) in defs {
+            let prompt_rel = format!("prompts/directors/{}", def.prompt_file);
+            let (prompt_text, prompt_origin) = resolve(repo, &prompt_rel)?.ok_or_else(|| Error::Director {
+                director: def.name.clone(),
+                message: format!(
+                    "{definition_origin}: key `prompt_file`: `{}` not found in .director/prompts/directors/ or the built-in prompts",
+                    def.prompt_file
+                ),
+                hint: format!("create .director/{prompt_rel}"),
+            })?;
+            let persona_rel = format!("personas/{}", def.persona_file);
+            let (persona_text, persona_origin) = resolve(repo, &persona_rel)?.ok_or_else(|| Error::Director {
+                director: def.name.clone(),
+                message: format!(
+                    "{definition_origin}: key `persona_file`: `{}` not found in .director/personas/ or the built-in personas",
+                    def.persona_file
+                ),
+                hint: format!("create .director/{persona_rel}"),
+            })?;
+            let template_name = format!("directors/{}", def.prompt_file);
+            if !template_origins.contains_key(&template_name) {
+                add_template(&mut tera, &template_name, &prompt_text, &prompt_origin)?;
+                template_origins.insert(template_name.clone(), prompt_origin.clone());
+            }
+            let routing = def.applicability.compile().map_err(|e| Error::Director {
+                director: def.name.clone(),
+                message: format!("{definition_origin}: key `applicability`: {e}"),
+                hint: "globs use globset syntax, e.g. \"**/payments/**\"".into(),
+            })?;
+            let def_toml = toml::to_string(&def).unwrap_or_default();
+            let fingerprint = hash_parts(&[&def_toml, &persona_text, &prompt_text, &frame_text, &instr_text]);
+            directors.push(Director {
+                def,
+                definition_origin,
+                persona_text,
+                persona_origin,
+                prompt_origin,
+                fingerprint,
+                template_name,
+                routing,
+            });
+        }
+        // Highest priority first: the order budgets and reports use.
+        directors.sort_by(|a, b| b.def.priority.cmp(&a.def.priority).then_with(|| a.def.name.cmp(&b.def.name)));
+        Ok(Panel {
+            directors,
+            tera,
+            frame_origin,
+            instruction_origin,
+            template_origins,
+        })
+    }
+
+    /// Every Director, highest priority first.
+    pub fn directors(&self) -> &[Director] {
+        &self.directors
+    }
+
+    /// One Director by name.
+    pub fn get(&self, name: &str) -> Option<&Director> {
+        self.directors.iter().find(|d| d.def.name == name)
+    }
+
+    /// The names of every Director.
+    pub fn names(&self) -> Vec<&str> {
+        self.directors.iter().map(Director::name).collect()
+    }
+
+    fn render(&self, template: &str, context: &tera::Context) -> Result<String, Error> {
+        self.tera.render(template, context).map_err(|e| {
+            let origin = self
+                .template_origins
+                .get(template)
+                .map(ToString::to_string)
+                .unwrap_or_else(|| template.to_string());
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(": ");
+                message.push_str(&s.to_string());
+                source = s.source();
+            }
+            Error::Director {
+                director: template.to_string(),
+                message: format!("failed to render template {origin}: {}", one_line(&message)),
+                hint: "check the variables the template uses against docs/directors.md".into(),
+            }
+        })
+    }
+
+    /// Render the shared frame (identical for every Director of the run).
+    pub fn render_frame(&self, panel: &[PanelEntry], nonce: &str, context: &str, environment: &str) -> Result<String, Error> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("panel", &panel);
+        ctx.insert("nonce", nonce);
+        ctx.insert("context", context);
+        ctx.insert("environment", environment);
+        self.render(FRAME, &ctx)
+    }
+
+    /// Render one Director's own system message.
+    pub fn render_director(&self, director: &Director, others: &[PanelEntry], environment: &str) -> Result<String, Error> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("director", &director.panel_entry());
+        ctx.insert("persona_text", &director.persona_text);
+        ctx.insert("others", &others);
+        ctx.insert("environment", environment);
+        self.render(&director.template_name, &ctx)
+    }
+
+    /// Render the user message that asks for the verdict.
+    pub fn render_instruction(&self, director: &Director, structured: bool, schema: &str) -> Result<String, Error> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("director", &director.panel_entry());
+        ctx.insert("structured", &structured);
+        ctx.insert("schema", schema);
+        self.render(INSTRUCTION, &ctx)
+    }
+}
+
+fn missing(rel: &str) -> Error {
+    Error::Director {
+        director: rel.to_string(),
+        message: format!("`{rel}` is missing from the built-in prompts"),
+        hint: "this is a packaging error; reinstall director".into(),
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the `director` library through the real HTTP path: wiremock
+//! speaks the OpenAI chat completions API, async-openai and reqwest do the rest.
+
+mod panel;
+mod support;
+mod verify;

@@ -1,0 +1,170 @@
+//! One verification end to end: parallel Directors, the request shape, the gate.
+
+use crate::support::*;
+use director::core::record::DirectorStatus;
+use director::{Decision, Overrides};
+use serde_json::Value;
+use std::time::Duration;
+use wiremock::ResponseTemplate;
+
+const SOURCE: &str = "pub fn charge(amount: u64) -> u64 {\n    let fee = amount / 100;\n    amount + fee\n}\n";
+
+/// A source change that five of the seven Directors review (not infrastructure, which
+/// skips plain code, and not requirements, which needs criteria).
+fn five_director_repo() -> Repo {
+    let repo = Repo::new();
+    repo.write("src/billing.rs", SOURCE)
+        .write(".director/config.toml", "[provider]\nmax_retries = 1\ninitial_backoff_ms = 10\n")
+        .task("t1", &["src"], "");
+    repo
+}
+
+fn ran(record: &director::RunRecord) -> Vec<String> {
+    record
+        .directors
+        .iter()
+        .filter(|d| d.status != DirectorStatus::Skipped)
+        .map(|d| d.name.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn directors_review_concurrently_and_each_gets_its_own_prompt() {
+    let repo = Repo::new();
+    repo.write("src/billing.rs", SOURCE)
+        .write("infra/main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n")
+        .task("t1", &["src", "infra"], "criteria = [\"fees are charged\"]");
+    let provider = Provider::start(Duration::from_millis(400)).await;
+    let v = verifier(&repo, Some(&provider));
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Pass, "{}", record.reason);
+    let ran = ran(&record);
+    assert_eq!(ran.len(), 7, "every Director applies: {ran:?}");
+    assert_eq!(provider.requests(), 7);
+    assert_eq!(provider.peak_concurrency(), 7, "all requests in flight at once");
+
+    let bodies = provider.bodies();
+    let frame = bodies[0]["messages"][0]["content"].as_str().unwrap().to_string();
+    assert!(frame.contains("fee = amount / 100"), "the shared context carries the code");
+    for body in &bodies {
+        let messages = body["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 3);
+        assert_eq!(messages[0]["content"].as_str().unwrap(), frame, "identical shared prefix");
+        assert_eq!(body["response_format"]["type"], "json_schema");
+        assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+        assert_eq!(
+            body["response_format"]["json_schema"]["schema"],
+            *director::core::verdict::verdict_schema()
+        );
+        assert_eq!(body["temperature"], 0.0);
+    }
+    let infra = bodies.iter().find(|b| director_of(b) == "infrastructure").unwrap();
+    let own = infra["messages"][1]["content"].as_str().unwrap();
+    assert!(own.contains("DirInfra_Agent"));
+    assert!(own.to_lowercase().contains("single points of failure"));
+    let security = bodies.iter().find(|b| director_of(b) == "security").unwrap();
+    assert!(!security["messages"][1]["content"].as_str().unwrap().contains("DirInfra_Agent are you"));
+    assert!(record.context.shared_prefix_share > 0.0);
+}
+
+#[tokio::test]
+async fn max_concurrency_one_serialises() {
+    let repo = five_director_repo();
+    let provider = Provider::start(Duration::from_millis(150)).await;
+    let v = verifier_with(
+        &repo,
+        Some(&provider),
+        Overrides {
+            max_concurrency: Some(1),
+            ..Overrides::default()
+        },
+    );
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(ran(&record).len(), 5, "{:?}", ran(&record));
+    assert_eq!(provider.peak_concurrency(), 1);
+}
+
+#[tokio::test]
+async fn one_blocking_finding_blocks() {
+    let repo = five_director_repo();
+    let provider = Provider::start(Duration::ZERO).await;
+    provider.reply(
+        "code-quality",
+        verdict_reply(&finding_verdict("blocking", "correctness", "src/billing.rs", 2, "let fee = amount / 100;")),
+    );
+    let v = verifier(&repo, Some(&provider));
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Block, "{}", record.reason);
+    assert_eq!(director::exit::code_for(&record), 1);
+    let f = &record.findings[0];
+    assert!(f.blocks && f.verified);
+    assert_eq!(f.directors, ["code-quality"]);
+}
+
+#[tokio::test]
+async fn a_failing_provider_makes_the_run_incomplete() {
+    let repo = five_director_repo();
+    let provider = Provider::start(Duration::ZERO).await;
+    for _ in 0..3 {
+        provider.reply("security", ResponseTemplate::new(500).set_body_string("upstream exploded"));
+    }
+    let v = verifier(&repo, Some(&provider));
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Incomplete, "{}", record.reason);
+    assert_eq!(director::exit::code_for(&record), 3);
+    let sec = record.director("security").unwrap();
+    assert_eq!(sec.status, DirectorStatus::Failed);
+    assert!(sec.reason.as_deref().unwrap().contains("500"), "{:?}", sec.reason);
+    assert!(record.reason.contains("security"));
+}
+
+#[tokio::test]
+async fn schema_invalid_and_truncated_replies_fail_the_director() {
+    let repo = five_director_repo();
+    let provider = Provider::start(Duration::ZERO).await;
+    let invalid = serde_json::json!({"verdict": "maybe", "summary": "?", "findings": []});
+    for _ in 0..2 {
+        provider.reply("security", verdict_reply(&invalid));
+    }
+    for _ in 0..2 {
+        provider.reply(
+            "testing",
+            ResponseTemplate::new(200).set_body_json(completion(&pass_verdict().to_string(), "length")),
+        );
+    }
+    let v = verifier(&repo, Some(&provider));
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Incomplete);
+    for name in ["security", "testing"] {
+        let d = record.director(name).unwrap();
+        assert_eq!(d.status, DirectorStatus::Failed, "{name}: {:?}", d.reason);
+    }
+    // A truncated answer is never a pass, even when the partial text parses.
+    assert!(record.director("testing").unwrap().verdict.is_none());
+}
+
+#[tokio::test]
+async fn offline_runs_without_provider_and_says_why() {
+    let repo = five_director_repo();
+    let v = verifier(&repo, None);
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Pass);
+    assert!(record.directors.iter().all(|d| d.status == DirectorStatus::Skipped));
+    let note = record.llm.note.clone().unwrap();
+    assert!(note.contains("no LLM Director ran"), "{note}");
+    assert!(record.reason.contains("deterministic evidence only"));
+}
+
+#[tokio::test]
+async fn record_is_written_and_readable() {
+    let repo = five_director_repo();
+    let provider = Provider::start(Duration::ZERO).await;
+    let v = verifier(&repo, Some(&provider));
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    let stored = director::store::load_record(&repo.root(), "latest", Some("t1")).unwrap();
+    assert_eq!(stored, record);
+    let json: Value = serde_json::to_value(&stored).unwrap();
+    for key in ["version", "task", "decision", "directors", "findings", "usage"] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+}
