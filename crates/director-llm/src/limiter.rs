@@ -4,8 +4,8 @@
 //! that fails calls fast after repeated provider failures.
 //!
 //! One `Limiter` is shared through an `Arc` by every provider and task that should
-//! respect the same limits. Rate buckets and the concurrency cap apply per HTTP
-//! attempt (a retry is a request too); the circuit breaker applies per call.
+//! respect the same limits. Rate buckets apply per HTTP attempt (a retry is a
+//! request too); the concurrency cap and the circuit breaker apply per call.
 
 use crate::config::RateLimits;
 use crate::error::LlmError;
@@ -80,9 +80,9 @@ impl Limiter {
         Arc::clone(&self.concurrency)
     }
 
-    /// Wait until one request of about `estimated_tokens` tokens may go out, and
-    /// hold a concurrency slot for it until the returned permit is dropped.
-    pub async fn admit(&self, estimated_tokens: u64) -> Result<OwnedSemaphorePermit, LlmError> {
+    /// Wait until the rate buckets let one HTTP request of about `estimated_tokens`
+    /// tokens go out (called before every attempt, retries included).
+    pub async fn pace(&self, estimated_tokens: u64) {
         if let Some(requests) = &self.requests {
             while let Err(not_until) = requests.check() {
                 tokio::time::sleep(not_until.wait_time_from(self.clock.now())).await;
@@ -99,6 +99,13 @@ impl Limiter {
                 tokio::time::sleep(not_until.wait_time_from(self.clock.now())).await;
             }
         }
+    }
+
+    /// Wait for a concurrency slot and hold it until the permit is dropped. A call
+    /// holds its slot from before its request is built until it ends, backoff
+    /// included: calls waiting for a slot cost no memory for request bodies, and a
+    /// provider that asks us to back off gets fewer requests, not more.
+    pub async fn acquire_slot(&self) -> Result<OwnedSemaphorePermit, LlmError> {
         Arc::clone(&self.concurrency)
             .acquire_owned()
             .await
@@ -287,11 +294,11 @@ mod tests {
             max_concurrency: 1,
             ..RateLimits::default()
         });
-        let first = limiter.admit(10).await.unwrap();
-        let second = tokio::time::timeout(Duration::from_millis(20), limiter.admit(10)).await;
+        let first = limiter.acquire_slot().await.unwrap();
+        let second = tokio::time::timeout(Duration::from_millis(20), limiter.acquire_slot()).await;
         assert!(second.is_err(), "second admission must wait for the slot");
         drop(first);
-        assert!(limiter.admit(10).await.is_ok());
+        assert!(limiter.acquire_slot().await.is_ok());
     }
 
     #[tokio::test]
@@ -300,8 +307,8 @@ mod tests {
             requests_per_minute: Some(1),
             ..RateLimits::default()
         });
-        drop(limiter.admit(1).await.unwrap());
-        let next = tokio::time::timeout(Duration::from_millis(50), limiter.admit(1)).await;
+        limiter.pace(1).await;
+        let next = tokio::time::timeout(Duration::from_millis(50), limiter.pace(1)).await;
         assert!(next.is_err(), "the second request of the minute must wait");
     }
 }

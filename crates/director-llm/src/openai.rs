@@ -258,6 +258,8 @@ impl ChatModel for OpenAiProvider {
         request: &'a ChatRequest,
     ) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
         Box::pin(async move {
+            // Slot first: a trial call of a half-open circuit must not sit in the queue.
+            let _slot = self.limiter.acquire_slot().await?;
             let guard = self.limiter.begin_call()?;
             let context = CallContext::new(request.estimated_tokens());
             let wire = self.wire_request(request);

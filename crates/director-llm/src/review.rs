@@ -285,7 +285,7 @@ impl Progress {
 /// Run one Director's review to a verdict or an explicit failure (see the module docs).
 pub async fn review(
     model: &dyn ChatModel,
-    request: ReviewRequest,
+    mut request: ReviewRequest,
     tools: Option<&dyn ToolExecutor>,
     cancel: &CancellationToken,
 ) -> ReviewOutcome {
@@ -303,8 +303,10 @@ pub async fn review(
     );
     let mut progress = Progress::default();
     let deadline = request.deadline;
+    let messages = std::mem::take(&mut request.messages);
     let result = {
-        let conversation = converse(model, &request, tools, &mut progress).instrument(span.clone());
+        let conversation =
+            converse(model, &request, messages, tools, &mut progress).instrument(span.clone());
         tokio::select! {
             biased;
             () = cancel.cancelled() => Err(failure(FailureKind::Cancelled, "the review was cancelled")),
@@ -352,14 +354,16 @@ pub async fn review(
     }
 }
 
+/// The conversation itself. It owns the messages and extends them in place, so a
+/// long shared context is never copied per round.
 async fn converse(
     model: &dyn ChatModel,
     request: &ReviewRequest,
+    mut messages: Vec<ChatMessage>,
     tools: Option<&dyn ToolExecutor>,
     progress: &mut Progress,
 ) -> Result<Verdict, ReviewFailure> {
     let capability = model.info().structured_output;
-    let mut messages = request.messages.clone();
     let response_format = match capability {
         StructuredOutput::JsonSchema => ResponseMode::JsonSchema {
             name: SCHEMA_NAME.to_string(),
@@ -380,23 +384,25 @@ async fn converse(
     };
     let cap = request.max_output_tokens_cap.max(request.max_output_tokens);
     let mut max_tokens = request.max_output_tokens;
+    let mut chat = ChatRequest {
+        model: request.model.clone(),
+        messages,
+        response_format,
+        max_tokens: None,
+        temperature: request.temperature,
+        tools: Vec::new(),
+    };
     let mut tool_rounds = 0;
     let mut length_retried = false;
     let mut repaired = false;
     loop {
         let offer_tools =
             !tool_specs.is_empty() && tool_rounds < request.max_tool_rounds && !repaired;
-        let chat = ChatRequest {
-            model: request.model.clone(),
-            messages: messages.clone(),
-            response_format: response_format.clone(),
-            max_tokens: Some(max_tokens),
-            temperature: request.temperature,
-            tools: if offer_tools {
-                tool_specs.clone()
-            } else {
-                Vec::new()
-            },
+        chat.max_tokens = Some(max_tokens);
+        chat.tools = if offer_tools {
+            tool_specs.clone()
+        } else {
+            Vec::new()
         };
         let response = progress.call(model, &chat).await?;
         if let Some(text) = &response.content {
@@ -462,7 +468,7 @@ async fn converse(
                 ));
             };
             tool_rounds += 1;
-            messages.push(ChatMessage::Assistant {
+            chat.messages.push(ChatMessage::Assistant {
                 content: response.content.clone(),
                 tool_calls: response.tool_calls.clone(),
             });
@@ -470,7 +476,7 @@ async fn converse(
                 progress.tool_calls += 1;
                 let output = executor.call(&call.name, &call.arguments);
                 tracing::debug!(tool = %call.name, output_bytes = output.len(), "tool call");
-                messages.push(ChatMessage::Tool {
+                chat.messages.push(ChatMessage::Tool {
                     call_id: call.id.clone(),
                     content: output,
                 });
@@ -483,11 +489,11 @@ async fn converse(
             Err(error) if !repaired => {
                 repaired = true;
                 tracing::debug!(%error, "reply invalid; asking for a repair");
-                messages.push(ChatMessage::Assistant {
+                chat.messages.push(ChatMessage::Assistant {
                     content: Some(text),
                     tool_calls: Vec::new(),
                 });
-                messages.push(ChatMessage::User(repair_instruction(
+                chat.messages.push(ChatMessage::User(repair_instruction(
                     &error,
                     capability,
                     &request.schema,

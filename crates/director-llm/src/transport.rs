@@ -11,8 +11,8 @@
 //!   `Retry-After` (seconds or HTTP-date, or Azure's `retry-after-ms`) is honoured
 //!   up to a cap; a longer one fails the call rather than waiting or hammering.
 //!
-//! Each attempt is admitted by the shared [`Limiter`] (rate buckets, concurrency
-//! slot). Failures leave the service as [`LlmError`] boxed in `OpenAIError::Boxed`,
+//! Each attempt waits for the shared [`Limiter`]'s rate buckets (the provider
+//! holds the call's concurrency slot). Failures leave the service as [`LlmError`] boxed in `OpenAIError::Boxed`,
 //! which the provider unboxes. The attempt count of a call travels back to the
 //! provider through a task-local [`CallContext`], because async-openai hands the
 //! caller only the parsed body.
@@ -252,10 +252,7 @@ impl RetryService {
     }
 
     async fn attempt(&self, factory: HttpRequestFactory, tokens: u64) -> Attempt {
-        let permit = match self.settings.limiter.admit(tokens).await {
-            Ok(permit) => permit,
-            Err(e) => return Attempt::Fatal(e),
-        };
+        self.settings.limiter.pace(tokens).await;
         let exchange = async {
             let response = self.inner.clone().oneshot(factory).await?;
             let status = response.status();
@@ -270,7 +267,6 @@ impl RetryService {
             })
         };
         let outcome = tokio::time::timeout(self.settings.attempt_timeout, exchange).await;
-        drop(permit);
         match outcome {
             Err(_) => Attempt::TimedOut,
             Ok(Ok(exchange)) => Attempt::Done(exchange),
