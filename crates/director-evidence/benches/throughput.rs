@@ -1,0 +1,67 @@
+//! Analyzer throughput in files per second: on Checkov's fixtures (the peer suite
+//! under `tests/fixtures/checkov`) and on a generated corpus of 2,000 Terraform and
+//! Kubernetes files. `cargo bench -p director-evidence --bench throughput`.
+//! For quotable figures including peak memory (and an optional side-by-side run of
+//! Checkov), use `cargo run --release -p director-evidence --example evidence_bench`.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a benchmark fails loudly on broken fixtures"
+)]
+
+mod corpus;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use director_evidence::{AnalyzerConfig, SourceFile, analyze};
+use std::hint::black_box;
+use std::path::Path;
+
+fn checkov_fixtures() -> Vec<SourceFile> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checkov");
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("fixtures")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(SourceFile::new(
+                    rel,
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn throughput(c: &mut Criterion) {
+    let config = AnalyzerConfig::default();
+
+    let fixtures = checkov_fixtures();
+    let mut group = c.benchmark_group("checkov_fixtures");
+    group.throughput(Throughput::Elements(fixtures.len() as u64));
+    group.bench_function("analyze_all_fixture_files", |b| {
+        b.iter(|| analyze(black_box(&fixtures), &[], &config));
+    });
+    group.finish();
+
+    let generated = corpus::generate(2000);
+    let mut group = c.benchmark_group("generated_corpus");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(generated.len() as u64));
+    group.bench_function("analyze_2000_files", |b| {
+        b.iter(|| analyze(black_box(&generated), &[], &config));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, throughput);
+criterion_main!(benches);

@@ -1,0 +1,147 @@
+//! Quotable benchmark figures: analyzer throughput (files/s) and peak memory (VmHWM)
+//! on the generated 2,000-file Terraform + Kubernetes corpus, and optionally the same
+//! corpus through Checkov for a side-by-side ratio from one run.
+//!
+//! ```text
+//! cargo run --release -p director-evidence --example evidence_bench
+//! cargo run --release -p director-evidence --example evidence_bench -- --checkov /tmp/checkov-venv/bin/checkov
+//! ```
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly"
+)]
+#![expect(clippy::print_stdout, reason = "a benchmark reports its figures")]
+
+#[path = "../benches/corpus.rs"]
+mod corpus;
+
+use director_evidence::{AnalyzerConfig, SourceFile, analyze};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+/// Peak resident set size of this process in KiB (Linux `VmHWM`).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn read_tree(root: &Path) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(SourceFile::new(
+                    rel,
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let checkov = args
+        .iter()
+        .position(|a| a == "--checkov")
+        .map(|i| args[i + 1].clone());
+    let files = corpus::generate(2000);
+    let bytes: usize = files.iter().map(|f| f.content.len()).sum();
+    let config = AnalyzerConfig::default();
+    let rss_before = peak_rss_kib().unwrap_or(0);
+
+    let warm = analyze(&files, &[], &config);
+    let runs = 5;
+    let mut best = f64::MAX;
+    let mut total = 0.0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let report = analyze(&files, &[], &config);
+        let secs = start.elapsed().as_secs_f64();
+        assert_eq!(report.findings.len(), warm.findings.len());
+        best = best.min(secs);
+        total += secs;
+    }
+    let mean = total / f64::from(runs);
+    println!(
+        "corpus: {} files ({} Terraform + {} Kubernetes), {:.1} MiB",
+        files.len(),
+        files.len() / 2,
+        files.len() - files.len() / 2,
+        bytes as f64 / 1_048_576.0
+    );
+    println!(
+        "findings: {}, parse errors: {}",
+        warm.findings.len(),
+        warm.parse_errors.len()
+    );
+    println!(
+        "analyze (in memory): best {:.3} s = {:.0} files/s, mean {:.3} s = {:.0} files/s over {runs} runs",
+        best,
+        files.len() as f64 / best,
+        mean,
+        files.len() as f64 / mean
+    );
+    let peak = peak_rss_kib().unwrap_or(0);
+    println!(
+        "peak RSS (VmHWM): {:.1} MiB (corpus generated: {:.1} MiB before analysis)",
+        peak as f64 / 1024.0,
+        rss_before as f64 / 1024.0
+    );
+
+    let Some(checkov) = checkov else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    for f in &files {
+        let path = dir.path().join(&f.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &f.content).unwrap();
+    }
+    // Ours end to end: read the tree from disk and analyze it.
+    let start = Instant::now();
+    let from_disk = read_tree(dir.path());
+    let report = analyze(&from_disk, &[], &config);
+    let ours = start.elapsed().as_secs_f64();
+    println!(
+        "ours from disk: {:.3} s ({} findings)",
+        ours,
+        report.findings.len()
+    );
+    let start = Instant::now();
+    let output = Command::new(&checkov)
+        .args([
+            "-d",
+            ".",
+            "--framework",
+            "terraform",
+            "kubernetes",
+            "--skip-download",
+            "--quiet",
+            "-o",
+            "json",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("run checkov");
+    let theirs = start.elapsed().as_secs_f64();
+    println!(
+        "checkov: {:.1} s (exit {:?}, {} bytes of JSON)",
+        theirs,
+        output.status.code(),
+        output.stdout.len()
+    );
+    println!("ratio (checkov / ours from disk): {:.0}x", theirs / ours);
+}

@@ -1,0 +1,150 @@
+//! Docker Compose analysis: per service, a restart policy, resource limits, a
+//! healthcheck, a pinned image and no privileged mode.
+
+use crate::SourceFile;
+use crate::dockerfile::is_unpinned;
+use crate::emit::{Hit, Sink};
+use crate::env::{self, EnvGuess};
+use crate::error::EvidenceError;
+use crate::rules::{
+    COMPOSE_IMAGE_LATEST, COMPOSE_NO_HEALTHCHECK, COMPOSE_NO_LIMITS, COMPOSE_NO_RESTART,
+    COMPOSE_PRIVILEGED,
+};
+use crate::source::SourceText;
+use crate::yaml::{self, Node};
+
+/// Run the Compose rules on one file.
+pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>, errors: &mut Vec<EvidenceError>) {
+    let (docs, errs) = yaml::load(&file.path, &file.content, "YAML");
+    errors.extend(errs);
+    let src = SourceText::new(&file.path, &file.content);
+    let file_env = match sink.config().environment {
+        Some(e) => Some(EnvGuess::known(e, "task".into())),
+        None => env::from_path(&file.path).map(|e| EnvGuess::known(e, "path".into())),
+    };
+    for doc in &docs {
+        let Some(services) = doc.get("services") else {
+            continue;
+        };
+        for entry in services.entries() {
+            let service = &entry.value;
+            if !service.is_map() {
+                continue;
+            }
+            let env = file_env.clone().unwrap_or_else(|| {
+                env::from_name(&entry.key).map_or_else(EnvGuess::unknown, |e| {
+                    EnvGuess::known(e, format!("service name `{}`", entry.key))
+                })
+            });
+            check_service(&src, &entry.key, entry.key_line, service, &env, sink);
+        }
+    }
+}
+
+fn check_service(
+    src: &SourceText<'_>,
+    name: &str,
+    key_line: u32,
+    service: &Node,
+    env: &EnvGuess,
+    sink: &mut Sink<'_>,
+) {
+    let resource = format!("services.{name}");
+    let header = (key_line, key_line);
+    let deploy = service.get("deploy");
+
+    let restart = service.entry("restart");
+    let restart_policy = deploy.and_then(|d| d.get("restart_policy"));
+    match restart {
+        Some(r) if matches!(r.value.as_str(), Some("no")) || r.value.as_bool() == Some(false) => {
+            sink.emit(Hit {
+                rule: &COMPOSE_NO_RESTART,
+                src,
+                lines: (r.key_line, r.value.end),
+                resource: resource.clone(),
+                env,
+                title: format!("Compose service `{name}` never restarts"),
+                fix: "Set `restart: unless-stopped` (or `on-failure`).".into(),
+                policy: None,
+            })
+        }
+        Some(_) => {}
+        None if restart_policy.is_none() => sink.emit(Hit {
+            rule: &COMPOSE_NO_RESTART,
+            src,
+            lines: header,
+            resource: resource.clone(),
+            env,
+            title: format!("Compose service `{name}` has no restart policy"),
+            fix: "Add `restart: unless-stopped` (or `deploy.restart_policy`).".into(),
+            policy: None,
+        }),
+        None => {}
+    }
+
+    let has_limits = deploy
+        .and_then(|d| d.path(&["resources", "limits"]))
+        .is_some_and(|l| !l.is_null())
+        || service.get("mem_limit").is_some()
+        || service.get("cpus").is_some();
+    if !has_limits {
+        sink.emit(Hit {
+            rule: &COMPOSE_NO_LIMITS,
+            src,
+            lines: header,
+            resource: resource.clone(),
+            env,
+            title: format!("Compose service `{name}` has no CPU or memory limits"),
+            fix: "Add `deploy.resources.limits` with `cpus` and `memory`.".into(),
+            policy: None,
+        });
+    }
+
+    if service.get("healthcheck").is_none() {
+        sink.emit(Hit {
+            rule: &COMPOSE_NO_HEALTHCHECK,
+            src,
+            lines: header,
+            resource: resource.clone(),
+            env,
+            title: format!("Compose service `{name}` has no healthcheck"),
+            fix: "Add a `healthcheck` with a `test` command that probes the service.".into(),
+            policy: None,
+        });
+    }
+
+    // With `build`, `image` names the built image rather than pulling one.
+    if service.get("build").is_none()
+        && let Some(image) = service.entry("image")
+        && let Some(reference) = image.value.as_str()
+        && !reference.contains('$')
+        && is_unpinned(reference)
+    {
+        sink.emit(Hit {
+            rule: &COMPOSE_IMAGE_LATEST,
+            src,
+            lines: (image.key_line, image.value.end),
+            resource: resource.clone(),
+            env,
+            title: format!("Compose service `{name}` uses unpinned image `{reference}`"),
+            fix: "Pin the image to a version tag or digest.".into(),
+            policy: None,
+        });
+    }
+
+    if let Some(p) = service.entry("privileged")
+        && p.value.as_bool() == Some(true)
+    {
+        sink.emit(Hit {
+            rule: &COMPOSE_PRIVILEGED,
+            src,
+            lines: (p.key_line, p.value.end),
+            resource,
+            env,
+            title: format!("Compose service `{name}` runs privileged"),
+            fix: "Remove `privileged: true`; add only the capabilities needed with `cap_add`."
+                .into(),
+            policy: None,
+        });
+    }
+}

@@ -1,0 +1,214 @@
+//! Environments and severities: where a resource runs (from the task, its tags, its
+//! names or its path) and how serious a rule's finding is there.
+//!
+//! The seed's Failure Criteria decide the mapping: single points of failure, missing
+//! disaster recovery, inability to scale and missing monitoring block in production;
+//! cost waste and tagging are warnings. An environment that cannot be determined is
+//! judged as production, because the Infrastructure Director reviews for production
+//! readiness and a missed blocker costs more than a blocker explained away.
+
+use director_core::{Environment, Severity};
+
+/// How a rule's severity follows the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Policy {
+    /// A Failure Criterion (single point of failure, no disaster recovery, cannot
+    /// scale, no monitoring): blocking in production (and when unknown), a warning in
+    /// staging, informational in development, test and prototypes.
+    Critical,
+    /// Reachable attack surface (world-open admin ports, privileged containers):
+    /// blocking wherever real data may live (production, staging, unknown), a warning
+    /// elsewhere.
+    Exposure,
+    /// Should be fixed before production: a warning in production-like or unknown
+    /// environments, informational elsewhere.
+    Important,
+    /// Cost waste and tagging: always a warning.
+    Cost,
+    /// Hardening advice: always informational.
+    Advice,
+}
+
+impl Policy {
+    /// The severity of a finding under this policy in `env`.
+    pub(crate) fn severity(self, env: Option<Environment>) -> Severity {
+        let prod_like = env.is_none_or(Environment::is_production_like);
+        match self {
+            Policy::Critical => match env {
+                None | Some(Environment::Production) => Severity::Blocking,
+                Some(Environment::Staging) => Severity::Warning,
+                Some(_) => Severity::Info,
+            },
+            Policy::Exposure if prod_like => Severity::Blocking,
+            Policy::Exposure => Severity::Warning,
+            Policy::Important if prod_like => Severity::Warning,
+            Policy::Important => Severity::Info,
+            Policy::Cost => Severity::Warning,
+            Policy::Advice => Severity::Info,
+        }
+    }
+
+    /// True if the severity depends on the environment (so findings say which one).
+    pub(crate) fn env_sensitive(self) -> bool {
+        matches!(
+            self,
+            Policy::Critical | Policy::Exposure | Policy::Important
+        )
+    }
+}
+
+/// The environment a resource was judged in, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EnvGuess {
+    /// The environment, if known.
+    pub env: Option<Environment>,
+    /// Where it came from: `task`, ``tag `Environment` ``, ``name `prod-db` ``, ``path``.
+    pub basis: String,
+}
+
+impl EnvGuess {
+    /// Nothing says where the resource runs.
+    pub(crate) fn unknown() -> EnvGuess {
+        EnvGuess {
+            env: None,
+            basis: String::new(),
+        }
+    }
+
+    /// A known environment with its basis.
+    pub(crate) fn known(env: Environment, basis: String) -> EnvGuess {
+        EnvGuess {
+            env: Some(env),
+            basis,
+        }
+    }
+
+    /// Production, staging, or unknown (judged as production).
+    pub(crate) fn is_production_like(&self) -> bool {
+        self.env.is_none_or(Environment::is_production_like)
+    }
+
+    /// Production, or unknown (judged as production).
+    pub(crate) fn is_production_or_unknown(&self) -> bool {
+        matches!(self.env, None | Some(Environment::Production))
+    }
+
+    /// Development, test, local or prototype: where always-on capacity is waste.
+    pub(crate) fn is_non_production(&self) -> bool {
+        !self.is_production_like()
+    }
+
+    /// A sentence for recommendations: which environment the severity assumes.
+    pub(crate) fn describe(&self) -> String {
+        match self.env {
+            Some(env) => format!(
+                "Severity assumes the {} environment ({}).",
+                env.as_str(),
+                self.basis
+            ),
+            None => "Severity assumes production (environment unknown; set the task's environment to change it)."
+                .to_string(),
+        }
+    }
+}
+
+/// Read an environment from a tag or label value (`prod`, `Production-EU`, `qa`).
+pub(crate) fn from_tag_value(value: &str) -> Option<Environment> {
+    Environment::parse(value).or_else(|| from_tokens(value, true))
+}
+
+/// Read an environment from a resource name or path component (`prod-db`,
+/// `overlays/dev`). Only unambiguous environment words count; `test` does not, since
+/// it is a common placeholder name.
+pub(crate) fn from_name(name: &str) -> Option<Environment> {
+    from_tokens(name, false)
+}
+
+fn from_tokens(text: &str, allow_test: bool) -> Option<Environment> {
+    let mut found: Option<Environment> = None;
+    for token in text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+    {
+        let env = match token.to_ascii_lowercase().as_str() {
+            "prod" | "production" | "prd" => Environment::Production,
+            "staging" | "stage" | "stg" | "preprod" => Environment::Staging,
+            "dev" | "development" | "develop" => Environment::Development,
+            "sandbox" | "prototype" | "poc" | "experiment" => Environment::Prototype,
+            "test" | "testing" | "qa" if allow_test => Environment::Test,
+            _ => continue,
+        };
+        match found {
+            None => found = Some(env),
+            Some(prev) if prev == env => {}
+            // Two different environment words: the name says nothing reliable.
+            Some(_) => return None,
+        }
+    }
+    found
+}
+
+/// Guess from a path: each directory and the file stem are names.
+pub(crate) fn from_path(path: &str) -> Option<Environment> {
+    let mut found = None;
+    for part in path.split(['/', '\\']) {
+        let stem = part.split('.').next().unwrap_or(part);
+        if let Some(env) = from_name(stem) {
+            match found {
+                None => found = Some(env),
+                Some(prev) if prev == env => {}
+                Some(_) => return None,
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(from_name("production-db"), Some(Environment::Production));
+        assert_eq!(from_name("dev-nodes"), Some(Environment::Development));
+        assert_eq!(from_name("device-registry"), None);
+        assert_eq!(from_name("test"), None);
+        assert_eq!(from_name("dev-to-prod-sync"), None);
+        assert_eq!(from_tag_value("qa"), Some(Environment::Test));
+        assert_eq!(
+            from_tag_value("Production-EU"),
+            Some(Environment::Production)
+        );
+        assert_eq!(
+            from_path("infra/envs/prod/main.tf"),
+            Some(Environment::Production)
+        );
+        assert_eq!(
+            from_path("k8s/overlays/dev/deploy.yaml"),
+            Some(Environment::Development)
+        );
+        assert_eq!(from_path("k8s/base/deploy.yaml"), None);
+    }
+
+    #[test]
+    fn severities() {
+        use Environment::*;
+        assert_eq!(Policy::Critical.severity(None), Severity::Blocking);
+        assert_eq!(
+            Policy::Critical.severity(Some(Production)),
+            Severity::Blocking
+        );
+        assert_eq!(Policy::Critical.severity(Some(Staging)), Severity::Warning);
+        assert_eq!(Policy::Critical.severity(Some(Development)), Severity::Info);
+        assert_eq!(Policy::Exposure.severity(Some(Staging)), Severity::Blocking);
+        assert_eq!(
+            Policy::Exposure.severity(Some(Prototype)),
+            Severity::Warning
+        );
+        assert_eq!(Policy::Important.severity(None), Severity::Warning);
+        assert_eq!(Policy::Important.severity(Some(Test)), Severity::Info);
+        assert_eq!(Policy::Cost.severity(Some(Production)), Severity::Warning);
+        assert_eq!(Policy::Advice.severity(None), Severity::Info);
+    }
+}

@@ -1,0 +1,460 @@
+//! The rule catalogue: every rule's id, Director, category, title, help text, severity
+//! policy and the Checkov checks whose failures it reports. Analyzers refer to these
+//! constants when they emit findings, so ids cannot drift from the documentation.
+
+use crate::env::Policy;
+use serde::Serialize;
+
+/// One rule: for docs, SARIF rule metadata and the peer comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    /// Stable rule id, e.g. `infra.rds.single-az`.
+    pub id: &'static str,
+    /// The Director the rule reports to: `infrastructure` or `security`.
+    pub director: &'static str,
+    /// The seed's area, kebab-case (`scalability`, `reliability`, `cloud-resources`,
+    /// `disaster-recovery`, `cost`, `iac-quality`, `monitoring`, `security`).
+    pub category: &'static str,
+    /// One line naming the problem the rule detects.
+    pub title: &'static str,
+    /// Why it matters and how to fix it.
+    pub help: &'static str,
+    /// Checkov check ids whose failures this rule also reports.
+    pub checkov: &'static [&'static str],
+}
+
+/// A rule with the policy that turns the environment into a severity.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rule {
+    pub info: RuleInfo,
+    pub policy: Policy,
+}
+
+macro_rules! rules {
+    ($( $konst:ident { $id:literal, $dir:literal, $cat:literal, $pol:ident, $title:literal, $help:literal, [$($ck:literal),*] } )*) => {
+        $(
+            #[doc = $title]
+            pub(crate) const $konst: Rule = Rule {
+                info: RuleInfo {
+                    id: $id,
+                    director: $dir,
+                    category: $cat,
+                    title: $title,
+                    help: $help,
+                    checkov: &[$($ck),*],
+                },
+                policy: Policy::$pol,
+            };
+        )*
+        static ALL: &[RuleInfo] = &[$($konst.info),*];
+    };
+}
+
+rules! {
+    // ---- Kubernetes -------------------------------------------------------------
+    K8S_NO_HPA { "infra.k8s.no-hpa", "infrastructure", "scalability", Critical,
+        "Workload has no HorizontalPodAutoscaler",
+        "A Deployment or StatefulSet with a fixed replica count cannot absorb traffic spikes. Add a HorizontalPodAutoscaler (or KEDA ScaledObject) targeting it, with CPU/memory requests set on its containers.",
+        [] }
+    K8S_HPA_FIXED { "infra.k8s.hpa-min-equals-max", "infrastructure", "scalability", Critical,
+        "HorizontalPodAutoscaler has minReplicas equal to maxReplicas",
+        "An autoscaler whose minimum equals its maximum never scales. Raise maxReplicas above minReplicas to the capacity the service needs at peak.",
+        [] }
+    K8S_NO_CPU_REQUEST { "infra.k8s.no-cpu-request", "infrastructure", "scalability", Important,
+        "Container has no CPU request",
+        "Without a CPU request the scheduler cannot place the pod sensibly and a CPU-utilization autoscaler cannot compute utilization. Set resources.requests.cpu.",
+        ["CKV_K8S_10"] }
+    K8S_NO_CPU_LIMIT { "infra.k8s.no-cpu-limit", "infrastructure", "scalability", Important,
+        "Container has no CPU limit",
+        "An unbounded container can starve its neighbours on the node. Set resources.limits.cpu (or document why CPU is deliberately unlimited).",
+        ["CKV_K8S_11"] }
+    K8S_NO_MEMORY_REQUEST { "infra.k8s.no-memory-request", "infrastructure", "scalability", Important,
+        "Container has no memory request",
+        "Without a memory request the pod can be scheduled onto a node that cannot hold it and is first in line for eviction. Set resources.requests.memory.",
+        ["CKV_K8S_12"] }
+    K8S_NO_MEMORY_LIMIT { "infra.k8s.no-memory-limit", "infrastructure", "scalability", Important,
+        "Container has no memory limit",
+        "A leaking container without a memory limit can exhaust the node and take other pods down with it. Set resources.limits.memory.",
+        ["CKV_K8S_13"] }
+    K8S_NO_LIVENESS { "infra.k8s.no-liveness-probe", "infrastructure", "reliability", Important,
+        "Container has no liveness probe",
+        "Without a liveness probe a hung process keeps receiving traffic until someone restarts it. Add a livenessProbe.",
+        ["CKV_K8S_8"] }
+    K8S_NO_READINESS { "infra.k8s.no-readiness-probe", "infrastructure", "reliability", Important,
+        "Container has no readiness probe",
+        "Without a readiness probe pods receive traffic before they can serve it, during rollouts and restarts. Add a readinessProbe.",
+        ["CKV_K8S_9"] }
+    K8S_SINGLE_REPLICA { "infra.k8s.single-replica", "infrastructure", "reliability", Critical,
+        "Workload runs a single replica",
+        "One replica is a single point of failure: a node drain, crash or rollout takes the service down. Run at least 2 replicas (or an autoscaler with minReplicas >= 2).",
+        [] }
+    K8S_NO_PDB { "infra.k8s.no-pdb", "infrastructure", "reliability", Important,
+        "Multi-replica workload has no PodDisruptionBudget",
+        "Without a PodDisruptionBudget a node drain or cluster upgrade may evict every replica at once. Add a PodDisruptionBudget selecting the workload's pods.",
+        [] }
+    K8S_IMAGE_LATEST { "infra.k8s.image-latest", "infrastructure", "iac-quality", Important,
+        "Container image uses the latest tag or no tag",
+        "`latest` (or no tag) makes deployments irreproducible and rollbacks unreliable. Pin a version tag or a digest.",
+        ["CKV_K8S_14"] }
+    K8S_IMAGE_NO_DIGEST { "infra.k8s.image-no-digest", "infrastructure", "iac-quality", Advice,
+        "Container image is not pinned by digest",
+        "Tags can be moved; a digest (`image@sha256:...`) guarantees the exact image that was reviewed is the one that runs.",
+        ["CKV_K8S_43"] }
+    K8S_DEFAULT_NAMESPACE { "infra.k8s.default-namespace", "infrastructure", "iac-quality", Advice,
+        "Resource is placed in the default namespace",
+        "Workloads in the default namespace share quotas, policies and RBAC with everything else. Give the resource its own namespace.",
+        ["CKV_K8S_21"] }
+    K8S_RUN_AS_ROOT { "sec.k8s.run-as-root", "security", "security", Important,
+        "Container may run as root",
+        "Neither the pod nor the container sets runAsNonRoot: true or a non-zero runAsUser, so the image's default (often root) applies. Set securityContext.runAsNonRoot: true.",
+        ["CKV_K8S_23"] }
+    K8S_LOW_UID { "sec.k8s.low-uid", "security", "security", Advice,
+        "Container does not run with a high UID",
+        "UIDs below 10000 may collide with host users if the container escapes. Set securityContext.runAsUser >= 10000 (or hostUsers: false).",
+        ["CKV_K8S_40"] }
+    K8S_PRIVILEGED { "sec.k8s.privileged", "security", "security", Exposure,
+        "Container runs privileged",
+        "A privileged container has full access to the host. Remove securityContext.privileged or grant only the capabilities it needs.",
+        ["CKV_K8S_16"] }
+    K8S_PRIV_ESCALATION { "sec.k8s.privilege-escalation", "security", "security", Important,
+        "Container allows privilege escalation",
+        "allowPrivilegeEscalation defaults to true, letting setuid binaries gain privileges. Set securityContext.allowPrivilegeEscalation: false.",
+        ["CKV_K8S_20"] }
+    K8S_PSP_ROOT { "sec.k8s.psp-allows-root", "security", "security", Important,
+        "PodSecurityPolicy admits root containers",
+        "The policy's runAsUser rule lets pods run as UID 0. Use rule MustRunAsNonRoot, or MustRunAs with ranges that exclude 0.",
+        ["CKV_K8S_6"] }
+
+    // ---- Terraform: databases ---------------------------------------------------
+    RDS_SINGLE_AZ { "infra.rds.single-az", "infrastructure", "reliability", Critical,
+        "Database runs in a single availability zone",
+        "A single-AZ database is a single point of failure: an AZ outage or host failure takes it down with no automatic failover. Set multi_az = true (Aurora: run at least two cluster instances).",
+        ["CKV_AWS_157"] }
+    DB_BACKUP_RETENTION { "infra.db.backup-retention", "infrastructure", "disaster-recovery", Critical,
+        "Database backup retention is below the minimum",
+        "Too short (or disabled) automated backups leave no point to restore to after corruption or deletion. Set backup_retention_period to at least the configured minimum (default 7 days; AWS allows at most 35).",
+        ["CKV_AWS_133", "CKV_AWS_360", "CKV_AWS_361"] }
+    DB_NO_DELETION_PROTECTION { "infra.db.no-deletion-protection", "infrastructure", "disaster-recovery", Important,
+        "Database has no deletion protection",
+        "Without deletion protection one mistaken apply or console click destroys the database. Set deletion_protection = true.",
+        ["CKV_AWS_293", "CKV_AWS_139", "CKV2_AWS_58"] }
+    DB_UNENCRYPTED { "sec.db.unencrypted", "security", "security", Important,
+        "Database storage is not encrypted",
+        "Unencrypted storage exposes data and backups to anyone with access to the volumes or snapshots, and cannot be turned on later without a rebuild. Set storage_encrypted = true.",
+        ["CKV_AWS_16", "CKV_AWS_96"] }
+    RDS_NO_READ_REPLICA { "infra.rds.no-read-replica", "infrastructure", "disaster-recovery", Important,
+        "Production database has no read replica",
+        "Without a replica there is no standby to promote when the primary or its region fails, and reads cannot be scaled out. Add an aws_db_instance with replicate_source_db pointing at it (ideally in another AZ or region).",
+        [] }
+    RDS_NO_CROSS_REGION_BACKUP { "infra.rds.no-cross-region-backup", "infrastructure", "disaster-recovery", Important,
+        "Production database has no cross-region backup",
+        "Backups that live only in the database's region are lost with the region. Replicate automated backups (aws_db_instance_automated_backups_replication), copy snapshots to another region, or run a cross-region replica.",
+        [] }
+    RDS_NO_LOG_EXPORTS { "infra.rds.no-log-exports", "infrastructure", "monitoring", Important,
+        "Database logs are not exported to CloudWatch",
+        "Without exported logs, errors and slow queries cannot be searched or alerted on. Set enabled_cloudwatch_logs_exports.",
+        ["CKV_AWS_129", "CKV_AWS_324"] }
+    RDS_NO_ENHANCED_MONITORING { "infra.rds.no-enhanced-monitoring", "infrastructure", "monitoring", Advice,
+        "Database has no enhanced monitoring",
+        "Enhanced monitoring gives OS-level metrics (per-process CPU, memory, I/O) needed to debug incidents. Set monitoring_interval (e.g. 60) and monitoring_role_arn.",
+        ["CKV_AWS_118"] }
+    RDS_NO_PERFORMANCE_INSIGHTS { "infra.rds.no-performance-insights", "infrastructure", "monitoring", Advice,
+        "Database has Performance Insights disabled",
+        "Performance Insights shows which queries load the database. Set performance_insights_enabled = true.",
+        ["CKV_AWS_353"] }
+    REDSHIFT_NO_SNAPSHOTS { "infra.redshift.no-snapshots", "infrastructure", "disaster-recovery", Critical,
+        "Redshift cluster has automated snapshots disabled",
+        "With automated_snapshot_retention_period = 0 there is no automated backup to restore. Keep it at 1 day or more.",
+        ["CKV_AWS_343"] }
+    ELASTICACHE_NO_BACKUPS { "infra.elasticache.no-backups", "infrastructure", "disaster-recovery", Important,
+        "Redis cache has no automatic backups",
+        "snapshot_retention_limit is absent or 0, so a failed node loses its data. Set snapshot_retention_limit if the cache holds data that is expensive to rebuild.",
+        ["CKV_AWS_134"] }
+    ELASTICACHE_NO_FAILOVER { "infra.elasticache.no-failover", "infrastructure", "reliability", Critical,
+        "Redis replication group has no automatic failover",
+        "Without automatic failover the primary node is a single point of failure. Set automatic_failover_enabled = true (and multi_az_enabled = true) with at least one replica.",
+        ["CKV2_AWS_50"] }
+    DYNAMODB_NO_PITR { "infra.dynamodb.no-pitr", "infrastructure", "disaster-recovery", Critical,
+        "DynamoDB table has no point-in-time recovery",
+        "Without point-in-time recovery a bad write or delete cannot be undone. Add point_in_time_recovery { enabled = true }.",
+        ["CKV_AWS_28"] }
+    DYNAMODB_NO_AUTOSCALING { "infra.dynamodb.no-autoscaling", "infrastructure", "scalability", Critical,
+        "Provisioned DynamoDB table cannot scale",
+        "A provisioned table without Application Auto Scaling throttles once traffic exceeds its fixed capacity. Add aws_appautoscaling_target/policy for it, or use billing_mode = \"PAY_PER_REQUEST\".",
+        ["CKV2_AWS_16"] }
+    BACKUP_NO_PLAN { "infra.backup.no-backup-plan", "infrastructure", "disaster-recovery", Important,
+        "Data store is not in any AWS Backup plan",
+        "No aws_backup_selection in the repository covers this resource, so nothing backs it up. Add it to a backup plan (or back it up by tag).",
+        ["CKV2_AWS_8", "CKV2_AWS_9", "CKV2_AWS_18"] }
+
+    // ---- Terraform: compute, scaling, load balancing -----------------------------
+    ASG_FIXED_SIZE { "infra.asg.fixed-size", "infrastructure", "scalability", Critical,
+        "Auto scaling group or node group cannot scale",
+        "min_size equals max_size, so capacity is fixed and traffic spikes cannot be absorbed. Raise max_size above min_size and attach a scaling policy.",
+        [] }
+    DEV_ALWAYS_ON { "infra.cost.dev-always-on", "infrastructure", "cost", Cost,
+        "Non-production capacity never scales down",
+        "A development or test group with min_size above 0 runs around the clock. Set min_size = 0 and scale it down outside working hours (scheduled actions or a scheduler).",
+        [] }
+    DEV_OVERSIZED { "infra.cost.dev-oversized", "infrastructure", "cost", Cost,
+        "Oversized instance type outside production",
+        "Production-sized instances in development or test waste money. Use a smaller (burstable) size; the largest acceptable size is configurable (dev_max_instance_size).",
+        [] }
+    ASG_LAUNCH_CONFIGURATION { "infra.asg.launch-configuration", "infrastructure", "iac-quality", Important,
+        "Auto scaling group uses a launch configuration",
+        "AWS deprecated launch configurations: they get no new instance types or features and new accounts cannot create them. Use a launch template.",
+        ["CKV_AWS_315"] }
+    ASG_UNTAGGED { "infra.asg.untagged-instances", "infrastructure", "cost", Cost,
+        "Auto scaling group does not tag its instances",
+        "Instances launched by the group carry no tags, so their cost cannot be attributed. Add tag blocks with propagate_at_launch = true.",
+        ["CKV_AWS_153"] }
+    ASG_NO_ELB_HEALTH_CHECK { "infra.asg.no-elb-health-check", "infrastructure", "reliability", Important,
+        "Auto scaling group behind a load balancer does not use its health checks",
+        "The group replaces instances only when EC2 says they are down, not when the load balancer sees them failing. Set health_check_type = \"ELB\" and give the load balancer or target group a health_check.",
+        ["CKV2_AWS_15"] }
+    TG_NO_HEALTH_CHECK { "infra.lb.target-group-no-health-check", "infrastructure", "reliability", Important,
+        "HTTP(S) target group has no health check",
+        "Without an explicit, enabled health check the load balancer probes `/` on defaults and may keep routing to broken targets. Add a health_check block with a path the service answers.",
+        ["CKV_AWS_261"] }
+    LB_NO_CROSS_ZONE { "infra.lb.no-cross-zone", "infrastructure", "reliability", Important,
+        "Load balancer has cross-zone load balancing disabled",
+        "Without cross-zone balancing an AZ with fewer healthy targets gets the same share of traffic and can be overloaded. Enable cross-zone load balancing.",
+        ["CKV_AWS_138", "CKV_AWS_152"] }
+    LB_NO_DELETION_PROTECTION { "infra.lb.no-deletion-protection", "infrastructure", "reliability", Important,
+        "Production load balancer has no deletion protection",
+        "Deleting the load balancer takes the service offline and changes its DNS name. Set enable_deletion_protection = true.",
+        ["CKV_AWS_150"] }
+    LB_NO_ACCESS_LOGS { "infra.lb.no-access-logs", "infrastructure", "monitoring", Important,
+        "Load balancer has no access logs",
+        "Without access logs failed requests and traffic anomalies cannot be investigated. Add an enabled access_logs block.",
+        ["CKV_AWS_91", "CKV_AWS_92"] }
+    LAMBDA_NO_DLQ { "infra.lambda.no-dlq", "infrastructure", "reliability", Advice,
+        "Lambda function has no dead-letter queue",
+        "Failed asynchronous invocations are dropped after retries. Add dead_letter_config (or an on-failure destination).",
+        ["CKV_AWS_116"] }
+    LAMBDA_NO_CONCURRENCY_LIMIT { "infra.lambda.no-concurrency-limit", "infrastructure", "scalability", Advice,
+        "Lambda function has no reserved concurrency",
+        "Without reserved concurrency one function can exhaust the account's concurrency and overwhelm downstream databases. Set reserved_concurrent_executions.",
+        ["CKV_AWS_115"] }
+    LAMBDA_NO_TRACING { "infra.lambda.no-tracing", "infrastructure", "monitoring", Advice,
+        "Lambda function has no X-Ray tracing",
+        "Without tracing, requests cannot be followed across services. Add tracing_config { mode = \"Active\" }.",
+        ["CKV_AWS_50"] }
+    EC2_NO_DETAILED_MONITORING { "infra.ec2.no-detailed-monitoring", "infrastructure", "monitoring", Advice,
+        "EC2 instance has no detailed monitoring",
+        "Basic monitoring reports every 5 minutes, too slow for alarms and autoscaling on short spikes. Set monitoring = true.",
+        ["CKV_AWS_126"] }
+    ECS_NO_CONTAINER_INSIGHTS { "infra.ecs.no-container-insights", "infrastructure", "monitoring", Advice,
+        "ECS cluster has Container Insights disabled",
+        "Container Insights provides per-task CPU, memory and restart metrics. Add setting { name = \"containerInsights\" value = \"enabled\" }.",
+        ["CKV_AWS_65"] }
+    ECS_NO_LOG_CONFIGURATION { "infra.ecs.no-log-configuration", "infrastructure", "monitoring", Important,
+        "ECS container has no log configuration",
+        "A container definition without logConfiguration sends its logs nowhere searchable. Add a logConfiguration (e.g. awslogs to a log group with retention).",
+        [] }
+    EKS_NO_CONTROL_PLANE_LOGS { "infra.eks.no-control-plane-logs", "infrastructure", "monitoring", Important,
+        "EKS control plane logging is incomplete",
+        "Without api, audit, authenticator, controllerManager and scheduler logs, cluster failures and access cannot be investigated. List all five in enabled_cluster_log_types.",
+        ["CKV_AWS_37"] }
+    VPC_NO_FLOW_LOGS { "infra.vpc.no-flow-logs", "infrastructure", "monitoring", Advice,
+        "VPC has no flow logs",
+        "Flow logs are the only record of network traffic for debugging connectivity and investigating incidents. Add an aws_flow_log for the VPC.",
+        ["CKV2_AWS_11"] }
+    LOGS_NO_RETENTION { "infra.logs.no-retention", "infrastructure", "cost", Cost,
+        "Log group keeps logs forever",
+        "Without retention_in_days CloudWatch keeps (and bills) every log line indefinitely. Set a retention period.",
+        ["CKV_AWS_66"] }
+    ALARM_WITHOUT_ACTIONS { "infra.monitoring.alarm-without-actions", "infrastructure", "monitoring", Important,
+        "CloudWatch alarm notifies nobody",
+        "An alarm with actions disabled or no alarm_actions changes state silently. Set actions_enabled = true and point alarm_actions at an on-call channel.",
+        ["CKV_AWS_319"] }
+    NO_ALARM { "infra.monitoring.no-alarm", "infrastructure", "monitoring", Important,
+        "Critical resource has no CloudWatch alarm",
+        "No aws_cloudwatch_metric_alarm in the repository watches this resource, so its failure would go unnoticed. Add alarms on its key metrics (or confirm it is monitored elsewhere).",
+        [] }
+
+    // ---- Terraform: storage ------------------------------------------------------
+    S3_NO_VERSIONING { "infra.s3.no-versioning", "infrastructure", "disaster-recovery", Important,
+        "S3 bucket has no versioning",
+        "Without versioning an overwrite or delete is permanent. Enable versioning (aws_s3_bucket_versioning with status = \"Enabled\").",
+        ["CKV_AWS_21"] }
+    S3_NO_LIFECYCLE { "infra.s3.no-lifecycle", "infrastructure", "cost", Cost,
+        "S3 bucket has no lifecycle rules",
+        "Without lifecycle rules objects (and old versions) stay in the hottest storage class forever. Add aws_s3_bucket_lifecycle_configuration with transitions and expirations.",
+        ["CKV2_AWS_61"] }
+    S3_NO_ABORT_MULTIPART { "infra.s3.no-abort-multipart-upload", "infrastructure", "cost", Advice,
+        "S3 lifecycle does not abort incomplete multipart uploads",
+        "Incomplete multipart uploads are billed until removed. Add an enabled bucket-wide rule with abort_incomplete_multipart_upload.",
+        ["CKV_AWS_300"] }
+    S3_NO_REPLICATION { "infra.s3.no-replication", "infrastructure", "disaster-recovery", Advice,
+        "S3 bucket has no cross-region replication",
+        "Objects exist in one region only. Replicate buckets holding data you cannot recreate.",
+        ["CKV_AWS_144"] }
+    S3_NO_KMS { "sec.s3.no-kms-encryption", "security", "security", Advice,
+        "S3 bucket is not encrypted with a KMS key",
+        "S3-managed keys give no key policy or key-usage audit trail. Use sse_algorithm = \"aws:kms\" with a customer-managed key for sensitive data.",
+        ["CKV_AWS_145"] }
+    EBS_UNENCRYPTED { "sec.ebs.unencrypted", "security", "security", Important,
+        "EBS volume is not encrypted",
+        "Unencrypted volumes and their snapshots expose data at rest. Set encrypted = true (or enable EBS encryption by default).",
+        ["CKV_AWS_3", "CKV_AWS_8"] }
+    EFS_UNENCRYPTED { "sec.efs.unencrypted", "security", "security", Important,
+        "EFS file system is not encrypted",
+        "Encryption at rest cannot be enabled on an existing file system. Set encrypted = true.",
+        ["CKV_AWS_42"] }
+    EKS_SECRETS_UNENCRYPTED { "sec.eks.secrets-unencrypted", "security", "security", Important,
+        "EKS cluster does not encrypt Kubernetes secrets",
+        "Secrets are stored in etcd without envelope encryption. Add encryption_config with resources = [\"secrets\"] and a KMS key.",
+        ["CKV_AWS_58"] }
+    KMS_NO_ROTATION { "sec.kms.no-rotation", "security", "security", Advice,
+        "KMS key rotation is disabled",
+        "Symmetric customer-managed keys should rotate. Set enable_key_rotation = true.",
+        ["CKV_AWS_7"] }
+
+    // ---- Terraform: network exposure ---------------------------------------------
+    SG_OPEN_SSH { "sec.sg.open-ssh", "security", "security", Exposure,
+        "Security group opens SSH (22) to the internet",
+        "SSH reachable from 0.0.0.0/0 or ::/0 is scanned and brute-forced constantly. Restrict the source to a bastion, VPN or SSM Session Manager.",
+        ["CKV_AWS_24"] }
+    SG_OPEN_RDP { "sec.sg.open-rdp", "security", "security", Exposure,
+        "Security group opens RDP (3389) to the internet",
+        "RDP reachable from the internet is a top ransomware entry point. Restrict the source to a VPN or bastion.",
+        ["CKV_AWS_25"] }
+    SG_OPEN_ALL { "sec.sg.open-all-ports", "security", "security", Exposure,
+        "Security group opens all ports to the internet",
+        "Every port, including SSH, RDP and databases, is reachable from 0.0.0.0/0 or ::/0. Allow only the ports and sources the service needs.",
+        ["CKV_AWS_277", "CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260"] }
+    SG_OPEN_HTTP { "sec.sg.open-http", "security", "security", Advice,
+        "Security group opens plain HTTP (80) to the internet",
+        "Plain HTTP from the internet is fine only to redirect to HTTPS. Make sure port 80 does nothing else, or close it.",
+        ["CKV_AWS_260"] }
+    NACL_OPEN_SSH { "sec.nacl.open-ssh", "security", "security", Advice,
+        "Network ACL allows SSH (22) from the internet",
+        "The subnet's ACL lets SSH in from anywhere; security groups are then the only barrier. Deny 22 from 0.0.0.0/0 before broader allow rules.",
+        ["CKV_AWS_232"] }
+    EKS_NODE_SSH_OPEN { "sec.eks.node-ssh-open", "security", "security", Exposure,
+        "EKS node group allows SSH from anywhere",
+        "remote_access with an SSH key and no source_security_group_ids opens port 22 on every node to 0.0.0.0/0. Set source_security_group_ids or drop remote_access.",
+        ["CKV_AWS_100"] }
+
+    // ---- Terraform: IaC quality and tagging --------------------------------------
+    TF_MODULE_UNPINNED { "infra.tf.module-unpinned", "infrastructure", "iac-quality", Important,
+        "Terraform module source is not pinned to a version",
+        "An unpinned module changes under you on the next init. Registry modules need a version; git sources need ?ref= with a version tag or commit.",
+        ["CKV_TF_2"] }
+    TAGS_MISSING { "infra.tags.missing", "infrastructure", "cost", Cost,
+        "Resource is missing required tags",
+        "Cost tracking and ownership depend on tags. Add the required tag keys (configurable; default Environment, Owner, CostCenter), e.g. via the provider's default_tags.",
+        [] }
+
+    // ---- Terraform: Azure --------------------------------------------------------
+    AZURE_NO_ZONE_REDUNDANCY { "infra.azure.no-zone-redundancy", "infrastructure", "reliability", Important,
+        "Azure resource is not zone redundant",
+        "A zone outage takes the resource down. Enable zone redundancy (zone_balancing_enabled / zone_redundant = true).",
+        ["CKV_AZURE_225", "CKV_AZURE_229"] }
+    AZURE_KV_NO_PURGE_PROTECTION { "infra.azure.keyvault-no-purge-protection", "infrastructure", "disaster-recovery", Important,
+        "Key vault has no purge protection",
+        "Without purge protection a deleted vault (and every key in it) can be purged before it is recovered. Set purge_protection_enabled = true.",
+        ["CKV_AZURE_110", "CKV_AZURE_42"] }
+    AZURE_KV_SOFT_DELETE_OFF { "infra.azure.keyvault-soft-delete-disabled", "infrastructure", "disaster-recovery", Critical,
+        "Key vault has soft delete disabled",
+        "A deleted vault is gone immediately, with every key that encrypts your data. Remove soft_delete_enabled = false.",
+        ["CKV_AZURE_111", "CKV_AZURE_42"] }
+    AZURE_STORAGE_NO_SOFT_DELETE { "infra.azure.storage-no-soft-delete", "infrastructure", "disaster-recovery", Important,
+        "Storage account has no blob soft delete",
+        "Deleted or overwritten blobs cannot be recovered. Add blob_properties { delete_retention_policy { days = 7 } }.",
+        ["CKV2_AZURE_38"] }
+    AZURE_DB_NO_GEO_BACKUP { "infra.azure.db-no-geo-backup", "infrastructure", "disaster-recovery", Important,
+        "Azure database server has no geo-redundant backups",
+        "Backups stay in the server's region and are lost with it. Set geo_redundant_backup_enabled = true.",
+        ["CKV_AZURE_94", "CKV_AZURE_102"] }
+
+    // ---- Dockerfile --------------------------------------------------------------
+    DOCKER_NO_HEALTHCHECK { "infra.docker.no-healthcheck", "infrastructure", "reliability", Important,
+        "Image has no HEALTHCHECK",
+        "Without a HEALTHCHECK, Docker and Compose cannot tell a hung container from a healthy one. Add HEALTHCHECK CMD ... to the final stage (Kubernetes uses probes instead).",
+        ["CKV_DOCKER_2"] }
+    DOCKER_ROOT_USER { "sec.docker.root-user", "security", "security", Important,
+        "Image runs as root",
+        "The final stage has no USER instruction, or its last USER is root, so the container runs as UID 0. Add a non-root USER.",
+        ["CKV_DOCKER_3", "CKV_DOCKER_8"] }
+    DOCKER_UNPINNED_BASE { "infra.docker.unpinned-base-image", "infrastructure", "iac-quality", Important,
+        "Base image is not pinned",
+        "FROM without a tag, or with `latest`, builds a different image every time. Pin a version tag or digest.",
+        ["CKV_DOCKER_7"] }
+    DOCKER_EXPOSE_SSH { "sec.docker.expose-ssh", "security", "security", Important,
+        "Image exposes SSH (22)",
+        "Containers should not run SSH servers; use `docker exec` or `kubectl exec`. Remove port 22 from EXPOSE.",
+        ["CKV_DOCKER_1"] }
+
+    // ---- Compose -----------------------------------------------------------------
+    COMPOSE_NO_RESTART { "infra.compose.no-restart-policy", "infrastructure", "reliability", Important,
+        "Compose service has no restart policy",
+        "A crashed container stays down. Set restart: unless-stopped (or deploy.restart_policy).",
+        [] }
+    COMPOSE_NO_LIMITS { "infra.compose.no-resource-limits", "infrastructure", "scalability", Important,
+        "Compose service has no resource limits",
+        "One runaway service can exhaust the host. Set deploy.resources.limits (cpus, memory).",
+        [] }
+    COMPOSE_NO_HEALTHCHECK { "infra.compose.no-healthcheck", "infrastructure", "reliability", Advice,
+        "Compose service has no healthcheck",
+        "Without a healthcheck, depends_on cannot wait for readiness and a hung service looks healthy. Add a healthcheck.",
+        [] }
+    COMPOSE_IMAGE_LATEST { "infra.compose.image-latest", "infrastructure", "iac-quality", Important,
+        "Compose service image uses the latest tag or no tag",
+        "`latest` (or no tag) makes deployments irreproducible. Pin a version tag or digest.",
+        [] }
+    COMPOSE_PRIVILEGED { "sec.compose.privileged", "security", "security", Exposure,
+        "Compose service runs privileged",
+        "privileged: true gives the container full access to the host. Remove it and add only needed capabilities.",
+        [] }
+}
+
+/// Every rule, in catalogue order.
+pub fn rules() -> &'static [RuleInfo] {
+    ALL
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for r in rules() {
+            assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+            assert!(
+                r.id.starts_with("infra.") || r.id.starts_with("sec."),
+                "{}",
+                r.id
+            );
+            let expected_director = if r.id.starts_with("sec.") {
+                "security"
+            } else {
+                "infrastructure"
+            };
+            assert_eq!(r.director, expected_director, "{}", r.id);
+            assert!(
+                [
+                    "scalability",
+                    "reliability",
+                    "cloud-resources",
+                    "disaster-recovery",
+                    "cost",
+                    "iac-quality",
+                    "monitoring",
+                    "security"
+                ]
+                .contains(&r.category),
+                "{}",
+                r.id
+            );
+            assert!(!r.title.is_empty() && !r.help.is_empty());
+            for c in r.checkov {
+                assert!(c.starts_with("CKV"), "{c}");
+            }
+        }
+    }
+}

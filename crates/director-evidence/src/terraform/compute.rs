@@ -1,0 +1,423 @@
+//! Compute: auto scaling groups and EKS node groups (can they scale, do they idle in
+//! development), instance sizes outside production, launch templates, instance tags,
+//! load-balancer health checks for groups, Lambda, ECS and EKS settings.
+
+use super::{Blk, Ctx, Res, lit_int, lit_str, value};
+use crate::rules::{
+    ASG_FIXED_SIZE, ASG_LAUNCH_CONFIGURATION, ASG_NO_ELB_HEALTH_CHECK, ASG_UNTAGGED, DEV_ALWAYS_ON,
+    DEV_OVERSIZED, EC2_NO_DETAILED_MONITORING, ECS_NO_CONTAINER_INSIGHTS, ECS_NO_LOG_CONFIGURATION,
+    EKS_NO_CONTROL_PLANE_LOGS, EKS_NODE_SSH_OPEN, EKS_SECRETS_UNENCRYPTED,
+    LAMBDA_NO_CONCURRENCY_LIMIT, LAMBDA_NO_DLQ, LAMBDA_NO_TRACING,
+};
+use hcl_edit::Span;
+use hcl_edit::expr::Expression;
+
+/// Instance sizes from smallest to largest; anything `NxLarge` ranks by its N.
+const SIZES: &[&str] = &["nano", "micro", "small", "medium", "large", "xlarge"];
+
+/// The rank of an instance type's size (`m5.2xlarge` -> 7), if recognisable.
+pub(super) fn size_rank(instance_type: &str) -> Option<u32> {
+    let size = instance_type.rsplit('.').next()?;
+    if size == "metal" || size.starts_with("metal-") {
+        return Some(1000);
+    }
+    if let Some(i) = SIZES.iter().position(|s| *s == size) {
+        return u32::try_from(i).ok();
+    }
+    let n: u32 = size.strip_suffix("xlarge")?.parse().ok()?;
+    Some(4 + n)
+}
+
+pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
+    let index = cx.index;
+    for asg in index.targets("aws_autoscaling_group") {
+        capacity(cx, asg, asg.blk);
+        if let Some(lc) = asg.blk.attr("launch_configuration") {
+            cx.emit(
+                &ASG_LAUNCH_CONFIGURATION,
+                asg,
+                lc.lines(),
+                format!("{} launches from a deprecated launch configuration", asg.address()),
+                "Replace the aws_launch_configuration with an aws_launch_template and reference it in a launch_template block.".into(),
+            );
+        }
+        if asg.blk.blocks("tag").is_empty() && asg.blk.attr("tags").is_none() {
+            cx.emit(
+                &ASG_UNTAGGED,
+                asg,
+                asg.blk.head(),
+                format!("{} launches untagged instances", asg.address()),
+                "Add `tag { key = ... value = ... propagate_at_launch = true }` blocks (Environment, Owner, CostCenter).".into(),
+            );
+        }
+    }
+    for group in index.targets("aws_eks_node_group") {
+        if let Some(scaling) = group.blk.block("scaling_config") {
+            capacity(cx, group, scaling);
+        }
+        if let Some(types) = group.blk.attr("instance_types") {
+            for t in value::str_list(types.expr()).unwrap_or_default() {
+                oversized(cx, group, t, types.lines());
+            }
+        }
+        if let Some(remote) = group.blk.block("remote_access")
+            && remote.attr("ec2_ssh_key").is_some()
+            && remote.attr("source_security_group_ids").is_none()
+        {
+            cx.emit(
+                    &EKS_NODE_SSH_OPEN,
+                    group,
+                    remote.lines(),
+                    format!("{} opens SSH on every node to 0.0.0.0/0", group.address()),
+                    "Set remote_access.source_security_group_ids to a bastion's group, or remove remote_access and use SSM.".into(),
+                );
+        }
+    }
+    for (rtype, key) in [
+        ("aws_instance", "instance_type"),
+        ("aws_launch_template", "instance_type"),
+        ("aws_launch_configuration", "instance_type"),
+        ("aws_db_instance", "instance_class"),
+        ("aws_rds_cluster_instance", "instance_class"),
+        ("aws_elasticache_cluster", "node_type"),
+        ("aws_elasticache_replication_group", "node_type"),
+    ] {
+        for r in index.targets(rtype) {
+            if let Some(a) = r.blk.attr(key)
+                && let Some(t) = lit_str(a.expr())
+            {
+                oversized(cx, r, t, a.lines());
+            }
+        }
+    }
+    for instance in index.targets("aws_instance") {
+        let attr = instance.blk.attr("monitoring");
+        if attr.is_none_or(|a| a.bool() == Some(false)) {
+            cx.emit(
+                &EC2_NO_DETAILED_MONITORING,
+                instance,
+                attr.map_or_else(|| instance.blk.head(), |a| a.lines()),
+                format!("{} has detailed monitoring off", instance.address()),
+                "Set `monitoring = true` for 1-minute CloudWatch metrics.".into(),
+            );
+        }
+    }
+    for attachment in index.targets("aws_autoscaling_attachment") {
+        attachment_health_checks(cx, attachment);
+    }
+    lambda(cx);
+    ecs(cx);
+    eks(cx);
+}
+
+/// min == max cannot scale; outside production, min > 0 never scales to zero.
+fn capacity(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, blk: Blk<'_>) {
+    let (Some(min_attr), Some(max_attr)) = (blk.attr("min_size"), blk.attr("max_size")) else {
+        return;
+    };
+    let (Some(min), Some(max)) = (lit_int(min_attr.expr()), lit_int(max_attr.expr())) else {
+        return;
+    };
+    if min == max && max > 0 {
+        let (a, b) = (min_attr.lines(), max_attr.lines());
+        cx.emit(
+            &ASG_FIXED_SIZE,
+            r,
+            (a.0.min(b.0), a.1.max(b.1)),
+            format!("{} is pinned at {min} instance(s) (min_size = max_size) and cannot scale", r.address()),
+            "Set max_size above min_size and attach a scaling policy (target tracking on CPU or request count).".into(),
+        );
+    }
+    if r.env.is_non_production() && min > 0 {
+        let address = r.address();
+        let scheduled = cx
+            .index
+            .referrers_of_type(&address, "aws_autoscaling_schedule")
+            .next()
+            .is_some();
+        if !scheduled {
+            cx.emit(
+                &DEV_ALWAYS_ON,
+                r,
+                min_attr.lines(),
+                format!("{address} keeps {min} instance(s) running around the clock outside production"),
+                "Set `min_size = 0` and scale down outside working hours (aws_autoscaling_schedule, or a scheduler like the seed's EventBridge + Lambda pair).".into(),
+            );
+        }
+    }
+}
+
+fn oversized(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, instance_type: &str, lines: (u32, u32)) {
+    if !r.env.is_non_production() {
+        return;
+    }
+    let limit = cx.config().dev_max_instance_size.clone();
+    let (Some(rank), Some(max)) = (size_rank(instance_type), size_rank(&format!("x.{limit}")))
+    else {
+        return;
+    };
+    if rank > max {
+        let env = r.env.env.map_or("non-production", |e| e.as_str());
+        cx.emit(
+            &DEV_OVERSIZED,
+            r,
+            lines,
+            format!(
+                "{} uses {instance_type} in a {env} environment",
+                r.address()
+            ),
+            format!("Use a {limit} or smaller (burstable, e.g. t3/t4g) size outside production."),
+        );
+    }
+}
+
+fn attachment_health_checks(cx: &mut Ctx<'_, '_, '_, '_>, attachment: &Res<'_>) {
+    let index = cx.index;
+    let group = attachment
+        .blk
+        .attr("autoscaling_group_name")
+        .map(|a| value::expr_refs(a.expr()))
+        .unwrap_or_default()
+        .into_iter()
+        .find_map(|addr| {
+            index
+                .all("aws_autoscaling_group")
+                .find(|g| g.address() == addr)
+        });
+    let Some(group) = group else { return };
+    let elb_type = group.blk.str("health_check_type").unwrap_or("EC2");
+    let mut problems = Vec::new();
+    if !elb_type.eq_ignore_ascii_case("ELB") {
+        problems.push(format!("{} uses {elb_type} health checks", group.address()));
+    }
+    for key in ["elb", "lb_target_group_arn"] {
+        for addr in attachment
+            .blk
+            .attr(key)
+            .map(|a| value::expr_refs(a.expr()))
+            .unwrap_or_default()
+        {
+            let lb = ["aws_elb", "aws_lb_target_group", "aws_alb_target_group"]
+                .iter()
+                .find_map(|t| index.all(t).find(|r| r.address() == addr));
+            if let Some(lb) = lb
+                && lb.blk.block("health_check").is_none()
+            {
+                problems.push(format!("{addr} defines no health_check"));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        cx.emit(
+            &ASG_NO_ELB_HEALTH_CHECK,
+            attachment,
+            attachment.blk.lines(),
+            format!("{}: {}", attachment.address(), problems.join("; ")),
+            "Set `health_check_type = \"ELB\"` on the group and give the load balancer or target group a health_check block.".into(),
+        );
+    }
+}
+
+fn lambda(cx: &mut Ctx<'_, '_, '_, '_>) {
+    for f in cx.index.targets("aws_lambda_function") {
+        if f.blk.block("dead_letter_config").is_none() {
+            cx.emit(
+                &LAMBDA_NO_DLQ,
+                f,
+                f.blk.head(),
+                format!("{} has no dead-letter queue", f.address()),
+                "Add `dead_letter_config { target_arn = <SQS queue or SNS topic ARN> }` (or an on-failure destination).".into(),
+            );
+        }
+        let concurrency = f.blk.attr("reserved_concurrent_executions");
+        let unlimited = match concurrency {
+            None => true,
+            Some(a) => lit_int(a.expr()) == Some(-1),
+        };
+        if unlimited {
+            cx.emit(
+                &LAMBDA_NO_CONCURRENCY_LIMIT,
+                f,
+                concurrency.map_or_else(|| f.blk.head(), |a| a.lines()),
+                format!("{} has no reserved concurrency limit", f.address()),
+                "Set `reserved_concurrent_executions` to the concurrency the function and its downstreams can sustain.".into(),
+            );
+        }
+        let mode = f.blk.block("tracing_config").map(|t| t.str("mode"));
+        match mode {
+            None => cx.emit(
+                &LAMBDA_NO_TRACING,
+                f,
+                f.blk.head(),
+                format!("{} has no X-Ray tracing", f.address()),
+                "Add `tracing_config { mode = \"Active\" }`.".into(),
+            ),
+            Some(Some(m)) if !matches!(m, "Active" | "PassThrough") => cx.emit(
+                &LAMBDA_NO_TRACING,
+                f,
+                f.blk
+                    .block("tracing_config")
+                    .map_or_else(|| f.blk.head(), |b| b.lines()),
+                format!("{} has an unknown tracing mode `{m}`", f.address()),
+                "Set tracing_config.mode to \"Active\".".into(),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+fn ecs(cx: &mut Ctx<'_, '_, '_, '_>) {
+    let index = cx.index;
+    for cluster in index.targets("aws_ecs_cluster") {
+        let enabled = cluster.blk.blocks("setting").iter().any(|s| {
+            s.str("name") == Some("containerInsights")
+                && matches!(s.str("value"), Some("enabled" | "enhanced"))
+        });
+        let unknown = cluster
+            .blk
+            .blocks("setting")
+            .iter()
+            .any(|s| s.str("name") == Some("containerInsights") && s.str("value").is_none());
+        if !enabled && !unknown {
+            cx.emit(
+                &ECS_NO_CONTAINER_INSIGHTS,
+                cluster,
+                cluster.blk.head(),
+                format!("{} has Container Insights disabled", cluster.address()),
+                "Add `setting { name = \"containerInsights\" value = \"enabled\" }`.".into(),
+            );
+        }
+    }
+    for task in index.targets("aws_ecs_task_definition") {
+        let Some(defs) = task.blk.attr("container_definitions") else {
+            continue;
+        };
+        match defs.expr() {
+            Expression::FuncCall(call) if call.name.name.as_str() == "jsonencode" => {
+                let Some(list) = call.args.iter().next().and_then(value::array) else {
+                    continue;
+                };
+                for container in list.iter() {
+                    let Some(obj) = value::object(container) else {
+                        continue;
+                    };
+                    let has_logs = obj
+                        .iter()
+                        .any(|(k, _)| value::key_str(k) == Some("logConfiguration"));
+                    if !has_logs {
+                        let name = value::obj_get(container, "name")
+                            .and_then(lit_str)
+                            .unwrap_or("container");
+                        let lines = container.span().map_or_else(
+                            || defs.lines(),
+                            |r| {
+                                let (s, _) = defs
+                                    .file
+                                    .src
+                                    .lines_of(defs.base + r.start, defs.base + r.end);
+                                (s, s)
+                            },
+                        );
+                        cx.emit(
+                            &ECS_NO_LOG_CONFIGURATION,
+                            task,
+                            lines,
+                            format!("container `{name}` of {} sends its logs nowhere", task.address()),
+                            "Add a logConfiguration (logDriver awslogs with awslogs-group, -region and -stream-prefix).".into(),
+                        );
+                    }
+                }
+            }
+            e => {
+                let Some(json) = lit_str(e) else { continue };
+                let Ok(serde_json::Value::Array(list)) =
+                    serde_json::from_str::<serde_json::Value>(json)
+                else {
+                    continue;
+                };
+                for container in &list {
+                    if container.get("logConfiguration").is_none() {
+                        let name = container
+                            .get("name")
+                            .and_then(|n| n.as_str())
+                            .unwrap_or("container");
+                        let (start, _) = defs.lines();
+                        cx.emit(
+                            &ECS_NO_LOG_CONFIGURATION,
+                            task,
+                            (start, start),
+                            format!("container `{name}` of {} sends its logs nowhere", task.address()),
+                            "Add a logConfiguration (logDriver awslogs with awslogs-group, -region and -stream-prefix).".into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn eks(cx: &mut Ctx<'_, '_, '_, '_>) {
+    const LOG_TYPES: [&str; 5] = [
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
+    ];
+    for cluster in cx.index.targets("aws_eks_cluster") {
+        let attr = cluster.blk.attr("enabled_cluster_log_types");
+        let missing: Option<Vec<&str>> = match attr {
+            None => Some(LOG_TYPES.to_vec()),
+            Some(a) => value::str_list(a.expr()).map(|have| {
+                LOG_TYPES
+                    .iter()
+                    .copied()
+                    .filter(|t| !have.contains(t))
+                    .collect()
+            }),
+        };
+        if let Some(missing) = missing.filter(|m| !m.is_empty()) {
+            cx.emit(
+                &EKS_NO_CONTROL_PLANE_LOGS,
+                cluster,
+                attr.map_or_else(|| cluster.blk.head(), |a| a.lines()),
+                format!("{} does not log: {}", cluster.address(), missing.join(", ")),
+                "Set `enabled_cluster_log_types = [\"api\", \"audit\", \"authenticator\", \"controllerManager\", \"scheduler\"]`.".into(),
+            );
+        }
+        let encrypts_secrets = cluster.blk.blocks("encryption_config").iter().any(|e| {
+            e.attr("resources")
+                .and_then(|r| value::str_list(r.expr()))
+                .is_some_and(|l| l.contains(&"secrets"))
+                || e.attr("resources")
+                    .is_some_and(|r| value::array(r.expr()).is_none())
+        });
+        if !encrypts_secrets {
+            let lines = cluster
+                .blk
+                .block("encryption_config")
+                .map_or_else(|| cluster.blk.head(), |b| b.lines());
+            cx.emit(
+                &EKS_SECRETS_UNENCRYPTED,
+                cluster,
+                lines,
+                format!("{} does not envelope-encrypt Kubernetes secrets", cluster.address()),
+                "Add `encryption_config { resources = [\"secrets\"] provider { key_arn = aws_kms_key.<key>.arn } }`.".into(),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_rank;
+
+    #[test]
+    fn sizes() {
+        assert!(size_rank("m5.2xlarge") > size_rank("t3.large"));
+        assert!(size_rank("db.r6g.xlarge") > size_rank("x.large"));
+        assert_eq!(size_rank("t3.large"), size_rank("x.large"));
+        assert!(size_rank("m5.metal") > size_rank("m5.24xlarge"));
+        assert_eq!(size_rank("weird"), None);
+    }
+}

@@ -1,0 +1,794 @@
+//! Terraform: HCL files parsed with `hcl-edit` (which keeps byte spans, hence exact
+//! lines), an index of every block across the analyzed files (targets and related)
+//! with the resources each one references, and the environment of each resource.
+//!
+//! A syntax error does not blind the analyzer to the rest of the file: the blocks
+//! before the error (the longest prefix ending at a top-level block boundary that
+//! parses) and after it (from the next top-level block) are still analyzed, and the
+//! error is reported. Only the broken block is lost.
+
+mod azure;
+mod compute;
+mod database;
+mod monitoring;
+mod network;
+mod storage;
+mod value;
+
+use crate::SourceFile;
+use crate::emit::{Hit, Sink};
+use crate::env::{self, EnvGuess, Policy};
+use crate::error::EvidenceError;
+use crate::rules::{Rule, TAGS_MISSING, TF_MODULE_UNPINNED};
+use crate::source::SourceText;
+use hcl_edit::Span;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Attribute, Block, Body};
+use std::collections::HashMap;
+use std::ops::Range;
+
+pub(crate) use value::{lit_bool, lit_int, lit_num, lit_str};
+
+/// How many syntax errors per file the recovery steps over before giving up.
+const MAX_RECOVERIES: usize = 16;
+/// How many candidate block boundaries are tried when cutting a prefix.
+const MAX_PREFIX_TRIES: usize = 8;
+
+/// A parsed file: its text, and the bodies that parsed (with their byte offset).
+pub(crate) struct TfFile<'a> {
+    pub src: SourceText<'a>,
+    pub chunks: Vec<(usize, Body)>,
+    pub target: bool,
+}
+
+/// Parse one file, recovering at top-level block boundaries.
+fn parse_file<'a>(path: &'a str, text: &'a str, target: bool) -> (TfFile<'a>, Vec<EvidenceError>) {
+    let src = SourceText::new(path, text);
+    let mut chunks = Vec::new();
+    let mut errors = Vec::new();
+    let mut base = 0usize;
+    loop {
+        let rest = &text[base..];
+        match hcl_edit::parser::parse_body(rest) {
+            Ok(body) => {
+                chunks.push((base, body));
+                break;
+            }
+            Err(e) => {
+                let at = (base + e.location().offset()).min(text.len());
+                errors.push(EvidenceError::Syntax {
+                    path: path.to_string(),
+                    format: "HCL",
+                    line: src.line_of(at),
+                    message: e.message().replace('\n', " "),
+                });
+                // Blocks before the error: the longest prefix cut at a block start.
+                let cuts: Vec<usize> = block_starts(text, base + 1, at + 1).collect();
+                for &cut in cuts.iter().rev().take(MAX_PREFIX_TRIES) {
+                    if let Ok(body) = hcl_edit::parser::parse_body(&text[base..cut]) {
+                        if !body.is_empty() {
+                            chunks.push((base, body));
+                        }
+                        break;
+                    }
+                }
+                // Blocks after it: resume at the next top-level block.
+                match block_starts(text, at + 1, text.len()).next() {
+                    Some(next) if errors.len() < MAX_RECOVERIES => base = next,
+                    _ => break,
+                }
+            }
+        }
+    }
+    (
+        TfFile {
+            src,
+            chunks,
+            target,
+        },
+        errors,
+    )
+}
+
+/// Byte offsets in `from..to` where a line starts with an identifier in column 0, i.e.
+/// where a top-level block or attribute may begin.
+fn block_starts(text: &str, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
+    let bytes = text.as_bytes();
+    let end = to.min(bytes.len());
+    (from..end).filter(move |&i| {
+        (i == 0 || bytes[i - 1] == b'\n') && (bytes[i].is_ascii_alphabetic() || bytes[i] == b'_')
+    })
+}
+
+/// A block (or a `dynamic` block's `content`) with where it lives.
+#[derive(Clone, Copy)]
+pub(crate) struct Blk<'a> {
+    pub block: &'a Block,
+    pub file: &'a TfFile<'a>,
+    pub base: usize,
+}
+
+/// An attribute with where it lives.
+#[derive(Clone, Copy)]
+pub(crate) struct Attr<'a> {
+    pub attr: &'a Attribute,
+    pub file: &'a TfFile<'a>,
+    pub base: usize,
+}
+
+fn span_lines(file: &TfFile<'_>, base: usize, span: Option<Range<usize>>) -> (u32, u32) {
+    match span {
+        Some(r) => file.src.lines_of(base + r.start, base + r.end),
+        None => (1, 1),
+    }
+}
+
+impl<'a> Blk<'a> {
+    /// The block's body.
+    pub fn body(&self) -> &'a Body {
+        &self.block.body
+    }
+
+    /// The attribute `key`.
+    pub fn attr(&self, key: &str) -> Option<Attr<'a>> {
+        self.block.body.get_attribute(key).map(|attr| Attr {
+            attr,
+            file: self.file,
+            base: self.base,
+        })
+    }
+
+    /// The literal boolean of attribute `key` (`None` if absent or computed).
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.attr(key).and_then(|a| a.bool())
+    }
+
+    /// The literal string of attribute `key`.
+    pub fn str(&self, key: &str) -> Option<&'a str> {
+        self.attr(key).and_then(|a| lit_str(a.expr()))
+    }
+
+    /// The literal integer of attribute `key`.
+    pub fn int(&self, key: &str) -> Option<i64> {
+        self.attr(key).and_then(|a| lit_int(a.expr()))
+    }
+
+    /// Nested blocks named `ident`, including the `content` of `dynamic "ident"` blocks.
+    pub fn blocks(&self, ident: &str) -> Vec<Blk<'a>> {
+        let mut out = Vec::new();
+        for b in self.block.body.blocks() {
+            if b.ident.as_str() == ident {
+                out.push(Blk { block: b, ..*self });
+            } else if b.ident.as_str() == "dynamic"
+                && b.labels.first().is_some_and(|l| l.as_str() == ident)
+                && let Some(content) = b.body.get_blocks("content").next()
+            {
+                out.push(Blk {
+                    block: content,
+                    ..*self
+                });
+            }
+        }
+        out
+    }
+
+    /// The first nested block named `ident` (see [`Blk::blocks`]).
+    pub fn block(&self, ident: &str) -> Option<Blk<'a>> {
+        self.blocks(ident).into_iter().next()
+    }
+
+    /// All lines of the block.
+    pub fn lines(&self) -> (u32, u32) {
+        span_lines(self.file, self.base, self.block.span())
+    }
+
+    /// The block's first line (its header).
+    pub fn head(&self) -> (u32, u32) {
+        let (start, _) = self.lines();
+        (start, start)
+    }
+}
+
+impl<'a> Attr<'a> {
+    /// The value expression.
+    pub fn expr(&self) -> &'a Expression {
+        &self.attr.value
+    }
+
+    /// The attribute's lines.
+    pub fn lines(&self) -> (u32, u32) {
+        span_lines(self.file, self.base, self.attr.span())
+    }
+
+    /// The literal boolean value.
+    pub fn bool(&self) -> Option<bool> {
+        lit_bool(self.expr())
+    }
+
+    /// The value's source text.
+    pub fn text(&self) -> &'a str {
+        self.attr
+            .value
+            .span()
+            .and_then(|r| {
+                self.file
+                    .src
+                    .text
+                    .get(self.base + r.start..self.base + r.end)
+            })
+            .unwrap_or("")
+    }
+}
+
+/// A top-level block: a resource, data source, module, provider, variable, ...
+pub(crate) struct Res<'a> {
+    pub blk: Blk<'a>,
+    /// The block type: `resource`, `data`, `module`, `provider`, ...
+    pub kind: &'a str,
+    /// First label (the resource type; the module or provider name).
+    pub rtype: &'a str,
+    /// Second label (the resource name).
+    pub name: &'a str,
+    /// Addresses referenced from the block.
+    pub refs: Vec<String>,
+    pub env: EnvGuess,
+}
+
+impl<'a> Res<'a> {
+    /// `type.name` (resources), `data.type.name`, `module.name`.
+    pub fn address(&self) -> String {
+        match self.kind {
+            "data" => format!("data.{}.{}", self.rtype, self.name),
+            "module" => format!("module.{}", self.rtype),
+            _ => format!("{}.{}", self.rtype, self.name),
+        }
+    }
+
+    /// True if the block references `address` (`type.name`).
+    pub fn references(&self, address: &str) -> bool {
+        self.refs.iter().any(|r| r == address)
+    }
+
+    /// The literal tags (`tags = {...}` or `merge()` of literals), `None` if computed or absent.
+    pub fn tags(&self) -> Option<Vec<(String, Option<String>)>> {
+        self.blk.attr("tags").and_then(|a| value::tag_map(a.expr()))
+    }
+}
+
+/// Every block of every analyzed Terraform file.
+pub(crate) struct Index<'a> {
+    pub res: Vec<Res<'a>>,
+    by_type: HashMap<&'a str, Vec<usize>>,
+    referrers: HashMap<String, Vec<usize>>,
+    /// Tag keys every AWS resource gets from a provider's `default_tags`.
+    pub default_tag_keys: Vec<String>,
+}
+
+impl<'a> Index<'a> {
+    /// Resources of `rtype` in target files.
+    pub fn targets(&self, rtype: &str) -> impl Iterator<Item = &Res<'a>> {
+        self.all(rtype).filter(|r| r.blk.file.target)
+    }
+
+    /// Resources of `rtype` anywhere.
+    pub fn all(&self, rtype: &str) -> impl Iterator<Item = &Res<'a>> {
+        self.by_type
+            .get(rtype)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.res[i])
+    }
+
+    /// Blocks that reference `address`.
+    pub fn referrers(&self, address: &str) -> impl Iterator<Item = &Res<'a>> {
+        self.referrers
+            .get(address)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.res[i])
+    }
+
+    /// Blocks of `rtype` that reference `address`.
+    pub fn referrers_of_type<'s>(
+        &'s self,
+        address: &str,
+        rtype: &'s str,
+    ) -> impl Iterator<Item = &'s Res<'a>> {
+        self.referrers(address)
+            .filter(move |r| r.rtype == rtype && r.kind == "resource")
+    }
+}
+
+/// Shared state of the Terraform rules.
+pub(crate) struct Ctx<'i, 'a, 's, 'c> {
+    pub index: &'i Index<'a>,
+    pub sink: &'s mut Sink<'c>,
+}
+
+impl Ctx<'_, '_, '_, '_> {
+    /// Report `rule` on `res` with evidence `lines` of its file.
+    pub fn emit(
+        &mut self,
+        rule: &Rule,
+        res: &Res<'_>,
+        lines: (u32, u32),
+        title: String,
+        fix: String,
+    ) {
+        self.emit_with(rule, res, lines, title, fix, None);
+    }
+
+    /// Report `rule` on the resource `address`, quoting `lines` of `at`'s file (a
+    /// companion resource, e.g. a bucket's versioning configuration).
+    pub fn emit_on(
+        &mut self,
+        rule: &Rule,
+        at: &Res<'_>,
+        address: String,
+        lines: (u32, u32),
+        title: String,
+        fix: String,
+    ) {
+        self.sink.emit(Hit {
+            rule,
+            src: &at.blk.file.src,
+            lines,
+            resource: address,
+            env: &at.env,
+            title,
+            fix,
+            policy: None,
+        });
+    }
+
+    /// As [`Ctx::emit`], with a policy other than the rule's default.
+    pub fn emit_with(
+        &mut self,
+        rule: &Rule,
+        res: &Res<'_>,
+        lines: (u32, u32),
+        title: String,
+        fix: String,
+        policy: Option<Policy>,
+    ) {
+        self.sink.emit(Hit {
+            rule,
+            src: &res.blk.file.src,
+            lines,
+            resource: res.address(),
+            env: &res.env,
+            title,
+            fix,
+            policy,
+        });
+    }
+
+    /// The analyzer configuration.
+    pub fn config(&self) -> &crate::AnalyzerConfig {
+        self.sink.config()
+    }
+}
+
+/// Analyze Terraform files; `files` pairs each file with "is a target".
+pub(crate) fn analyze(
+    files: &[(&SourceFile, bool)],
+    sink: &mut Sink<'_>,
+    errors: &mut Vec<EvidenceError>,
+) {
+    let mut parsed = Vec::with_capacity(files.len());
+    for (file, target) in files {
+        let (tf, errs) = parse_file(&file.path, &file.content, *target);
+        if *target {
+            errors.extend(errs);
+        }
+        parsed.push(tf);
+    }
+    let index = build_index(&parsed, sink.config().environment);
+    let mut cx = Ctx {
+        index: &index,
+        sink,
+    };
+    database::check(&mut cx);
+    compute::check(&mut cx);
+    network::check(&mut cx);
+    storage::check(&mut cx);
+    monitoring::check(&mut cx);
+    azure::check(&mut cx);
+    modules(&mut cx);
+    tags(&mut cx);
+}
+
+fn build_index<'a>(
+    files: &'a [TfFile<'a>],
+    task_env: Option<director_core::Environment>,
+) -> Index<'a> {
+    let mut res = Vec::new();
+    for file in files {
+        for (base, body) in &file.chunks {
+            for block in body.blocks() {
+                let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+                let kind = block.ident.as_str();
+                let (rtype, name) = match labels.as_slice() {
+                    [t, n, ..] => (*t, *n),
+                    [t] => (*t, ""),
+                    [] => ("", ""),
+                };
+                res.push(Res {
+                    blk: Blk {
+                        block,
+                        file,
+                        base: *base,
+                    },
+                    kind,
+                    rtype,
+                    name,
+                    refs: value::body_refs(&block.body),
+                    env: EnvGuess::unknown(),
+                });
+            }
+        }
+    }
+    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut referrers: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in res.iter().enumerate() {
+        if r.kind == "resource" {
+            by_type.entry(r.rtype).or_default().push(i);
+        } else if r.kind == "module" {
+            by_type.entry("module").or_default().push(i);
+        }
+        for target in &r.refs {
+            referrers.entry(target.clone()).or_default().push(i);
+        }
+    }
+
+    // Provider default_tags: keys apply to every AWS resource; an Environment value
+    // sets the environment of resources that say nothing themselves.
+    let mut default_tag_keys = Vec::new();
+    let mut default_env = None;
+    for r in res
+        .iter()
+        .filter(|r| r.kind == "provider" && r.rtype == "aws")
+    {
+        for dt in r.blk.blocks("default_tags") {
+            if let Some(tags) = dt.attr("tags").and_then(|a| value::tag_map(a.expr())) {
+                for (k, v) in tags {
+                    if let (true, Some(v)) = (is_env_key(&k), v.as_deref()) {
+                        default_env = env::from_tag_value(v)
+                            .map(|e| (e, format!("provider default tag `{k}`")));
+                    }
+                    default_tag_keys.push(k);
+                }
+            }
+        }
+    }
+
+    for r in res.iter_mut() {
+        r.env = guess_env(r, task_env, default_env.as_ref());
+    }
+    // One hop: a resource that says nothing takes the environment of what it references
+    // (a read replica of a production database is production).
+    let known: HashMap<String, EnvGuess> = res
+        .iter()
+        .filter(|r| r.env.env.is_some() && r.kind == "resource")
+        .map(|r| (r.address(), r.env.clone()))
+        .collect();
+    for r in res.iter_mut().filter(|r| r.env.env.is_none()) {
+        if let Some((addr, guess)) = r.refs.iter().find_map(|a| known.get(a).map(|g| (a, g))) {
+            r.env = EnvGuess {
+                env: guess.env,
+                basis: format!("inherited from `{addr}`"),
+            };
+        }
+    }
+    Index {
+        res,
+        by_type,
+        referrers,
+        default_tag_keys,
+    }
+}
+
+fn is_env_key(key: &str) -> bool {
+    matches!(
+        key.to_ascii_lowercase().as_str(),
+        "environment" | "env" | "stage" | "environment_name" | "tier"
+    )
+}
+
+/// Attributes whose literal values name a resource.
+const NAME_ATTRIBUTES: &[&str] = &[
+    "name",
+    "identifier",
+    "cluster_identifier",
+    "cluster_name",
+    "node_group_name",
+    "bucket",
+    "function_name",
+    "name_prefix",
+    "replication_group_id",
+    "cluster_id",
+];
+
+fn guess_env(
+    r: &Res<'_>,
+    task_env: Option<director_core::Environment>,
+    default_env: Option<&(director_core::Environment, String)>,
+) -> EnvGuess {
+    if let Some(e) = task_env {
+        return EnvGuess::known(e, "task".into());
+    }
+    if let Some(tags) = r.tags() {
+        for (k, v) in tags {
+            if let (true, Some(v)) = (is_env_key(&k), v.as_deref())
+                && let Some(e) = env::from_tag_value(v)
+            {
+                return EnvGuess::known(e, format!("tag `{k} = {v}`"));
+            }
+        }
+    }
+    for tag in r.blk.blocks("tag") {
+        if let (Some(k), Some(v)) = (tag.str("key"), tag.str("value"))
+            && is_env_key(k)
+            && let Some(e) = env::from_tag_value(v)
+        {
+            return EnvGuess::known(e, format!("tag `{k} = {v}`"));
+        }
+    }
+    if let Some((e, basis)) = default_env {
+        return EnvGuess::known(*e, basis.clone());
+    }
+    for key in NAME_ATTRIBUTES {
+        if let Some(v) = r.blk.str(key)
+            && let Some(e) = env::from_name(v)
+        {
+            return EnvGuess::known(e, format!("{key} `{v}`"));
+        }
+    }
+    if let Some(e) = env::from_name(r.name) {
+        return EnvGuess::known(e, format!("name `{}`", r.name));
+    }
+    match env::from_path(r.blk.file.src.path) {
+        Some(e) => EnvGuess::known(e, format!("path `{}`", r.blk.file.src.path)),
+        None => EnvGuess::unknown(),
+    }
+}
+
+/// Module sources must be pinned: registry modules by `version`, git sources by a
+/// `ref` that is a version tag or a commit.
+fn modules(cx: &mut Ctx<'_, '_, '_, '_>) {
+    let index = cx.index;
+    for m in index.targets("module") {
+        let Some(source_attr) = m.blk.attr("source") else {
+            continue;
+        };
+        let Some(source) = lit_str(source_attr.expr()) else {
+            continue;
+        };
+        if source.starts_with("./") || source.starts_with("../") {
+            continue;
+        }
+        let lines = source_attr.lines();
+        let pinned = if let Some(reference) = git_ref(source) {
+            is_version_or_commit(reference)
+        } else if is_git_like(source) {
+            false
+        } else if is_registry(source) {
+            m.blk.attr("version").is_some()
+        } else {
+            // s3::, gcs::, http archives and the like: not judged.
+            continue;
+        };
+        if !pinned {
+            cx.emit(
+                &TF_MODULE_UNPINNED,
+                m,
+                lines,
+                format!("module `{}` uses an unpinned source `{source}`", m.rtype),
+                if is_registry(source) {
+                    "Add `version = \"<exact version>\"` to the module block.".into()
+                } else {
+                    "Append `?ref=<version tag or commit SHA>` to the module source.".into()
+                },
+            );
+        }
+    }
+}
+
+fn git_ref(source: &str) -> Option<&str> {
+    let query = source.split_once('?')?.1;
+    query.split('&').find_map(|kv| kv.strip_prefix("ref="))
+}
+
+fn is_git_like(source: &str) -> bool {
+    source.starts_with("git::")
+        || source.starts_with("git@")
+        || source.starts_with("github.com/")
+        || source.starts_with("bitbucket.org/")
+        || source.contains(".git")
+}
+
+fn is_registry(source: &str) -> bool {
+    // `namespace/name/provider` or `host/namespace/name/provider`, optional `//subdir`.
+    let main = source.split("//").next().unwrap_or(source);
+    let parts = main.split('/').count();
+    !source.contains("::") && (parts == 3 || parts == 4) && !main.starts_with('/')
+}
+
+fn is_version_or_commit(reference: &str) -> bool {
+    let r = reference.strip_prefix('v').unwrap_or(reference);
+    let is_commit = reference.len() >= 7
+        && reference.len() <= 40
+        && reference.chars().all(|c| c.is_ascii_hexdigit());
+    let is_version = r.split('.').count() >= 2
+        && r.split('.')
+            .all(|p| !p.is_empty() && p.chars().next().is_some_and(|c| c.is_ascii_digit()));
+    is_commit || is_version
+}
+
+/// Resource types that carry a `tags` map and are worth tagging for cost tracking.
+const TAGGABLE: &[&str] = &[
+    "aws_instance",
+    "aws_db_instance",
+    "aws_rds_cluster",
+    "aws_s3_bucket",
+    "aws_eks_cluster",
+    "aws_eks_node_group",
+    "aws_lb",
+    "aws_alb",
+    "aws_elb",
+    "aws_ebs_volume",
+    "aws_efs_file_system",
+    "aws_dynamodb_table",
+    "aws_elasticache_cluster",
+    "aws_elasticache_replication_group",
+    "aws_lambda_function",
+    "aws_ecs_cluster",
+    "aws_ecs_service",
+    "aws_vpc",
+    "aws_nat_gateway",
+    "aws_redshift_cluster",
+    "aws_docdb_cluster",
+    "aws_neptune_cluster",
+    "aws_launch_template",
+    "aws_sqs_queue",
+    "aws_sns_topic",
+    "aws_kinesis_stream",
+    "aws_opensearch_domain",
+    "aws_elasticsearch_domain",
+    "aws_msk_cluster",
+    "aws_mq_broker",
+    "azurerm_resource_group",
+    "azurerm_kubernetes_cluster",
+    "azurerm_linux_virtual_machine",
+    "azurerm_windows_virtual_machine",
+    "azurerm_storage_account",
+    "azurerm_mssql_server",
+    "azurerm_postgresql_server",
+    "azurerm_postgresql_flexible_server",
+    "azurerm_mysql_server",
+    "azurerm_mysql_flexible_server",
+    "azurerm_service_plan",
+    "azurerm_key_vault",
+];
+
+fn tags(cx: &mut Ctx<'_, '_, '_, '_>) {
+    let required = cx.config().required_tags.clone();
+    if required.is_empty() || cx.sink.disabled(&TAGS_MISSING) {
+        return;
+    }
+    let index = cx.index;
+    for rtype in TAGGABLE {
+        for r in index.targets(rtype) {
+            let defaults: &[String] = if rtype.starts_with("aws_") {
+                &index.default_tag_keys
+            } else {
+                &[]
+            };
+            let (present, lines): (Vec<String>, (u32, u32)) = match r.blk.attr("tags") {
+                Some(a) => match value::tag_map(a.expr()) {
+                    Some(t) => (t.into_iter().map(|(k, _)| k).collect(), a.lines()),
+                    None => continue, // computed tags: cannot tell
+                },
+                None => (Vec::new(), r.blk.head()),
+            };
+            let missing: Vec<&str> = required
+                .iter()
+                .filter(|k| !present.contains(k) && !defaults.contains(k))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                cx.emit(
+                    &TAGS_MISSING,
+                    r,
+                    lines,
+                    format!("{} is missing tags: {}", r.address(), missing.join(", ")),
+                    format!(
+                        "Add {} to `tags` (or to the provider's default_tags).",
+                        missing
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_keeps_blocks_around_an_error() {
+        let text = "resource \"a\" \"one\" {\n  x = 1\n}\n\nresource \"a\" \"two\" {\n  y {\n    z = 1}\n}\n\nresource \"a\" \"three\" {\n  x = 3\n}\n";
+        let (file, errors) = parse_file("m.tf", text, true);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("m.tf: invalid HCL at line 7"),
+            "{}",
+            errors[0]
+        );
+        let names: Vec<String> = file
+            .chunks
+            .iter()
+            .flat_map(|(_, b)| {
+                b.blocks()
+                    .map(|b| b.labels[1].as_str().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(names, vec!["one", "three"]);
+        // Spans of the resumed chunk are offset correctly.
+        let (base, body) = &file.chunks[1];
+        let block = body.blocks().next().unwrap();
+        let blk = Blk {
+            block,
+            file: &file,
+            base: *base,
+        };
+        assert_eq!(blk.lines(), (10, 12));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for text in [
+            "{",
+            "}",
+            "resource",
+            "resource \"a\" {",
+            "a = ",
+            "\"",
+            "<<EOF\n",
+            "a = [[[[",
+            "\u{0}",
+        ] {
+            let _ = parse_file("g.tf", text, true);
+        }
+    }
+
+    #[test]
+    fn module_sources() {
+        assert!(is_registry("terraform-aws-modules/vpc/aws"));
+        assert!(is_registry(
+            "terraform-aws-modules/cloudwatch/aws//modules/log-group"
+        ));
+        assert!(!is_registry("github.com/hashicorp/example"));
+        assert!(is_git_like("git@github.com:hashicorp/example.git"));
+        assert_eq!(
+            git_ref("git::https://x/y.git?depth=1&ref=v1.2.0"),
+            Some("v1.2.0")
+        );
+        assert!(is_version_or_commit("v5.0.0"));
+        assert!(is_version_or_commit(
+            "26c38a66f12e7c6c93b6a2ba127ad68981a48671"
+        ));
+        assert!(!is_version_or_commit("some_branch_name"));
+        assert!(!is_version_or_commit("main"));
+    }
+}

@@ -1,0 +1,14 @@
+//! Integration tests of `director-evidence`: the peer comparison with Checkov, the
+//! seed's examples, rule behaviour on small inputs, and robustness on broken input.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly on broken fixtures"
+)]
+
+mod checkov;
+mod common;
+mod robustness;
+mod rules;
+mod seed;
