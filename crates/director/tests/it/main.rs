@@ -2,5 +2,6 @@
 //! speaks the OpenAI chat completions API, async-openai and reqwest do the rest.
 
 mod panel;
+mod routing;
 mod support;
 mod verify;
