@@ -1,7 +1,7 @@
 //! The LLM side of `director`: the provider-neutral [`ChatModel`] contract, the
 //! OpenAI-compatible [`OpenAiProvider`] (OpenAI, Azure OpenAI, vLLM, llama.cpp,
 //! Ollama) on async-openai with one retry policy of our own, the shared [`Limiter`]
-//! (concurrency cap, rate buckets, circuit breaker), the Director [`review`] loop
+//! (concurrency cap, rate buckets, circuit breaker), the Director [`review()`] loop
 //! that turns a conversation into a validated verdict or an explicit failure, the
 //! [`PriceTable`] for cost, and the [`VerdictCache`].
 //!

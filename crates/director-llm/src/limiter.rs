@@ -311,4 +311,16 @@ mod tests {
         let next = tokio::time::timeout(Duration::from_millis(50), limiter.pace(1)).await;
         assert!(next.is_err(), "the second request of the minute must wait");
     }
+
+    #[tokio::test]
+    async fn tokens_per_minute_bucket_weighs_requests() {
+        let limiter = Limiter::new(RateLimits {
+            tokens_per_minute: Some(1000),
+            ..RateLimits::default()
+        });
+        // Larger than the bucket: clamped, so it still goes out once.
+        limiter.pace(5000).await;
+        let next = tokio::time::timeout(Duration::from_millis(50), limiter.pace(10)).await;
+        assert!(next.is_err(), "the bucket is spent for now");
+    }
 }

@@ -2,7 +2,7 @@
 //! Azure OpenAI, vLLM, llama.cpp's `llama-server`, Ollama), built on async-openai.
 //!
 //! Requests are async-openai's own request types; the HTTP layer is our
-//! [`RetryService`] (async-openai's retry switched off through its `middleware`
+//! retry service in `transport` (async-openai's retry switched off through its `middleware`
 //! feature). Responses are read with the `byot` entry point into lenient types of
 //! our own, because local servers omit fields async-openai's strict types require
 //! (`id`, `created`, `object`) and send finish reasons it does not know; an empty
@@ -114,7 +114,11 @@ impl OpenAiProvider {
             ),
             None => (
                 Box::new(
+                    // Cleared so OPENAI_ORG_ID / OPENAI_PROJECT_ID are not read behind the
+                    // configuration's back; send them as extra headers if needed.
                     OpenAIConfig::new()
+                        .with_org_id("")
+                        .with_project_id("")
                         .with_api_base(base_url.clone())
                         .with_api_key(key.clone().unwrap_or_default()),
                 ),

@@ -444,6 +444,12 @@ async fn converse(
                     "the provider's content filter stopped the answer",
                 ));
             }
+            Some(FinishReason::ToolCalls) if response.tool_calls.is_empty() => {
+                return Err(failure(
+                    FailureKind::AbnormalFinish,
+                    "finish_reason is tool_calls but the response carries no usable tool call",
+                ));
+            }
             Some(FinishReason::Stop | FinishReason::ToolCalls) => {}
             Some(FinishReason::Other(reason)) => {
                 return Err(failure(

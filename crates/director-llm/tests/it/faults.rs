@@ -633,6 +633,19 @@ async fn content_filter_and_unknown_finish_reasons_fail() {
 }
 
 #[tokio::test]
+async fn tool_calls_finish_without_tool_calls_fails() {
+    let server = MockServer::start().await;
+    // A full, valid verdict, but the server claims it stopped to call tools.
+    mount_always(
+        &server,
+        json_response(completion(&verdict_json().to_string(), "tool_calls")),
+    )
+    .await;
+    let outcome = run_default(&provider_for(&server)).await;
+    expect_failure(&outcome, FailureKind::AbnormalFinish);
+}
+
+#[tokio::test]
 async fn circuit_breaker_opens_and_fails_fast_without_requests() {
     let server = MockServer::start().await;
     mount_always(
