@@ -148,12 +148,12 @@ fn from_tokens(text: &str, allow_test: bool) -> Option<Environment> {
     found
 }
 
-/// Guess from a path: each directory and the file stem are names.
+/// Guess from a path: each directory and the file name (`Dockerfile.dev`,
+/// `compose.prod.yaml`) are names.
 pub(crate) fn from_path(path: &str) -> Option<Environment> {
     let mut found = None;
     for part in path.split(['/', '\\']) {
-        let stem = part.split('.').next().unwrap_or(part);
-        if let Some(env) = from_name(stem) {
+        if let Some(env) = from_name(part) {
             match found {
                 None => found = Some(env),
                 Some(prev) if prev == env => {}
@@ -189,6 +189,10 @@ mod tests {
             Some(Environment::Development)
         );
         assert_eq!(from_path("k8s/base/deploy.yaml"), None);
+        assert_eq!(
+            from_path("api/Dockerfile.dev"),
+            Some(Environment::Development)
+        );
     }
 
     #[test]

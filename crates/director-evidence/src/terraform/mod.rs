@@ -613,7 +613,10 @@ fn is_registry(source: &str) -> bool {
     // `namespace/name/provider` or `host/namespace/name/provider`, optional `//subdir`.
     let main = source.split("//").next().unwrap_or(source);
     let parts = main.split('/').count();
-    !source.contains("::") && (parts == 3 || parts == 4) && !main.starts_with('/')
+    !source.contains("::")
+        && !is_git_like(source)
+        && (parts == 3 || parts == 4)
+        && !main.starts_with('/')
 }
 
 fn is_version_or_commit(reference: &str) -> bool {
