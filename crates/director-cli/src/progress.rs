@@ -31,6 +31,14 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
         let mut bars: HashMap<(String, String), ProgressBar> = HashMap::new();
         let spinner = ProgressStyle::with_template("{spinner} {prefix:<32} {msg} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        // Off a terminal indicatif draws nothing, so plain lines go straight to stderr.
+        let say = |line: String| {
+            if live {
+                let _ = multi.println(line);
+            } else {
+                eprintln!("{line}");
+            }
+        };
         while let Some(event) = rx.recv().await {
             if style == Progress::None {
                 continue;
@@ -41,14 +49,14 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
                         Some(r) => format!("director: {task}: no LLM Director will run ({r}); deciding on deterministic evidence"),
                         None => format!("director: {task}: {} Director(s) reviewing: {}", directors.len(), directors.join(", ")),
                     };
-                    let _ = multi.println(line);
+                    say(line);
                 }
                 VerificationEvent::EvidenceReady { task, findings } => {
-                    let _ = multi.println(format!("director: {task}: deterministic analyzers: {findings} finding(s)"));
+                    say(format!("director: {task}: deterministic analyzers: {findings} finding(s)"));
                 }
                 VerificationEvent::DirectorSkipped { task, director, reason } => {
                     if !live {
-                        let _ = multi.println(format!("director: {task}: {director} skipped: {reason}"));
+                        say(format!("director: {task}: {director} skipped: {reason}"));
                     }
                 }
                 VerificationEvent::DirectorStarted { task, director, model } => {
@@ -60,7 +68,7 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
                         bar.enable_steady_tick(Duration::from_millis(120));
                         bars.insert((task, director), bar);
                     } else {
-                        let _ = multi.println(format!("director: {task}: {director} started ({model})"));
+                        say(format!("director: {task}: {director} started ({model})"));
                     }
                 }
                 VerificationEvent::DirectorFinished { task, run } => {
@@ -78,13 +86,13 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
                     match bars.remove(&(task.clone(), run.name.clone())) {
                         Some(bar) => bar.finish_with_message(state),
                         None => {
-                            let _ = multi.println(format!("director: {task}: {} {state}", run.name));
+                            say(format!("director: {task}: {} {state}", run.name));
                         }
                     }
                 }
                 VerificationEvent::Finished { record } => {
                     if !live {
-                        let _ = multi.println(format!(
+                        say(format!(
                             "director: {}: decision {} ({})",
                             record.task.id, record.decision, record.reason
                         ));

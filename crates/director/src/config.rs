@@ -364,8 +364,8 @@ fn env_layer() -> Env {
     // other DIRECTOR_* variables (e.g. DIRECTOR_LOG, DIRECTOR_CONFIG_HOME) are not.
     Env::prefixed("DIRECTOR_")
         .filter_map(|key| {
-            let k = key.as_str();
-            match k {
+            let k = key.as_str().to_ascii_lowercase();
+            match k.as_str() {
                 "model" => Some("provider.model".into()),
                 "base_url" => Some("provider.base_url".into()),
                 "offline" => Some("provider.offline".into()),

@@ -48,6 +48,27 @@ pub mod tasks {
     }
 }
 
+/// The folder `director` works in for `start`: the nearest folder at or above it
+/// (up to the git root) holding `.director/`, else the git root, else `start`.
+pub fn project_root(start: &Path) -> Result<PathBuf, Error> {
+    let start = std::fs::canonicalize(start).map_err(|e| Error::Input {
+        message: format!("repository `{}` does not exist ({e})", start.display()),
+        hint: "pass --repo PATH with an existing folder".into(),
+    })?;
+    let git = director_context::discover_repo_root(&start);
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        if d.join(".director").is_dir() {
+            return Ok(d.to_path_buf());
+        }
+        if git.as_deref() == Some(d) {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(git.unwrap_or(start))
+}
+
 /// The current time, RFC 3339 UTC with milliseconds.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -183,14 +204,7 @@ impl VerifierBuilder {
             Some(p) => p,
             None => std::env::current_dir().map_err(|e| Error::io("read", ".", e))?,
         };
-        if !start.is_dir() {
-            return Err(Error::Input {
-                message: format!("repository `{}` is not a folder", start.display()),
-                hint: "pass --repo PATH with an existing folder".into(),
-            });
-        }
-        let start = std::fs::canonicalize(&start).map_err(|e| Error::io("resolve", &start, e))?;
-        let repo_root = director_context::discover_repo_root(&start).unwrap_or(start);
+        let repo_root = project_root(&start)?;
         let mut overrides = self.overrides;
         match &self.provider {
             Some(ProviderSpec::BaseUrl(url)) => overrides.base_url = Some(url.clone()),

@@ -139,6 +139,14 @@ impl Engine {
         let environment = environment_of(&task, self);
         let env_name = environment.map_or("unspecified", Environment::as_str).to_string();
 
+        for name in &options.directors {
+            if self.panel.get(name).is_none() {
+                return Err(Error::Input {
+                    message: format!("unknown Director `{name}`"),
+                    hint: format!("the panel is: {}", self.panel.names().join(", ")),
+                });
+            }
+        }
         let Prepared { changes, report } = self.prepare(&task, options, environment).await?;
         events.emit(VerificationEvent::ChangeGathered {
             task: task.id.clone(),
@@ -158,14 +166,6 @@ impl Engine {
                 classes: &f.classes,
             })
             .collect();
-        for name in &options.directors {
-            if self.panel.get(name).is_none() {
-                return Err(Error::Input {
-                    message: format!("unknown Director `{name}`"),
-                    hint: format!("the panel is: {}", self.panel.names().join(", ")),
-                });
-            }
-        }
         let mut runs: Vec<Option<DirectorRun>> = vec![None; self.panel.directors().len()];
         let mut selected: Vec<usize> = Vec::new();
         for (i, d) in self.panel.directors().iter().enumerate() {
@@ -202,10 +202,7 @@ impl Engine {
             _ => None,
         };
         if model.is_none() {
-            let reason = format!(
-                "no LLM Director ran: {}",
-                offline_reason.clone().unwrap_or_default()
-            );
+            let reason = "not run: no LLM provider (offline)".to_string();
             for &i in &selected {
                 runs[i] = Some(skipped(&self.panel.directors()[i], reason.clone()));
             }
@@ -387,8 +384,8 @@ impl Engine {
         if partial {
             reason.push_str(" (partial: some Directors were skipped to stay within the budget)");
         }
-        if let Some(off) = &offline_reason {
-            reason.push_str(&format!(" (decided on deterministic evidence only: {off})"));
+        if offline_reason.is_some() {
+            reason.push_str(" (decided on deterministic evidence only)");
         }
         for f in &findings {
             events.emit(VerificationEvent::Finding {

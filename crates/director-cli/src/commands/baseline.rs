@@ -32,8 +32,7 @@ pub async fn run(repo: &Path, cmd: BaselineCommand) -> anyhow::Result<i32> {
             )?;
         }
         BaselineCommand::Show => {
-            let start = std::fs::canonicalize(repo).map_err(|e| director::Error::io("resolve", repo, e))?;
-            let root = director::tasks::discover_repo_root(&start).unwrap_or(start);
+            let root = director::project_root(repo)?;
             let baseline = Baseline::load(&root)?;
             let mut out = String::new();
             for (fp, e) in &baseline.entries {

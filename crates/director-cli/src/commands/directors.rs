@@ -9,8 +9,7 @@ use std::path::Path;
 
 /// Run a directors command.
 pub fn run(repo: &Path, cmd: DirectorsCommand) -> anyhow::Result<i32> {
-    let start = std::fs::canonicalize(repo).map_err(|e| director::Error::io("resolve", repo, e))?;
-    let root = director::tasks::discover_repo_root(&start).unwrap_or(start);
+    let root = director::project_root(repo)?;
     let panel = Panel::load(Some(&root))?;
     let mut out = String::new();
     match cmd {

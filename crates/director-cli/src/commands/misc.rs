@@ -6,8 +6,7 @@ use director::{CancellationToken, Overrides, exit};
 use std::path::Path;
 
 fn repo_root(repo: &Path) -> Result<std::path::PathBuf, director::Error> {
-    let start = std::fs::canonicalize(repo).map_err(|e| director::Error::io("resolve", repo, e))?;
-    Ok(director::tasks::discover_repo_root(&start).unwrap_or(start))
+    director::project_root(repo)
 }
 
 /// `director schema [--record]`

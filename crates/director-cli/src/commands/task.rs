@@ -7,8 +7,7 @@ use director::{Task, exit};
 use std::path::Path;
 
 fn repo_root(repo: &Path) -> Result<std::path::PathBuf, director::Error> {
-    let start = std::fs::canonicalize(repo).map_err(|e| director::Error::io("resolve", repo, e))?;
-    Ok(director::tasks::discover_repo_root(&start).unwrap_or(start))
+    director::project_root(repo)
 }
 
 /// Run a task command.
@@ -38,11 +37,11 @@ pub fn run(repo: &Path, cmd: TaskCommand) -> anyhow::Result<i32> {
                 message: e.to_string(),
                 hint: "task ids are letters, digits, `.`, `_` and `-`".into(),
             })?;
-            let path = store.create(&task)?;
+            let path = store.create(&task).map_err(director::Error::from)?;
             emit(&format!("created {}\n", path.display()), None)?;
         }
         TaskCommand::List => {
-            let tasks = store.list()?;
+            let tasks = store.list().map_err(director::Error::from)?;
             let mut out = String::new();
             for t in &tasks {
                 out.push_str(&format!(
@@ -58,7 +57,7 @@ pub fn run(repo: &Path, cmd: TaskCommand) -> anyhow::Result<i32> {
             emit(&out, None)?;
         }
         TaskCommand::Show { id } => {
-            let task = store.load(&id)?;
+            let task = store.load(&id).map_err(director::Error::from)?;
             emit(&toml_of(&task), None)?;
         }
     }

@@ -1,0 +1,9 @@
+//! End-to-end tests of the `director` binary: assert_cmd runs the real executable,
+//! wiremock stands in for the OpenAI-compatible provider, insta snapshots are
+//! filtered for paths and timings.
+
+mod commands;
+mod errors;
+mod examples;
+mod support;
+mod verify;

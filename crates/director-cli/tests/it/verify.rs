@@ -1,0 +1,160 @@
+//! `director verify` against a wiremock OpenAI-compatible provider: exit codes, formats,
+//! several tasks at once, progress on stderr and data on stdout.
+
+use crate::support::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const CODE: &str = "pub fn total(items: &[u64]) -> u64 {\n    let mut sum = 0;\n    for i in items {\n        sum += i;\n    }\n    sum\n}\n";
+
+fn completion(content: &str) -> Value {
+    json!({"id": "c", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}})
+}
+
+fn pass() -> Value {
+    completion(&json!({"verdict": "pass", "summary": "fine", "findings": []}).to_string())
+}
+
+/// Blocks when the Code Quality Director asks, passes otherwise.
+fn blocking_code_quality(req: &Request) -> ResponseTemplate {
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    let user = body["messages"][2]["content"].as_str().unwrap_or("");
+    if user.contains("DirQuality_Agent") {
+        let verdict = json!({"verdict": "block", "summary": "overflow", "findings": [{
+            "severity": "blocking", "category": "correctness", "title": "sum can overflow",
+            "resources": [], "path": "src/sum.rs", "start_line": 4, "end_line": 4,
+            "evidence": "sum += i;", "recommendation": "use checked_add"}]});
+        ResponseTemplate::new(200).set_body_json(completion(&verdict.to_string()))
+    } else {
+        ResponseTemplate::new(200).set_body_json(pass())
+    }
+}
+
+fn repo() -> Dir {
+    let dir = Dir::new();
+    dir.write("src/sum.rs", CODE)
+        .write(".director/tasks/sum.toml", "id = \"sum\"\ntitle = \"Sum items\"\npaths = [\"src\"]\n")
+        .write(".director/tasks/sum2.toml", "id = \"sum2\"\ntitle = \"Sum items again\"\npaths = [\"src\"]\n")
+        .write(".director/config.toml", "[provider]\nmax_retries = 1\ninitial_backoff_ms = 10\n[cache]\nenabled = false\n");
+    dir
+}
+
+async fn server(respond: impl wiremock::Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(respond).mount(&server).await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pass_block_and_incomplete_exit_codes() {
+    let dir = repo();
+    let ok = server(ResponseTemplate::new(200).set_body_json(pass())).await;
+    let out = director(&dir.path())
+        .args(["verify", "--task", "sum", "--repo"])
+        .arg(dir.path())
+        .env("OPENAI_BASE_URL", format!("{}/v1", ok.uri()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("director: PASS"), "{stdout}");
+    assert!(!stdout.contains("started"), "progress goes to stderr only");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("code-quality"));
+
+    let blocking = server(blocking_code_quality).await;
+    let out = director(&dir.path())
+        .args(["verify", "--task", "sum", "--format", "json", "--repo"])
+        .arg(dir.path())
+        .env("OPENAI_BASE_URL", format!("{}/v1", blocking.uri()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(record["decision"], "block");
+    assert_eq!(record["findings"][0]["directors"], json!(["code-quality"]));
+    assert_eq!(record["version"], 1);
+
+    let failing = server(ResponseTemplate::new(503).set_body_string("<html>overloaded</html>")).await;
+    let out = director(&dir.path())
+        .args(["verify", "--task", "sum", "--format", "markdown", "--repo"])
+        .arg(dir.path())
+        .env("OPENAI_BASE_URL", format!("{}/v1", failing.uri()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("**incomplete**") && md.contains("**failed**"), "{md}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_tasks_one_record_each_and_output_file() {
+    let dir = repo();
+    let blocking = server(blocking_code_quality).await;
+    let out_file = dir.path().join("out/result.json");
+    let out = director(&dir.path())
+        .args(["verify", "--task", "sum", "--task", "sum2", "--format", "json", "--output"])
+        .arg(&out_file)
+        .arg("--repo")
+        .arg(dir.path())
+        .env("OPENAI_BASE_URL", format!("{}/v1", blocking.uri()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "--output writes the file, not stdout");
+    let records: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(records.len(), 2);
+    let runs = std::fs::read_dir(dir.path().join(".director/runs")).unwrap().count();
+    assert_eq!(runs, 2, "one record folder per task");
+
+    let list = director(&dir.path()).args(["runs", "list", "--repo"]).arg(dir.path()).output().unwrap();
+    assert_eq!(list.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("block"));
+    let show = director(&dir.path())
+        .args(["runs", "show", "latest", "--task", "sum", "--format", "json", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let record: Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(record["task"]["id"], "sum");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn task_json_on_stdin() {
+    let dir = repo();
+    let ok = server(ResponseTemplate::new(200).set_body_json(pass())).await;
+    let task = json!({"id": "inline", "title": "Inline task", "paths": ["src"], "criteria": ["sums"]});
+    let out = director(&dir.path())
+        .args(["verify", "--task-json", "-", "--format", "json", "--repo"])
+        .arg(dir.path())
+        .env("OPENAI_BASE_URL", format!("{}/v1", ok.uri()))
+        .write_stdin(task.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(record["task"]["id"], "inline");
+    let bad = director(&dir.path())
+        .args(["verify", "--task-json", "-", "--repo"])
+        .arg(dir.path())
+        .write_stdin("{\"id\": \"x\", \"title\": \"t\", \"colour\": 1}")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("colour"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_decides_on_evidence_and_says_so() {
+    let dir = repo();
+    let out = director(&dir.path()).args(["verify", "--task", "sum", "--repo"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no LLM Director will run"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("no LLM Director ran"), "{stdout}");
+}
