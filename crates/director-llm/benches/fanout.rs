@@ -121,7 +121,11 @@ async fn bench(size: Size) {
     let baseline_kib = vm_hwm_kib();
 
     let calls = size.tasks * DIRECTORS.len();
+    let cpu_before = cpu_seconds();
     let cold = fan_out(&provider, &cache, size.tasks).await;
+    let cold_cpu = cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let cold_requests = served.load(Ordering::SeqCst);
     let peak_kib = vm_hwm_kib();
     let ideal = calls as f64 / size.concurrency as f64 * size.delay.as_secs_f64();
@@ -145,6 +149,10 @@ async fn bench(size: Size) {
         waves,
         cold.verdicts,
         cold_requests
+    );
+    eprintln!(
+        "  cpu time of the cold run (client and mock server): {:.3} s",
+        cold_cpu.unwrap_or(0.0)
     );
     eprintln!(
         "  peak memory (VmHWM): {} KiB ({} KiB before the run; mock server in-process)",
@@ -247,6 +255,16 @@ async fn fan_out(
         wall: started.elapsed(),
         verdicts,
     }
+}
+
+/// User + system CPU time of this process, from /proc (Linux, 100 ticks per second).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are 14th and 15th overall.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 /// Peak resident set size of this process, from /proc (Linux only).
