@@ -240,6 +240,12 @@ fn describe(message: &str, key: Option<String>, line: Option<usize>, text: &str)
     // Unknown and missing fields name the key in the message itself.
     let named = backticked_after(&flat, "unknown field `")
         .or_else(|| backticked_after(&flat, "missing field `"));
+    // A missing key has no line of its own.
+    let line = if flat.starts_with("missing field") {
+        None
+    } else {
+        line
+    };
     let key = named
         .or(key)
         .or_else(|| line.and_then(|l| key_on_or_above(text, l)));

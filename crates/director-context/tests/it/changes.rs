@@ -44,6 +44,11 @@ fn working_tree_change_covers_every_kind() {
     r.write("big.txt", "x".repeat(2048));
     r.write(".env", "DB_PASSWORD=hunter2\n");
     r.symlink("/etc/passwd", "escape");
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"odd-\xff-name.txt");
+        std::fs::write(r.dir.path().join(name), "x\n").unwrap();
+    }
 
     let request = ChangeRequest {
         max_file_bytes: 1024,
