@@ -140,6 +140,9 @@ pub struct DirectorRun {
     pub reason: Option<String>,
     /// The model used.
     pub model: Option<String>,
+    /// Prompt tokens of its request as planned (shared prefix + its own messages),
+    /// counted locally before sending; 0 when it did not run.
+    pub prompt_tokens: u64,
     /// Tokens it used.
     pub usage: Option<Usage>,
     /// Wall time of its calls in milliseconds.
@@ -168,6 +171,7 @@ impl DirectorRun {
             summary: None,
             reason: Some(reason),
             model: None,
+            prompt_tokens: 0,
             usage: None,
             elapsed_ms: 0,
             attempts: 0,

@@ -61,7 +61,7 @@ impl Verdict {
 /// The verdict JSON schema in strict form. Computed once.
 pub fn verdict_schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(|| strict_schema_for::<Verdict>())
+    SCHEMA.get_or_init(strict_schema_for::<Verdict>)
 }
 
 /// Generate the schema of `T` and make it acceptable to OpenAI strict structured outputs.

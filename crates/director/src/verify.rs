@@ -313,7 +313,9 @@ impl Engine {
                     director: d.name().to_string(),
                     reason: reason.clone(),
                 });
-                runs[plan.director_index] = Some(skipped(d, reason));
+                let mut run = skipped(d, reason);
+                run.prompt_tokens = plan.prompt_tokens as u64;
+                runs[plan.director_index] = Some(run);
             }
         }
 
@@ -614,6 +616,7 @@ impl Engine {
                 if let Some(hit) = cache.as_ref().and_then(|c| c.get(&plan.cache_key)) {
                     let mut run = ran(&d, &plan.model, &hit.verdict, Usage::default(), Duration::ZERO, 0, 0);
                     run.from_cache = true;
+                    run.prompt_tokens = plan.prompt_tokens as u64;
                     run.reason = Some("verdict from cache (identical input)".into());
                     events.emit(VerificationEvent::DirectorFinished { task: task_id, run: run.clone() });
                     return (index, run, Some(hit.verdict));
@@ -665,6 +668,8 @@ impl Engine {
                         (run, None)
                     }
                 };
+                let mut run = run;
+                run.prompt_tokens = plan.prompt_tokens as u64;
                 events.emit(VerificationEvent::DirectorFinished { task: task_id, run: run.clone() });
                 (index, run, verdict)
             });
@@ -703,6 +708,7 @@ fn ran(
         summary: Some(verdict.summary.clone()),
         reason: None,
         model: Some(model.to_string()),
+        prompt_tokens: 0,
         usage: Some(usage),
         elapsed_ms: elapsed.as_millis() as u64,
         attempts,

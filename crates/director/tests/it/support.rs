@@ -100,7 +100,8 @@ impl Respond for Script {
             let mut replies = self.replies.lock().unwrap();
             replies.get_mut(&director).and_then(|q| if q.is_empty() { None } else { Some(q.remove(0)) })
         };
-        scripted.unwrap_or_else(|| (self.default)()).set_delay(self.delay)
+        // Scripted replies keep their own delay; the default one gets the server's.
+        scripted.unwrap_or_else(|| (self.default)().set_delay(self.delay))
     }
 }
 
