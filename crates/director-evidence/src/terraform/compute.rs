@@ -197,9 +197,12 @@ fn attachment_health_checks(cx: &mut Ctx<'_, '_, '_, '_>, attachment: &Res<'_>) 
             .map(|a| value::expr_refs(a.expr()))
             .unwrap_or_default()
         {
-            let lb = ["aws_elb", "aws_lb_target_group", "aws_alb_target_group"]
-                .iter()
-                .find_map(|t| index.all(t).find(|r| r.address() == addr));
+            let lb = index.get(&addr).filter(|r| {
+                matches!(
+                    r.rtype,
+                    "aws_elb" | "aws_lb_target_group" | "aws_alb_target_group"
+                )
+            });
             if let Some(lb) = lb
                 && lb.blk.block("health_check").is_none()
             {

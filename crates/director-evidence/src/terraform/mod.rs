@@ -259,7 +259,11 @@ impl<'a> Res<'a> {
 pub(crate) struct Index<'a> {
     pub res: Vec<Res<'a>>,
     by_type: HashMap<&'a str, Vec<usize>>,
+    by_address: HashMap<String, usize>,
     referrers: HashMap<String, Vec<usize>>,
+    /// Resources by (type, source text of their `bucket` attribute), to pair S3
+    /// companion resources that name the bucket the same way (`var.bucket`).
+    by_bucket_text: HashMap<(&'a str, &'a str), Vec<usize>>,
     /// Tag keys every AWS resource gets from a provider's `default_tags`.
     pub default_tag_keys: Vec<String>,
 }
@@ -274,6 +278,25 @@ impl<'a> Index<'a> {
     pub fn all(&self, rtype: &str) -> impl Iterator<Item = &Res<'a>> {
         self.by_type
             .get(rtype)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.res[i])
+    }
+
+    /// The resource (or module) at `address`.
+    pub fn get(&self, address: &str) -> Option<&Res<'a>> {
+        self.by_address.get(address).map(|&i| &self.res[i])
+    }
+
+    /// Resources of `rtype` whose `bucket` attribute is written exactly as `text`.
+    pub fn by_bucket_text<'s>(
+        &'s self,
+        rtype: &'s str,
+        text: &'s str,
+    ) -> impl Iterator<Item = &'s Res<'a>> {
+        self.by_bucket_text
+            .get(&(rtype, text))
             .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
@@ -431,12 +454,25 @@ fn build_index<'a>(
         }
     }
     let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_address: HashMap<String, usize> = HashMap::new();
+    let mut by_bucket_text: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     let mut referrers: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, r) in res.iter().enumerate() {
         if r.kind == "resource" {
             by_type.entry(r.rtype).or_default().push(i);
+            if let Some(text) = r
+                .blk
+                .attr("bucket")
+                .map(|a| a.text().trim())
+                .filter(|t| !t.is_empty())
+            {
+                by_bucket_text.entry((r.rtype, text)).or_default().push(i);
+            }
         } else if r.kind == "module" {
             by_type.entry("module").or_default().push(i);
+        }
+        if matches!(r.kind, "resource" | "module" | "data") {
+            by_address.entry(r.address()).or_insert(i);
         }
         for target in &r.refs {
             referrers.entry(target.clone()).or_default().push(i);
@@ -485,7 +521,9 @@ fn build_index<'a>(
     Index {
         res,
         by_type,
+        by_address,
         referrers,
+        by_bucket_text,
         default_tag_keys,
     }
 }

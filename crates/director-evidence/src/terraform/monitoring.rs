@@ -3,6 +3,7 @@
 
 use super::{Ctx, Res, lit_str, value};
 use crate::rules::{ALARM_WITHOUT_ACTIONS, NO_ALARM, VPC_NO_FLOW_LOGS};
+use std::collections::HashSet;
 
 /// Resources whose failure takes a service down, so something must alarm on them.
 const CRITICAL: &[&str] = &[
@@ -52,18 +53,16 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
     }
 
     // Alarms whose dimensions cannot be resolved might watch anything.
-    let known: Vec<String> = index
-        .res
-        .iter()
-        .filter(|r| r.kind == "resource")
-        .map(Res::address)
-        .collect();
     let mut opaque_alarm = false;
-    let mut watched_refs = Vec::new();
-    let mut watched_names = Vec::new();
+    let mut watched_refs: HashSet<&str> = HashSet::new();
+    let mut watched_names: HashSet<String> = HashSet::new();
     for alarm in index.all("aws_cloudwatch_metric_alarm") {
-        let refs: Vec<&String> = alarm.refs.iter().filter(|r| known.contains(r)).collect();
-        watched_refs.extend(alarm.refs.iter().cloned());
+        let refs: Vec<&String> = alarm
+            .refs
+            .iter()
+            .filter(|r| index.get(r).is_some())
+            .collect();
+        watched_refs.extend(alarm.refs.iter().map(String::as_str));
         if let Some(dims) = alarm.blk.attr("dimensions") {
             match value::tag_map(dims.expr()) {
                 Some(pairs) => watched_names.extend(pairs.into_iter().filter_map(|(_, v)| v)),
@@ -91,8 +90,8 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
                 let named = IDENTIFIERS
                     .iter()
                     .filter_map(|k| r.blk.str(k))
-                    .any(|n| watched_names.iter().any(|w| w == n));
-                if watched_refs.contains(&address) || named {
+                    .any(|n| watched_names.contains(n));
+                if watched_refs.contains(address.as_str()) || named {
                     continue;
                 }
                 cx.emit(

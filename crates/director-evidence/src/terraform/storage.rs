@@ -10,22 +10,26 @@ use crate::rules::{
 
 /// The companion resources of `bucket` of type `rtype`: those whose `bucket` refers to
 /// it, or repeats its `bucket` expression (`var.name`, a literal name).
-fn companions<'i, 'a>(cx: &Ctx<'i, 'a, '_, '_>, bucket: &Res<'_>, rtype: &str) -> Vec<&'i Res<'a>> {
+fn companions<'i, 'a>(
+    cx: &Ctx<'i, 'a, '_, '_>,
+    bucket: &'i Res<'_>,
+    rtype: &'i str,
+) -> Vec<&'i Res<'a>> {
     let address = bucket.address();
-    let own_text = bucket
+    let mut out: Vec<&'i Res<'a>> = cx.index.referrers_of_type(&address, rtype).collect();
+    if let Some(text) = bucket
         .blk
         .attr("bucket")
         .map(|a| a.text().trim())
-        .filter(|t| !t.is_empty());
-    cx.index
-        .all(rtype)
-        .filter(|c| {
-            c.references(&address)
-                || c.blk
-                    .attr("bucket")
-                    .is_some_and(|a| own_text.is_some_and(|t| a.text().trim() == t))
-        })
-        .collect()
+        .filter(|t| !t.is_empty())
+    {
+        for c in cx.index.by_bucket_text(rtype, text) {
+            if !out.iter().any(|o| std::ptr::eq(*o, c)) {
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// A tri-state reading of an optional literal.
