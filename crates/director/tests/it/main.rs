@@ -4,5 +4,6 @@
 mod faults;
 mod panel;
 mod routing;
+mod safety;
 mod support;
 mod verify;
