@@ -10,7 +10,7 @@
 use crate::classify::classify_with_chart;
 use crate::error::ContextError;
 use crate::text::{decode_lossy, is_dotenv_path, looks_binary, normalize_rel};
-use director_core::record::{ChangeMode, ChangedFileSummary};
+use director_core::record::{ChangeMode, ChangedFileSummary, RepositoryInfo};
 use director_core::{ChangeStatus, FileClass};
 use git2::{Delta, DiffFindOptions, DiffLineType, DiffOptions, FileMode, Oid, Repository};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -176,6 +176,18 @@ impl ChangeSet {
     /// The file with this path, if it changed.
     pub fn file(&self, path: &str) -> Option<&ChangedFile> {
         self.files.iter().find(|f| f.path == path)
+    }
+
+    /// The repository part of the run record.
+    pub fn repository_info(&self) -> RepositoryInfo {
+        RepositoryInfo {
+            root: self.root.display().to_string(),
+            mode: self.mode,
+            base: self.base.clone(),
+            head: self.head.clone(),
+            base_commit: self.base_commit.clone(),
+            head_commit: self.head_commit.clone(),
+        }
     }
 }
 
@@ -497,7 +509,9 @@ impl<'r, 'a> GitGather<'r, 'a> {
         None
     }
 
-    /// Default base for `head` (a commit, or HEAD for the working tree).
+    /// Default base for `head` (a commit, or HEAD for the working tree): the
+    /// merge-base with the default branch; HEAD itself when HEAD is the default
+    /// branch or there is none.
     fn default_base(&self, head: Option<&git2::Commit<'r>>) -> Option<(String, Oid)> {
         let head = head?;
         let Some((branch, branch_oid)) = self.default_branch() else {
@@ -512,9 +526,15 @@ impl<'r, 'a> GitGather<'r, 'a> {
         if self.request.head.is_none() && current.as_deref() == Some(branch_short) {
             return Some(("HEAD".to_string(), head.id()));
         }
+        let head_name = self.request.head.unwrap_or("HEAD");
         match self.repo.merge_base(head.id(), branch_oid) {
-            Ok(mb) => Some((format!("merge-base(HEAD, {branch})"), mb)),
-            Err(_) => Some(("HEAD".to_string(), head.id())),
+            Ok(mb) => Some((format!("merge-base({head_name}, {branch})"), mb)),
+            // Unrelated histories or a shallow clone: compare with the branch tip
+            // rather than silently reviewing nothing.
+            Err(_) => Some((
+                format!("{branch} (no merge-base with {head_name})"),
+                branch_oid,
+            )),
         }
     }
 

@@ -17,7 +17,7 @@
 use crate::changes::{ChangeSet, ChangedFile, Hunk};
 use crate::redact::{merge_counts, redact};
 use crate::text::{neutralize_fences, sanitize_label};
-use director_core::record::{ChangeMode, Omission};
+use director_core::record::{ChangeMode, ContextSummary, Omission};
 use director_core::{ChangeStatus, FileClass, Finding, Severity, Task};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -121,6 +121,22 @@ pub struct PackedContext {
     pub omitted: Vec<Omission>,
     /// Secrets replaced, by kind.
     pub redactions: BTreeMap<String, u32>,
+}
+
+impl PackedContext {
+    /// The context part of the run record for a context packed into `budget`
+    /// tokens. The shared-prefix fields are the orchestrator's to fill.
+    pub fn summary(&self, budget: usize) -> ContextSummary {
+        ContextSummary {
+            tokens: self.tokens as u64,
+            budget: budget as u64,
+            shared_prefix_tokens: 0,
+            shared_prefix_share: 0.0,
+            files_included: self.files_included,
+            omitted: self.omitted.clone(),
+            redactions: self.redactions.clone(),
+        }
+    }
 }
 
 /// Files outside the change that a reviewer of the change needs: Terraform modules

@@ -183,6 +183,21 @@ fn default_base_is_the_merge_base_with_main() {
     let paths: Vec<&str> = set.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, vec!["src/feature.rs", "src/wip.rs"]);
 
+    // A head ref without a base: the merge-base of that ref with main.
+    let head_only = ChangeRequest {
+        head: Some("feature"),
+        ..ChangeRequest::default()
+    };
+    let set = gather(&r.root(), &head_only).unwrap();
+    assert_eq!(set.base.as_deref(), Some("merge-base(feature, main)"));
+    assert_eq!(
+        set.files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>(),
+        vec!["src/feature.rs"]
+    );
+
     // On main itself, the working tree is reviewed against HEAD.
     r.switch("main");
     r.write("src/edit.rs", "x\n");
@@ -195,6 +210,29 @@ fn default_base_is_the_merge_base_with_main() {
             .collect::<Vec<_>>(),
         vec!["src/edit.rs"]
     );
+}
+
+#[test]
+fn unrelated_history_compares_with_the_default_branch_tip() {
+    let r = base_repo();
+    let main_tip = r.repo.head().unwrap().target().unwrap();
+    r.write("orphan.txt", "o\n");
+    let mut index = r.repo.index().unwrap();
+    index.clear().unwrap();
+    index.add_path(std::path::Path::new("orphan.txt")).unwrap();
+    let tree = r.repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("T", "t@example.com").unwrap();
+    r.repo
+        .commit(Some("refs/heads/orphan"), &sig, &sig, "orphan", &tree, &[])
+        .unwrap();
+    r.switch("orphan");
+    let set = gather(&r.root(), &ChangeRequest::default()).unwrap();
+    assert_eq!(set.base.as_deref(), Some("main (no merge-base with HEAD)"));
+    assert_eq!(
+        set.base_commit.as_deref(),
+        Some(main_tip.to_string().as_str())
+    );
+    assert!(!set.files.is_empty());
 }
 
 #[test]

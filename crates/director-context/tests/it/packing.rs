@@ -74,6 +74,10 @@ fn diff_windows_carry_new_file_line_numbers() {
     assert_eq!(packed.files_included, 3);
     assert!(packed.omitted.is_empty(), "{:?}", packed.omitted);
     assert!(t.contains("Nothing was omitted."));
+    let summary = packed.summary(64_000);
+    assert_eq!(summary.tokens, packed.tokens as u64);
+    assert_eq!(summary.files_included, 3);
+    assert_eq!(set.repository_info().mode, ChangeMode::WorkingTree);
     // Infrastructure comes before source, source before docs.
     let pos = |p: &str| t.find(&format!("### {p} (modified")).unwrap();
     assert!(pos("infra/main.tf") < pos("src/app.py"));
