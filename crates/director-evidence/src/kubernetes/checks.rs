@@ -14,8 +14,11 @@ use crate::rules::{
 };
 use crate::yaml::{Node, Value};
 
-/// Kinds that live outside namespaces (the default-namespace rule skips them).
-const CLUSTER_SCOPED: &[&str] = &[
+/// Kinds that live outside namespaces, or are build-time files rather than cluster
+/// objects (the default-namespace rule skips them).
+const NOT_NAMESPACED: &[&str] = &[
+    "Kustomization",
+    "Component",
     "Namespace",
     "Node",
     "PersistentVolume",
@@ -106,7 +109,7 @@ pub(super) fn check(m: &Manifest<'_>, index: &Index<'_>, sink: &mut Sink<'_>) {
 
 fn default_namespace(cx: &mut Ctx<'_, '_, '_, '_>) {
     let m = cx.m;
-    if CLUSTER_SCOPED.contains(&m.kind) || m.kind.is_empty() {
+    if NOT_NAMESPACED.contains(&m.kind) || m.kind.is_empty() {
         return;
     }
     if (m.kind == "ServiceAccount" && m.name == "default")

@@ -22,12 +22,12 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
             .blk
             .attr("replicate_source_db")
             .is_some_and(|a| !value::is_null(a.expr()));
-        let aurora = db
-            .blk
-            .str("engine")
-            .is_some_and(|e| e.starts_with("aurora"));
-        if !replica && !aurora {
-            single_az(cx, db);
+        let engine = db.blk.str("engine").unwrap_or("");
+        if !replica && !engine.starts_with("aurora") {
+            // SQL Server Express and Web editions cannot run Multi-AZ.
+            if !matches!(engine, "sqlserver-ex" | "sqlserver-web") {
+                single_az(cx, db);
+            }
             backup_retention(cx, db);
             deletion_protection(cx, db);
             encryption(cx, db, "storage_encrypted");
