@@ -31,7 +31,7 @@ pub fn scrub(text: &str, paths: &[&Path]) -> String {
     }
     let patterns = [
         (r"\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6}", "[RUN]"),
-        (r"\d+(\.\d+)?s\b", "[TIME]"),
+        (r"\b\d+(\.\d+)?s\b", "[TIME]"),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[DATE]"),
         (r"127\.0\.0\.1:\d+", "[HOST]"),
     ];
