@@ -546,3 +546,33 @@ fn analyzable_files_and_counts() {
     assert_eq!(report.files_analyzed, 1);
     assert!(report.parse_errors.is_empty());
 }
+
+#[test]
+fn aurora_needs_a_second_instance() {
+    let cluster = r#"resource "aws_rds_cluster" "ledger" {
+  cluster_identifier      = "ledger-prod"
+  engine                  = "aurora-postgresql"
+  backup_retention_period = 14
+  deletion_protection     = true
+  storage_encrypted       = true
+}
+
+resource "aws_rds_cluster_instance" "ledger" {
+  count              = COUNT
+  cluster_identifier = aws_rds_cluster.ledger.id
+  instance_class     = "db.r6g.large"
+}
+"#;
+    let one = run(&[("aurora.tf", &cluster.replace("COUNT", "1"))]);
+    let single = of_rule(&one, "infra.rds.single-az");
+    assert_eq!(single.len(), 1);
+    assert_eq!(
+        single[0].resources,
+        vec!["aws_rds_cluster.ledger".to_string()]
+    );
+    assert_eq!(single[0].severity, Severity::Blocking);
+    let two = run(&[("aurora.tf", &cluster.replace("COUNT", "2"))]);
+    assert!(of_rule(&two, "infra.rds.single-az").is_empty());
+    let computed = run(&[("aurora.tf", &cluster.replace("COUNT", "var.instances"))]);
+    assert!(of_rule(&computed, "infra.rds.single-az").is_empty());
+}
