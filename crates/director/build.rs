@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -13,7 +13,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            collect(&path, root, out);
+            collect(&path, out);
         } else if path.is_file() {
             out.push(path);
         }
@@ -31,7 +31,7 @@ fn main() {
     for dir in ["directors", "prompts", "personas"] {
         let path = root.join(dir);
         println!("cargo:rerun-if-changed={}", path.display());
-        collect(&path, &root, &mut files);
+        collect(&path, &mut files);
     }
     let mut code = String::from("/// Files shipped in the binary: (workspace-relative path, contents).\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
     for file in &files {

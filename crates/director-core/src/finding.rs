@@ -142,7 +142,10 @@ impl Finding {
     ) -> Finding {
         let category = normalize_category(category);
         let path = normalize_path(path);
-        let fingerprint = fingerprint(Some(&path), &category, Some(rule_id), Some(&evidence), &title);
+        // The resources are part of a deterministic finding's identity: two Pods in one
+        // file that both lack a probe quote the same lines but are two problems.
+        let rule_key = format!("{rule_id}|{}", resources.join(","));
+        let fingerprint = fingerprint(Some(&path), &category, Some(&rule_key), Some(&evidence), &title);
         Finding {
             fingerprint,
             director: director.to_string(),

@@ -228,6 +228,7 @@ impl VerifierBuilder {
         });
         Ok(Verifier {
             engine: Arc::new(Engine {
+                token_counts: Default::default(),
                 repo_root,
                 config,
                 panel,

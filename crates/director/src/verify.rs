@@ -48,6 +48,10 @@ pub struct VerifyOptions {
 
 /// Everything a verification needs, shared by the runs of one process.
 pub(crate) struct Engine {
+    /// Token counts of rendered prompt parts, by content hash. Director prompts only
+    /// change with the panel and environment, so a long-lived verifier (MCP server,
+    /// agent framework, several tasks) counts each of them once.
+    pub(crate) token_counts: std::sync::Mutex<std::collections::HashMap<u64, usize>>,
     pub(crate) repo_root: PathBuf,
     pub(crate) config: ResolvedConfig,
     pub(crate) panel: Arc<Panel>,
@@ -120,6 +124,24 @@ impl ToolExecutor for ToolAdapter {
 }
 
 impl Engine {
+    fn tokens(&self, text: &str) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        let key = h.finish();
+        if let Some(n) = self.token_counts.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return n;
+        }
+        let n = director_context::count_tokens(text);
+        if let Ok(mut m) = self.token_counts.lock() {
+            if m.len() > 4096 {
+                m.clear();
+            }
+            m.insert(key, n);
+        }
+        n
+    }
+
     /// Run one verification.
     pub(crate) async fn verify(
         &self,
@@ -251,7 +273,11 @@ impl Engine {
                 .map(|&i| self.panel.directors()[i].panel_entry())
                 .collect();
             let frame = self.panel.render_frame(&entries, &packed.nonce, &packed.text, &env_name)?;
-            let frame_tokens = director_context::count_tokens(&frame);
+            // The context comes last in the frame and was counted while packing; only the
+            // fixed part is counted here (cached across runs).
+            let placeholder = "0".repeat(packed.nonce.len());
+            let fixed = self.panel.render_frame(&entries, &placeholder, "", &env_name)?;
+            let frame_tokens = self.tokens(&fixed) + packed.tokens;
             let structured = cfg.provider.structured_output == StructuredOutputSetting::JsonSchema;
             let schema = director_core::verdict::verdict_schema();
             let schema_text = serde_json::to_string_pretty(schema).unwrap_or_default();
@@ -261,7 +287,7 @@ impl Engine {
                 let others: Vec<PanelEntry> = entries.iter().filter(|e| e.name != d.name()).cloned().collect();
                 let own = self.panel.render_director(d, &others, &env_name)?;
                 let instruction = self.panel.render_instruction(d, structured, &schema_text)?;
-                let own_tokens = director_context::count_tokens(&own) + director_context::count_tokens(&instruction);
+                let own_tokens = self.tokens(&own) + self.tokens(&instruction);
                 let prompt_tokens = frame_tokens + own_tokens;
                 shares.push(frame_tokens as f64 / prompt_tokens.max(1) as f64);
                 let model_name = d
