@@ -2,11 +2,19 @@
 //! findings or decisions of its own. Stdout carries only the chosen format; progress
 //! and logs go to stderr (see the CLI's progress reporter).
 
+pub mod github;
 mod human;
+pub mod junit;
 mod markdown;
+pub mod rdjson;
+pub mod sarif;
 
+pub use github::render_github;
 pub use human::render_human;
+pub use junit::render_junit;
 pub use markdown::render_markdown;
+pub use rdjson::render_rdjson;
+pub use sarif::render_sarif;
 
 use director_core::RunRecord;
 
@@ -19,11 +27,19 @@ pub enum Format {
     Json,
     /// A Markdown report for pull-request comments.
     Markdown,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+    /// JUnit XML for CI test reports.
+    Junit,
+    /// reviewdog's rdjson.
+    Rdjson,
 }
 
 impl Format {
     /// Every format name, for help texts.
-    pub const NAMES: &'static [&'static str] = &["human", "json", "markdown"];
+    pub const NAMES: &'static [&'static str] = &["human", "json", "markdown", "sarif", "github", "junit", "rdjson"];
 
     /// Parse a format name.
     pub fn parse(name: &str) -> Option<Format> {
@@ -31,6 +47,10 @@ impl Format {
             "human" | "text" => Format::Human,
             "json" => Format::Json,
             "markdown" | "md" => Format::Markdown,
+            "sarif" => Format::Sarif,
+            "github" => Format::Github,
+            "junit" => Format::Junit,
+            "rdjson" => Format::Rdjson,
             _ => return None,
         })
     }
@@ -46,6 +66,34 @@ pub fn render(record: &RunRecord, format: Format, color: bool) -> String {
             s
         }
         Format::Markdown => render_markdown(record),
+        Format::Sarif => render_sarif(std::slice::from_ref(record)),
+        Format::Github => render_github(record),
+        Format::Junit => render_junit(std::slice::from_ref(record)),
+        Format::Rdjson => render_rdjson(std::slice::from_ref(record)),
+    }
+}
+
+/// Render several records (one `director verify` with several tasks) as one
+/// document: a JSON array, one SARIF log with a run each, one JUnit report with a
+/// suite each, one rdjson result; the text formats are concatenated.
+pub fn render_many(records: &[RunRecord], format: Format, color: bool) -> String {
+    if let [one] = records {
+        return render(one, format, color);
+    }
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(records).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            s.push('\n');
+            s
+        }
+        Format::Sarif => render_sarif(records),
+        Format::Junit => render_junit(records),
+        Format::Rdjson => render_rdjson(records),
+        Format::Human | Format::Markdown | Format::Github => records
+            .iter()
+            .map(|r| render(r, format, color))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 

@@ -2,6 +2,7 @@
 //! speaks the OpenAI chat completions API, async-openai and reqwest do the rest.
 
 mod faults;
+mod formats;
 mod panel;
 mod routing;
 mod safety;
