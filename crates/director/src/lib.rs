@@ -216,9 +216,16 @@ impl VerifierBuilder {
         let model: Option<Arc<dyn ChatModel>> = match self.provider {
             Some(ProviderSpec::Model(m)) => Some(m),
             Some(ProviderSpec::Offline) => None,
-            _ if config.provider_configured() => Some(Arc::new(
-                OpenAiProvider::new(provider_config(&config)).map_err(Error::Provider)?,
-            )),
+            _ if config.provider_configured() => {
+                let provider = provider_config(&config);
+                let limiter = Arc::new(director_llm::Limiter::with_shared_concurrency(
+                    provider.limits.clone(),
+                    process_slots(provider.limits.max_concurrency),
+                ));
+                Some(Arc::new(
+                    OpenAiProvider::with_limiter(provider, limiter).map_err(Error::Provider)?,
+                ))
+            }
             _ => None,
         };
         let cache = config.config.cache.enabled.then(|| {
@@ -237,6 +244,16 @@ impl VerifierBuilder {
             }),
         })
     }
+}
+
+/// The concurrency cap shared by every provider in the process: all verifiers, tasks
+/// and Directors draw from one pool of `[limits] max_concurrency` slots (sized by the
+/// first verifier built).
+fn process_slots(size: usize) -> Arc<tokio::sync::Semaphore> {
+    static SLOTS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    SLOTS
+        .get_or_init(|| Arc::new(tokio::sync::Semaphore::new(size.max(1))))
+        .clone()
 }
 
 /// The provider settings from configuration.

@@ -291,7 +291,7 @@ impl Panel {
         let add_template = |tera: &mut tera::Tera, name: &str, text: &str, origin: &Origin| {
             tera.add_raw_template(name, text).map_err(|e| Error::Director {
                 director: name.to_string(),
-                message: format!("template {origin}: {}", one_line(&e.to_string())),
+                message: format!("template {origin}: {}", one_line(e.to_string().trim_start_matches("error: "))),
                 hint: "fix the tera syntax at the line shown".into(),
             })
         };
@@ -347,6 +347,22 @@ impl Panel {
                 routing,
             });
         }
+        // Render every template once with sample values, so an undefined variable or a
+        // bad filter is reported when the panel loads, naming the file, not mid-run.
+        let panel_entries: Vec<PanelEntry> = directors.iter().map(Director::panel_entry).collect();
+        let trial = Panel {
+            directors: Vec::new(),
+            tera,
+            frame_origin: frame_origin.clone(),
+            instruction_origin: instruction_origin.clone(),
+            template_origins,
+        };
+        trial.render_frame(&panel_entries, "0000000000000000", "(repository context)", "production")?;
+        for d in &directors {
+            trial.render_director(d, &panel_entries, "production")?;
+            trial.render_instruction(d, false, "{}")?;
+        }
+        let Panel { tera, template_origins, .. } = trial;
         // Highest priority first: the order budgets and reports use.
         directors.sort_by(|a, b| b.def.priority.cmp(&a.def.priority).then_with(|| a.def.name.cmp(&b.def.name)));
         Ok(Panel {
@@ -380,7 +396,7 @@ impl Panel {
                 .get(template)
                 .map(ToString::to_string)
                 .unwrap_or_else(|| template.to_string());
-            let mut message = e.to_string();
+            let mut message = e.to_string().trim_start_matches("error: ").to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
                 message.push_str(": ");

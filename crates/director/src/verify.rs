@@ -450,7 +450,7 @@ impl Engine {
             cancelled,
             llm: LlmInfo {
                 configured: self.config.provider_configured(),
-                base_url: self.model.as_ref().map(|m| m.info().base_url),
+                base_url: self.model.as_ref().map(|m| without_userinfo(&m.info().base_url)),
                 model: self.model.as_ref().map(|_| cfg.provider.model.clone()),
                 note: offline_reason.map(|r| format!("no LLM Director ran: {r}")),
             },
@@ -712,6 +712,16 @@ impl Engine {
     }
 }
 
+/// A base URL for the record, without any `user:password@` part.
+fn without_userinfo(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => {
+            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
 fn skipped(d: &Director, reason: String) -> DirectorRun {
     DirectorRun::skipped(d.name(), &d.def.display_name, &d.def.persona, reason)
 }
@@ -742,6 +752,16 @@ fn ran(
         tool_calls,
         findings_verified: 0,
         findings_unverified: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn userinfo_is_stripped() {
+        assert_eq!(super::without_userinfo("https://u:p@host/v1"), "https://host/v1");
+        assert_eq!(super::without_userinfo("http://127.0.0.1:8080/v1"), "http://127.0.0.1:8080/v1");
+        assert_eq!(super::without_userinfo("http://h/v1?x=a@b"), "http://h/v1?x=a@b");
     }
 }
 
