@@ -60,6 +60,26 @@ pub enum Command {
     Context(ContextArgs),
     /// Run the deterministic analyzers on files or folders (no task needed).
     Evidence(EvidenceArgs),
+    /// Scaffold .director/ (config, a sample task, CI snippets) in the repository.
+    Init(InitArgs),
+    /// Serve the verify_task, list_directors and get_run tools over MCP on stdio.
+    Mcp(McpArgs),
+}
+
+/// `director init`
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `director mcp`
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Provider overrides for every verification the server runs.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
 }
 
 /// Where the change comes from.
@@ -161,6 +181,14 @@ pub enum OutputFormat {
     Json,
     /// Markdown for PR comments.
     Markdown,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// GitHub Actions annotations (and the Markdown report appended to $GITHUB_STEP_SUMMARY).
+    Github,
+    /// JUnit XML for CI test reports.
+    Junit,
+    /// reviewdog's rdjson.
+    Rdjson,
 }
 
 /// Progress styles.

@@ -4,6 +4,8 @@
 
 mod cli;
 mod commands;
+#[cfg(feature = "otel")]
+mod otel;
 mod output;
 mod progress;
 
@@ -21,7 +23,8 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    init_tracing(&cli);
+    // Lives until the process ends: dropping it flushes exported spans.
+    let _telemetry = init_tracing(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -35,24 +38,43 @@ pub fn main() -> i32 {
     }
 }
 
-fn init_tracing(cli: &Cli) {
-    use tracing_subscriber::EnvFilter;
+/// What must stay alive for logs and traces to be delivered (the OTLP exporter).
+struct Telemetry {
+    #[cfg(feature = "otel")]
+    _otel: Option<otel::OtelGuard>,
+}
+
+/// Logs on stderr (text or JSON, level from `-v`/`-vv` or `DIRECTOR_LOG`) and, with
+/// the `otel` feature and `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans over OTLP.
+fn init_tracing(cli: &Cli) -> Telemetry {
+    use tracing_subscriber::prelude::*;
+    use tracing_subscriber::{EnvFilter, Layer, Registry};
     let default = match cli.verbose {
         0 => "warn",
         1 => "info,director=info",
         _ => "debug,hyper=info,reqwest=info,h2=info,rustls=info",
     };
     let filter = EnvFilter::try_from_env("DIRECTOR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
-    let _ = match cli.log_format {
-        cli::LogFormat::Json => builder.json().try_init(),
-        cli::LogFormat::Text => builder
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+    let fmt: Box<dyn Layer<Registry> + Send + Sync> = match cli.log_format {
+        cli::LogFormat::Json => fmt.json().with_filter(filter).boxed(),
+        cli::LogFormat::Text => fmt
             .with_ansi(std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .try_init(),
+            .with_filter(filter)
+            .boxed(),
     };
+    #[cfg_attr(not(feature = "otel"), expect(unused_mut, reason = "only the otel feature adds a layer"))]
+    let mut layers = vec![fmt];
+    #[cfg(feature = "otel")]
+    let otel = otel::layer().map(|(layer, guard)| {
+        layers.push(layer);
+        guard
+    });
+    let _ = tracing_subscriber::registry().with(layers).try_init();
+    Telemetry {
+        #[cfg(feature = "otel")]
+        _otel: otel,
+    }
 }
 
 /// Print an error as one line plus a hint, and pick its exit code.
@@ -80,5 +102,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Config(cmd) => commands::misc::config(&repo, cmd),
         Command::Context(args) => commands::misc::context(&repo, args).await,
         Command::Evidence(args) => commands::misc::evidence(&repo, args).await,
+        Command::Init(args) => commands::init::run(&repo, args),
+        Command::Mcp(args) => commands::mcp::run(&repo, args).await,
     }
 }

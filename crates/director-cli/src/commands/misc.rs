@@ -1,6 +1,6 @@
 //! Smaller commands: `schema`, `runs`, `config show`, `context`, `evidence`.
 
-use crate::cli::{ConfigCommand, ContextArgs, EvidenceArgs, OutputFormat, RunsCommand};
+use crate::cli::{ConfigCommand, ContextArgs, EvidenceArgs, RunsCommand};
 use crate::output::{emit, stdout_color};
 use director::{CancellationToken, Overrides, exit};
 use std::path::Path;
@@ -40,8 +40,9 @@ pub fn runs(repo: &Path, cmd: RunsCommand) -> anyhow::Result<i32> {
         }
         RunsCommand::Show { run, task, format } => {
             let record = director::store::load_record(&root, &run, task.as_deref())?;
-            let text = director::report::render(&record, super::verify::format(format), stdout_color());
-            emit(&text, None)?;
+            let format = super::verify::format(format);
+            emit(&director::report::render(&record, format, stdout_color()), None)?;
+            super::verify::append_step_summary(std::slice::from_ref(&record), format)?;
         }
     }
     Ok(exit::PASS)
@@ -109,11 +110,7 @@ pub async fn evidence(repo: &Path, args: EvidenceArgs) -> anyhow::Result<i32> {
         None => None,
     };
     let record = director::evidence_record(&root, &args.paths, environment).await?;
-    let format = match args.format {
-        OutputFormat::Human => director::report::Format::Human,
-        OutputFormat::Json => director::report::Format::Json,
-        OutputFormat::Markdown => director::report::Format::Markdown,
-    };
+    let format = super::verify::format(args.format);
     emit(&director::report::render(&record, format, stdout_color()), None)?;
     Ok(exit::code_for(&record))
 }

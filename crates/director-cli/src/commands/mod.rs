@@ -2,6 +2,8 @@
 
 pub mod baseline;
 pub mod directors;
+pub mod init;
+pub mod mcp;
 pub mod misc;
 pub mod task;
 pub mod verify;

@@ -4,7 +4,7 @@
 use crate::cli::{OutputFormat, VerifyArgs};
 use crate::output::{emit, stdout_color};
 use crate::progress;
-use director::report::{Format, render};
+use director::report::{Format, render_many};
 use director::{CancellationToken, EventSink, Overrides, exit};
 use std::io::Read as _;
 use std::path::Path;
@@ -15,7 +15,34 @@ pub fn format(f: OutputFormat) -> Format {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
         OutputFormat::Markdown => Format::Markdown,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Github => Format::Github,
+        OutputFormat::Junit => Format::Junit,
+        OutputFormat::Rdjson => Format::Rdjson,
     }
+}
+
+/// With `--format github` inside GitHub Actions, append the Markdown report to the
+/// job summary (`$GITHUB_STEP_SUMMARY`), so the annotations and the PR-comment text
+/// come from the same run record.
+pub fn append_step_summary(records: &[director::RunRecord], format: Format) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    if format != Format::Github {
+        return Ok(());
+    }
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let text = render_many(records, Format::Markdown, false);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| director::Error::io("open", std::path::Path::new(&path), e))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .map_err(|e| director::Error::io("write", std::path::Path::new(&path), e))?;
+    Ok(())
 }
 
 /// Run `director verify`.
@@ -76,18 +103,8 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
     }
     let fmt = format(args.format);
     let color = args.output.is_none() && stdout_color();
-    let text = if fmt == Format::Json && records.len() > 1 {
-        let mut s = serde_json::to_string_pretty(&records)?;
-        s.push('\n');
-        s
-    } else {
-        records
-            .iter()
-            .map(|r| render(r, fmt, color))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    emit(&text, args.output.as_deref())?;
+    emit(&render_many(&records, fmt, color), args.output.as_deref())?;
+    append_step_summary(&records, fmt)?;
     Ok(exit::code_for_all(&records))
 }
 
