@@ -44,9 +44,9 @@ const PROVIDERS: &str = r#"
 # Provider examples: uncomment one [provider] block (and delete the commented
 # defaults' [provider] section above if you uncomment that too).
 #
-# OpenAI (the key comes from $OPENAI_API_KEY):
+# OpenAI (the key comes from $OPENAI_API_KEY; the default model is gpt-4.1-mini):
 # [provider]
-# model = "gpt-4.1-mini"
+# model = "gpt-4.1"
 #
 # Azure OpenAI (the deployment serves the model; key from $AZURE_OPENAI_API_KEY):
 # [provider]
@@ -70,7 +70,8 @@ const PROVIDERS: &str = r#"
 # request_timeout_secs = 600
 "#;
 
-const DEFAULTS_MARK: &str = "# --- built-in defaults ---\n";
+const DEFAULTS_MARK: &str =
+    "# --- built-in defaults: every key with its value; uncomment a line to change it ---\n";
 
 /// The text of `.director/config.toml`.
 pub fn config_text() -> anyhow::Result<String> {
@@ -78,7 +79,6 @@ pub fn config_text() -> anyhow::Result<String> {
     let mut out = String::from(CONFIG_HEADER);
     out.push('\n');
     out.push_str(DEFAULTS_MARK);
-    out.push_str("# Every key with its built-in value; uncomment a line to change it.\n");
     for line in defaults.lines() {
         if line.is_empty() {
             out.push_str("#\n");
@@ -223,8 +223,6 @@ pub fn run(repo: &Path, args: InitArgs) -> anyhow::Result<i32> {
 mod tests {
     use super::*;
 
-    const PROVIDERS_MARK: &str = "# ---------------------------------------------------------------------------\n# Provider examples";
-
     /// Provider example blocks in [`PROVIDERS`], uncommented (for tests).
     fn provider_examples() -> Vec<String> {
         PROVIDERS
@@ -242,12 +240,11 @@ mod tests {
 
     /// The commented defaults, uncommented (for tests): `[section]` and `key = value` lines.
     fn defaults_toml(config_text: &str) -> String {
-        let start = config_text
-            .find(DEFAULTS_MARK)
-            .map_or(0, |i| i + DEFAULTS_MARK.len());
-        let end = config_text
-            .find(PROVIDERS_MARK)
-            .unwrap_or(config_text.len());
+        let start = config_text.find(DEFAULTS_MARK).unwrap() + DEFAULTS_MARK.len();
+        // The block ends at the first empty line (its own blank lines are `#`).
+        let end = config_text[start..]
+            .find("\n\n")
+            .map_or(config_text.len(), |i| start + i);
         config_text[start..end]
             .lines()
             .filter_map(|l| l.strip_prefix("# "))

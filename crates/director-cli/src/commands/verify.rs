@@ -92,14 +92,27 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
             on_signal.cancel();
         }
     });
-    let results = verifier.verify_many(tasks, &options, &sink, &cancel).await;
+    let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
+    tracing::info!(repo = %verifier.repo_root().display(), tasks = ?ids, "verifying");
+    tracing::debug!(?options, provider = ?verifier.config().offline_reason(), "verify options");
+    // One span over the run, so exported traces group the Director calls of a verification.
+    let span = tracing::info_span!("verify", tasks = %ids.join(","));
+    let results = tracing::Instrument::instrument(verifier.verify_many(tasks, &options, &sink, &cancel), span).await;
     signal.abort();
     drop(sink);
     let _ = reporter.await;
 
     let mut records = Vec::new();
     for result in results {
-        records.push(result?);
+        let record = result?;
+        tracing::info!(
+            task = %record.task.id,
+            run = %record.run_id,
+            decision = %record.decision,
+            duration_ms = record.duration_ms,
+            "verification finished"
+        );
+        records.push(record);
     }
     let fmt = format(args.format);
     let color = args.output.is_none() && stdout_color();

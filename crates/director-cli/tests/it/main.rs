@@ -5,5 +5,7 @@
 mod commands;
 mod errors;
 mod examples;
+mod integrations;
+mod mcp;
 mod support;
 mod verify;
