@@ -37,6 +37,10 @@ pub fn layer() -> Option<(Box<dyn Layer<Registry> + Send + Sync>, OtelGuard)> {
     if !configured {
         return None;
     }
+    // The HTTP client is reqwest with rustls and no built-in crypto provider (as for the
+    // LLM provider): install ring's before the exporter builds it. A provider that is
+    // already installed stays.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let exporter = match opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(Protocol::HttpJson)
