@@ -301,3 +301,28 @@ async fn evidence_findings_cannot_be_downgraded_by_directors() {
     assert!(!evidence.is_empty(), "the analyzers flag a single-replica production Deployment");
     assert_eq!(record.decision, Decision::Block, "every Director said pass; the evidence still blocks");
 }
+
+#[tokio::test]
+async fn an_unmet_criterion_quoting_the_task_can_block_an_invented_one_cannot() {
+    let repo = Repo::new();
+    repo.write("src/sum.rs", CODE)
+        .task("req", &["src"], "criteria = [\"Totals are returned in cents\", \"Empty input returns zero\"]");
+    let provider = Provider::start(Duration::ZERO).await;
+    let unmet = |evidence: &str| {
+        json!({"verdict": "block", "summary": "A criterion is unmet.", "findings": [{
+            "severity": "blocking", "category": "acceptance-criteria", "title": "criterion 1 unmet",
+            "resources": ["criterion 1"], "path": null, "start_line": null, "end_line": null,
+            "evidence": evidence, "recommendation": "Convert totals to cents."}]})
+    };
+    provider.reply("requirements", verdict_reply(&unmet("Totals are returned in cents")));
+    let no_cache = director::Overrides { cache_enabled: Some(false), ..Default::default() };
+    let v = verifier_with(&repo, Some(&provider), no_cache);
+    let record = v.verify(v.load_task("req").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Block, "{}", record.reason);
+    assert_eq!(record.findings[0].verification.as_deref(), Some("quotes the task"));
+
+    provider.reply("requirements", verdict_reply(&unmet("Totals are returned in euros with VAT")));
+    let record = v.verify(v.load_task("req").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Pass, "{}", record.reason);
+    assert!(!record.findings[0].verified);
+}
