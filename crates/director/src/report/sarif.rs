@@ -7,7 +7,9 @@
 //! Each finding becomes a result with a level from its severity (blocking → `error`,
 //! warning → `warning`, info → `note`), its fingerprint under
 //! `partialFingerprints["directorFingerprint/v1"]`, a physical location with a region
-//! when the finding has them, and `suppressions` when the baseline (`external`) or a
+//! when the finding has them (a finding that names no file is anchored at its task's
+//! file, since GitHub rejects a log with an unlocated result), and `suppressions`
+//! when the baseline (`external`) or a
 //! `director:ignore` comment (`inSource`) accepted it. The invocation records whether
 //! the verification completed (`executionSuccessful` is false for `incomplete` and
 //! interrupted runs), the exit code, and the decision and reason in its properties;
@@ -67,6 +69,17 @@ fn text(s: impl Into<String>) -> sarif::MultiformatMessageString {
         .build()
 }
 
+/// Property-bag tags: distinct, in order (the schema requires unique items).
+fn tags<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !out.iter().any(|t| t == item) {
+            out.push(item.to_string());
+        }
+    }
+    out
+}
+
 fn level(severity: Severity) -> sarif::ResultLevel {
     match severity {
         Severity::Blocking => sarif::ResultLevel::Error,
@@ -81,12 +94,7 @@ fn rule_descriptor(id: &str, f: &Finding) -> sarif::ReportingDescriptor {
         .flatten();
     match known {
         Some(rule) => {
-            let mut tags = vec![
-                rule.category.to_string(),
-                rule.director.to_string(),
-                "deterministic".to_string(),
-            ];
-            tags.dedup();
+            let tags = tags([rule.category, rule.director, "deterministic"]);
             sarif::ReportingDescriptor::builder()
                 .id(id)
                 .short_description(text(rule.title))
@@ -114,7 +122,7 @@ fn rule_descriptor(id: &str, f: &Finding) -> sarif::ReportingDescriptor {
             }))
             .properties(
                 sarif::PropertyBag::builder()
-                    .tags(vec![f.category.clone(), "deterministic".to_string()])
+                    .tags(tags([f.category.as_str(), "deterministic"]))
                     .additional_properties(BTreeMap::from([
                         ("director".to_string(), json!(f.director)),
                         ("category".to_string(), json!(f.category)),
@@ -133,11 +141,7 @@ fn rule_descriptor(id: &str, f: &Finding) -> sarif::ReportingDescriptor {
             )))
             .properties(
                 sarif::PropertyBag::builder()
-                    .tags(vec![
-                        f.category.clone(),
-                        f.director.clone(),
-                        "llm".to_string(),
-                    ])
+                    .tags(tags([f.category.as_str(), f.director.as_str(), "llm"]))
                     .additional_properties(BTreeMap::from([
                         ("director".to_string(), json!(f.director)),
                         ("category".to_string(), json!(f.category)),
@@ -148,8 +152,31 @@ fn rule_descriptor(id: &str, f: &Finding) -> sarif::ReportingDescriptor {
     }
 }
 
-fn location(f: &Finding) -> Option<sarif::Location> {
-    let path = f.path.as_deref()?;
+/// Where a finding that names no file is shown: the task definition, whose criteria
+/// such findings are about. GitHub code scanning rejects a whole log when any result
+/// lacks a location, so every result gets one.
+pub fn task_anchor(task_id: &str) -> String {
+    format!(".director/tasks/{task_id}.toml")
+}
+
+fn location(f: &Finding, task_id: &str) -> sarif::Location {
+    let Some(path) = f.path.as_deref() else {
+        let artifact = sarif::ArtifactLocation::builder()
+            .uri(uri_of(&task_anchor(task_id)))
+            .build();
+        return sarif::Location::builder()
+            .physical_location(
+                sarif::PhysicalLocation::builder()
+                    .artifact_location(artifact)
+                    .build(),
+            )
+            .message(
+                sarif::Message::builder()
+                    .text("the finding names no file; it is about the task")
+                    .build(),
+            )
+            .build();
+    };
     let artifact = sarif::ArtifactLocation::builder().uri(uri_of(path)).build();
     let physical = match f.lines() {
         Some((start, end)) => {
@@ -169,11 +196,9 @@ fn location(f: &Finding) -> Option<sarif::Location> {
             .artifact_location(artifact)
             .build(),
     };
-    Some(
-        sarif::Location::builder()
-            .physical_location(physical)
-            .build(),
-    )
+    sarif::Location::builder()
+        .physical_location(physical)
+        .build()
 }
 
 /// A repository-relative path as a relative URI reference: characters outside the
@@ -211,7 +236,7 @@ fn message(f: &Finding) -> String {
     m
 }
 
-fn result(f: &Finding, rule_index: usize) -> sarif::Result {
+fn result(f: &Finding, rule_index: usize, task_id: &str) -> sarif::Result {
     let mut properties = vec![
         ("director", json!(f.director)),
         ("directors", json!(f.directors)),
@@ -243,7 +268,7 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
         )]))
         .properties(bag(properties))
         .build();
-    r.locations = location(f).map(|l| vec![l]);
+    r.locations = Some(vec![location(f, task_id)]);
     r.suppressions = suppression(f).map(|s| vec![s]);
     r
 }
@@ -319,7 +344,7 @@ fn sarif_run(record: &RunRecord) -> sarif::Run {
             rules.push(rule_descriptor(&id, f));
             rules.len() - 1
         });
-        results.push(result(f, i));
+        results.push(result(f, i, &record.task.id));
     }
     let mut driver = sarif::ToolComponent::builder()
         .name("director")

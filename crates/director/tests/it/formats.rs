@@ -120,6 +120,15 @@ async fn llm_record() -> RunRecord {
         ResponseTemplate::new(401)
             .set_body_json(json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}})),
     );
+    // A finding about the task itself names no file.
+    provider.reply(
+        "requirements",
+        verdict_reply(&json!({"verdict": "warn", "summary": "One criterion is not shown.", "findings": [{
+            "severity": "warning", "category": "requirements", "title": "durability is not demonstrated",
+            "resources": [], "path": null, "start_line": null, "end_line": null,
+            "evidence": "orders are stored durably", "recommendation": "Show the backup configuration."
+        }]})),
+    );
     let v = verifier(&repo, Some(&provider));
     v.verify(v.load_task("orders-42").unwrap()).await.unwrap()
 }
@@ -205,10 +214,11 @@ async fn sarif_is_valid_against_the_official_schema() {
                 "{key}: {t}"
             );
         }
+        // GitHub code scanning rejects a whole log if any result has no location.
         for result in doc["runs"][0]["results"].as_array().unwrap() {
             let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
                 .as_str()
-                .unwrap();
+                .unwrap_or_else(|| panic!("every result has a location: {result:#}"));
             assert!(
                 !uri.starts_with('/') && !uri.contains(' ') && !uri.contains(':'),
                 "{uri}"
@@ -359,6 +369,23 @@ async fn sarif_of_llm_findings_and_incomplete_runs() {
     assert_eq!(
         result["locations"][0]["physicalLocation"]["region"]["startLine"],
         4
+    );
+    // A finding that names no file is shown on the task's file.
+    let unlocated = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "director/requirements/requirements")
+        .unwrap();
+    let loc = &unlocated["locations"][0];
+    assert_eq!(
+        loc["physicalLocation"]["artifactLocation"]["uri"],
+        ".director/tasks/orders-42.toml"
+    );
+    assert!(loc["physicalLocation"].get("region").is_none());
+    assert_eq!(
+        unlocated["properties"]["verified"], true,
+        "it quotes the task"
     );
     // The analyzer finding the infrastructure Director agreed with.
     let single_az = run["results"]
@@ -614,10 +641,15 @@ async fn rdjson_has_reviewdogs_structure() {
             d["code"]["value"],
             f.rule_id.clone().unwrap_or_else(|| f.category.clone())
         );
-        assert_eq!(d["location"]["path"], f.path.clone().unwrap());
-        let range = &d["location"]["range"];
-        assert_eq!(range["start"]["line"], f.start_line.unwrap());
-        assert_eq!(range["end"]["line"], f.end_line.unwrap());
+        match &f.path {
+            Some(path) => {
+                assert_eq!(d["location"]["path"], path.as_str());
+                let range = &d["location"]["range"];
+                assert_eq!(range["start"]["line"], f.start_line.unwrap());
+                assert_eq!(range["end"]["line"], f.end_line.unwrap());
+            }
+            None => assert!(d.get("location").is_none(), "{d:#}"),
+        }
         let allowed: BTreeSet<&str> = [
             "message",
             "location",
@@ -639,6 +671,10 @@ async fn rdjson_has_reviewdogs_structure() {
         diagnostics
             .iter()
             .any(|d| d["code"]["value"] == "injection" && d["severity"] == "ERROR")
+    );
+    assert!(
+        diagnostics.iter().any(|d| d.get("location").is_none()),
+        "the finding about the task has no location"
     );
 }
 
