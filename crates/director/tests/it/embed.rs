@@ -3,11 +3,9 @@
 //! `cargo run --example embed` builds, driven through its `run` function so its
 //! output can be checked.
 
-#![expect(clippy::unwrap_used, reason = "test helpers fail loudly")]
-
 #[path = "../../../../examples/embed.rs"]
 #[expect(dead_code, reason = "the example's `main` is not called from the test")]
-mod embed;
+mod example;
 
 use crate::support::*;
 use director::Decision;
@@ -21,18 +19,18 @@ fn arguments_come_from_flags_then_the_environment() {
         _ => None,
     };
     let flags = ["--repo", "/r", "--task", "t1", "--base-url", "http://x/v1"].map(String::from);
-    let args = embed::Args::parse(flags.into_iter(), env).unwrap();
+    let args = example::Args::parse(flags.into_iter(), env).unwrap();
     assert_eq!(args.repo, std::path::PathBuf::from("/r"));
     assert_eq!(args.task, "t1");
     assert_eq!(args.base_url.as_deref(), Some("http://x/v1"));
-    let args = embed::Args::parse(std::iter::empty(), env).unwrap();
+    let args = example::Args::parse(std::iter::empty(), env).unwrap();
     assert_eq!(
         (args.repo.to_str(), args.task.as_str()),
         (Some("."), "from-env")
     );
     assert_eq!(args.base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
-    assert!(embed::Args::parse(std::iter::empty(), |_| None).is_err());
-    assert!(embed::Args::parse(["--bogus".to_string()].into_iter(), |_| None).is_err());
+    assert!(example::Args::parse(std::iter::empty(), |_| None).is_err());
+    assert!(example::Args::parse(["--bogus".to_string()].into_iter(), |_| None).is_err());
 }
 
 #[tokio::test]
@@ -55,13 +53,13 @@ async fn the_example_verifies_through_wiremock_and_reports_progress() {
             "let fee = amount / 100;",
         )),
     );
-    let args = embed::Args {
+    let args = example::Args {
         repo: repo.root(),
         task: "t1".into(),
         base_url: Some(provider.base_url()),
     };
     let mut out: Vec<u8> = Vec::new();
-    let record = embed::run(&args, &mut out).await.unwrap();
+    let record = example::run(&args, &mut out).await.unwrap();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(record.decision, Decision::Block, "{text}");
     assert!(provider.requests() >= 1, "the real HTTP path was used");
@@ -95,13 +93,13 @@ async fn the_example_runs_offline_without_a_provider() {
     let repo = Repo::new();
     repo.write("README.md", "# docs\n")
         .task("docs", &["README.md"], "");
-    let args = embed::Args {
+    let args = example::Args {
         repo: repo.root(),
         task: "docs".into(),
         base_url: None,
     };
     let mut out: Vec<u8> = Vec::new();
-    let record = embed::run(&args, &mut out).await.unwrap();
+    let record = example::run(&args, &mut out).await.unwrap();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(record.decision, Decision::Pass, "{text}");
     assert!(
@@ -113,10 +111,10 @@ async fn the_example_runs_offline_without_a_provider() {
     {
         assert!(text.contains("[docs] no LLM Director will run"), "{text}");
     }
-    let missing = embed::Args {
+    let missing = example::Args {
         task: "nope".into(),
         ..args
     };
-    let err = embed::run(&missing, &mut Vec::new()).await.unwrap_err();
+    let err = example::run(&missing, &mut Vec::new()).await.unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
 }
