@@ -33,12 +33,18 @@ fn main() {
         println!("cargo:rerun-if-changed={}", path.display());
         collect(&path, &mut files);
     }
-    let mut code = String::from("/// Files shipped in the binary: (workspace-relative path, contents).\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Files shipped in the binary: (workspace-relative path, contents).\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n",
+    );
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let rel = file.strip_prefix(&root).unwrap_or(file);
         let rel = rel.to_string_lossy().replace('\\', "/");
-        let _ = writeln!(code, "    ({rel:?}, include_str!({:?})),", file.display().to_string());
+        let _ = writeln!(
+            code,
+            "    ({rel:?}, include_str!({:?})),",
+            file.display().to_string()
+        );
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("builtin_files.rs");

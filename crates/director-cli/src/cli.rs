@@ -114,7 +114,11 @@ pub struct ProviderArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Task id (`.director/tasks/<id>.toml`); repeat to verify several at once.
-    #[arg(long = "task", value_name = "ID", required_unless_present = "task_json")]
+    #[arg(
+        long = "task",
+        value_name = "ID",
+        required_unless_present = "task_json"
+    )]
     pub tasks: Vec<String>,
     /// Read the task as JSON from a file, or `-` for stdin.
     #[arg(long, value_name = "FILE", conflicts_with = "tasks")]

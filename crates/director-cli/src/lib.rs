@@ -18,14 +18,21 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::PASS };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::PASS
+            };
             let _ = e.print();
             return code;
         }
     };
     // Lives until the process ends: dropping it flushes exported spans.
     let _telemetry = init_tracing(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: failed to start the async runtime: {e}");
@@ -54,16 +61,25 @@ fn init_tracing(cli: &Cli) -> Telemetry {
         1 => "info,director=info",
         _ => "debug,hyper=info,reqwest=info,h2=info,rustls=info",
     };
-    let filter = EnvFilter::try_from_env("DIRECTOR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+    let filter =
+        EnvFilter::try_from_env("DIRECTOR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false);
     let fmt: Box<dyn Layer<Registry> + Send + Sync> = match cli.log_format {
         cli::LogFormat::Json => fmt.json().with_filter(filter).boxed(),
         cli::LogFormat::Text => fmt
-            .with_ansi(std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_ansi(
+                std::env::var_os("NO_COLOR").is_none()
+                    && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            )
             .with_filter(filter)
             .boxed(),
     };
-    #[cfg_attr(not(feature = "otel"), expect(unused_mut, reason = "only the otel feature adds a layer"))]
+    #[cfg_attr(
+        not(feature = "otel"),
+        expect(unused_mut, reason = "only the otel feature adds a layer")
+    )]
     let mut layers = vec![fmt];
     #[cfg(feature = "otel")]
     let otel = otel::layer().map(|(layer, guard)| {
@@ -84,7 +100,11 @@ fn report_error(e: &anyhow::Error) -> i32 {
         if let Some(hint) = err.hint() {
             eprintln!("hint: {hint}");
         }
-        return if err.is_user_error() { exit::USAGE } else { exit::INTERNAL };
+        return if err.is_user_error() {
+            exit::USAGE
+        } else {
+            exit::INTERNAL
+        };
     }
     eprintln!("error: {e:#}");
     exit::INTERNAL

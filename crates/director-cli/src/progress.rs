@@ -17,7 +17,11 @@ pub fn resolve(style: Progress, quiet: bool) -> Progress {
         return Progress::None;
     }
     match style {
-        Progress::Auto if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() => Progress::Auto,
+        Progress::Auto
+            if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() =>
+        {
+            Progress::Auto
+        }
         Progress::Auto => Progress::Plain,
         other => other,
     }
@@ -44,22 +48,43 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
                 continue;
             }
             match event {
-                VerificationEvent::Started { task, directors, offline_reason, .. } => {
+                VerificationEvent::Started {
+                    task,
+                    directors,
+                    offline_reason,
+                    ..
+                } => {
                     let line = match offline_reason {
-                        Some(r) => format!("director: {task}: no LLM Director will run ({r}); deciding on deterministic evidence"),
-                        None => format!("director: {task}: {} Director(s) reviewing: {}", directors.len(), directors.join(", ")),
+                        Some(r) => format!(
+                            "director: {task}: no LLM Director will run ({r}); deciding on deterministic evidence"
+                        ),
+                        None => format!(
+                            "director: {task}: {} Director(s) reviewing: {}",
+                            directors.len(),
+                            directors.join(", ")
+                        ),
                     };
                     say(line);
                 }
                 VerificationEvent::EvidenceReady { task, findings } => {
-                    say(format!("director: {task}: deterministic analyzers: {findings} finding(s)"));
+                    say(format!(
+                        "director: {task}: deterministic analyzers: {findings} finding(s)"
+                    ));
                 }
-                VerificationEvent::DirectorSkipped { task, director, reason } => {
+                VerificationEvent::DirectorSkipped {
+                    task,
+                    director,
+                    reason,
+                } => {
                     if !live {
                         say(format!("director: {task}: {director} skipped: {reason}"));
                     }
                 }
-                VerificationEvent::DirectorStarted { task, director, model } => {
+                VerificationEvent::DirectorStarted {
+                    task,
+                    director,
+                    model,
+                } => {
                     if live {
                         let bar = multi.add(ProgressBar::new_spinner());
                         bar.set_style(spinner.clone());
@@ -80,7 +105,9 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
                             if run.from_cache { ", cached" } else { "" },
                             run.elapsed_ms as f64 / 1000.0
                         ),
-                        DirectorStatus::Failed => format!("failed: {}", run.reason.clone().unwrap_or_default()),
+                        DirectorStatus::Failed => {
+                            format!("failed: {}", run.reason.clone().unwrap_or_default())
+                        }
                         DirectorStatus::Skipped => "skipped".into(),
                     };
                     match bars.remove(&(task.clone(), run.name.clone())) {

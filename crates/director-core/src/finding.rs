@@ -85,7 +85,10 @@ impl Finding {
     /// until checked against the code).
     pub fn from_reported(director: &str, reported: ReportedFinding) -> Finding {
         let category = normalize_category(&reported.category);
-        let path = reported.path.map(|p| normalize_path(&p)).filter(|p| !p.is_empty());
+        let path = reported
+            .path
+            .map(|p| normalize_path(&p))
+            .filter(|p| !p.is_empty());
         let (start_line, end_line) = match (reported.start_line, reported.end_line) {
             (Some(s), Some(e)) if e < s => (Some(e), Some(s)),
             (Some(s), None) => (Some(s), Some(s)),
@@ -127,7 +130,10 @@ impl Finding {
 
     /// Build a deterministic finding from an analyzer. Always verified: the analyzer
     /// read the lines it quotes.
-    #[expect(clippy::too_many_arguments, reason = "a flat constructor of plain fields")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a flat constructor of plain fields"
+    )]
     pub fn evidence(
         director: &str,
         rule_id: &str,
@@ -145,7 +151,13 @@ impl Finding {
         // The resources are part of a deterministic finding's identity: two Pods in one
         // file that both lack a probe quote the same lines but are two problems.
         let rule_key = format!("{rule_id}|{}", resources.join(","));
-        let fingerprint = fingerprint(Some(&path), &category, Some(&rule_key), Some(&evidence), &title);
+        let fingerprint = fingerprint(
+            Some(&path),
+            &category,
+            Some(&rule_key),
+            Some(&evidence),
+            &title,
+        );
         Finding {
             fingerprint,
             director: director.to_string(),
@@ -231,6 +243,9 @@ mod tests {
         assert_eq!(a.fingerprint, b.fingerprint);
         let mut other = reported();
         other.evidence = Some("multi_az = false".into());
-        assert_ne!(a.fingerprint, Finding::from_reported("x", other).fingerprint);
+        assert_ne!(
+            a.fingerprint,
+            Finding::from_reported("x", other).fingerprint
+        );
     }
 }

@@ -74,8 +74,14 @@ mod tests {
         let a = fingerprint(Some("a.tf"), "cost", None, Some("x  =\n  1"), "t");
         let b = fingerprint(Some("a.tf"), "Cost", None, Some("X = 1"), "other title");
         assert_eq!(a, b);
-        assert_ne!(a, fingerprint(Some("b.tf"), "cost", None, Some("x = 1"), "t"));
-        assert_ne!(a, fingerprint(Some("a.tf"), "cost", Some("r"), Some("x = 1"), "t"));
+        assert_ne!(
+            a,
+            fingerprint(Some("b.tf"), "cost", None, Some("x = 1"), "t")
+        );
+        assert_ne!(
+            a,
+            fingerprint(Some("a.tf"), "cost", Some("r"), Some("x = 1"), "t")
+        );
     }
 
     #[test]

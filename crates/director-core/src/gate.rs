@@ -117,7 +117,11 @@ pub fn decide(
     let incomplete = failed.to_vec();
 
     let (decision, reason) = if blocking > 0 {
-        let first = findings.iter().find(|f| f.blocks).map(|f| f.title.as_str()).unwrap_or("");
+        let first = findings
+            .iter()
+            .find(|f| f.blocks)
+            .map(|f| f.title.as_str())
+            .unwrap_or("");
         (
             Decision::Block,
             format!(
@@ -126,7 +130,10 @@ pub fn decide(
             ),
         )
     } else if cancelled {
-        (Decision::Incomplete, "the run was cancelled before every Director finished".into())
+        (
+            Decision::Incomplete,
+            "the run was cancelled before every Director finished".into(),
+        )
     } else if !incomplete.is_empty() {
         let names = incomplete.join(", ");
         match policy.on_incomplete {
@@ -223,7 +230,13 @@ mod tests {
     #[test]
     fn director_that_may_not_block() {
         let mut fs = vec![finding("advisory", Severity::Blocking, true)];
-        let out = decide(&GatePolicy::default(), &mut fs, |d| d != "advisory", &[], false);
+        let out = decide(
+            &GatePolicy::default(),
+            &mut fs,
+            |d| d != "advisory",
+            &[],
+            false,
+        );
         assert_eq!(out.decision, Decision::Pass);
     }
 
@@ -255,8 +268,14 @@ mod tests {
             ..GatePolicy::default()
         };
         let mut fs = vec![finding("infrastructure", Severity::Blocking, true)];
-        assert_eq!(decide(&policy, &mut fs, |_| true, &[], false).decision, Decision::Pass);
+        assert_eq!(
+            decide(&policy, &mut fs, |_| true, &[], false).decision,
+            Decision::Pass
+        );
         fs[0].directors.push("security".into());
-        assert_eq!(decide(&policy, &mut fs, |_| true, &[], false).decision, Decision::Block);
+        assert_eq!(
+            decide(&policy, &mut fs, |_| true, &[], false).decision,
+            Decision::Block
+        );
     }
 }

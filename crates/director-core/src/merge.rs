@@ -110,7 +110,12 @@ mod tests {
     #[test]
     fn same_fingerprint_merges_and_lists_directors() {
         let a = llm("infrastructure", Severity::Warning, (3, 3), "replicas: 1");
-        let b = llm("architecture", Severity::Blocking, (30, 30), "replicas:   1");
+        let b = llm(
+            "architecture",
+            Severity::Blocking,
+            (30, 30),
+            "replicas:   1",
+        );
         let merged = merge_findings(vec![a, b]);
         assert_eq!(merged.len(), 1);
         assert_eq!(merged[0].directors, ["infrastructure", "architecture"]);

@@ -114,7 +114,9 @@ impl CompiledApplicability {
         let rules = &self.rules;
         if let Some(env) = environment.filter(|e| rules.skip_environments.contains(e)) {
             return RouteDecision::Skip {
-                reason: format!("the task's environment is `{env}`, which {display} does not review"),
+                reason: format!(
+                    "the task's environment is `{env}`, which {display} does not review"
+                ),
             };
         }
         if rules.requires_criteria && !has_criteria {
@@ -174,10 +176,7 @@ impl CompiledApplicability {
             reason: if wanted.is_empty() {
                 format!("no changed file matches {display}'s paths")
             } else {
-                format!(
-                    "no {} file or matching path changed",
-                    wanted.join("/")
-                )
+                format!("no {} file or matching path changed", wanted.join("/"))
             },
         }
     }
@@ -201,9 +200,15 @@ mod tests {
 
     #[test]
     fn runs_on_terraform_and_critical_paths() {
-        let tf = [RoutedFile { path: "infra/db.tf", classes: &[FileClass::Terraform] }];
+        let tf = [RoutedFile {
+            path: "infra/db.tf",
+            classes: &[FileClass::Terraform],
+        }];
         assert!(infra().route("Infrastructure", &tf, None, false).runs());
-        let pay = [RoutedFile { path: "src/payments/charge.rs", classes: &[FileClass::Source] }];
+        let pay = [RoutedFile {
+            path: "src/payments/charge.rs",
+            classes: &[FileClass::Source],
+        }];
         let d = infra().route("Infrastructure", &pay, None, false);
         assert!(d.runs(), "{d:?}");
         assert!(d.reason().contains("payments"));
@@ -211,7 +216,10 @@ mod tests {
 
     #[test]
     fn skips_docs_only_with_reason() {
-        let docs = [RoutedFile { path: "README.md", classes: &[FileClass::Docs] }];
+        let docs = [RoutedFile {
+            path: "README.md",
+            classes: &[FileClass::Docs],
+        }];
         let d = infra().route("Infrastructure", &docs, None, false);
         assert_eq!(
             d,
@@ -223,9 +231,15 @@ mod tests {
 
     #[test]
     fn skips_plain_code_and_prototypes_and_dev_config() {
-        let code = [RoutedFile { path: "src/lib.rs", classes: &[FileClass::Source] }];
+        let code = [RoutedFile {
+            path: "src/lib.rs",
+            classes: &[FileClass::Source],
+        }];
         assert!(!infra().route("Infrastructure", &code, None, false).runs());
-        let tf = [RoutedFile { path: "a.tf", classes: &[FileClass::Terraform] }];
+        let tf = [RoutedFile {
+            path: "a.tf",
+            classes: &[FileClass::Terraform],
+        }];
         let d = infra().route("Infrastructure", &tf, Some(Environment::Prototype), false);
         assert!(d.reason().contains("prototype"));
         let dev = [RoutedFile {
@@ -244,7 +258,10 @@ mod tests {
         }
         .compile()
         .unwrap();
-        let code = [RoutedFile { path: "src/lib.rs", classes: &[FileClass::Source] }];
+        let code = [RoutedFile {
+            path: "src/lib.rs",
+            classes: &[FileClass::Source],
+        }];
         assert!(!rules.route("Requirements", &code, None, false).runs());
         assert!(rules.route("Requirements", &code, None, true).runs());
         let bad = Applicability {

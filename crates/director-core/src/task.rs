@@ -140,7 +140,12 @@ mod tests {
         assert!(t.validate().unwrap_err().to_string().contains("key `id`"));
         t.id = "ok".into();
         t.title = " ".into();
-        assert!(t.validate().unwrap_err().to_string().contains("key `title`"));
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("key `title`")
+        );
     }
 
     #[test]

@@ -157,7 +157,11 @@ pub fn validate_verdict_value(value: &Value) -> Result<Verdict, CoreError> {
         .iter_errors(value)
         .map(|e| {
             let path = e.instance_path().to_string();
-            let path = if path.is_empty() { "/".to_string() } else { path };
+            let path = if path.is_empty() {
+                "/".to_string()
+            } else {
+                path
+            };
             format!("at {path}: {e}")
         })
         .take(20)
@@ -262,7 +266,10 @@ mod tests {
         walk(schema, &mut |m| {
             assert!(!m.contains_key("$ref"), "subschemas must be inlined");
             assert!(!m.contains_key("format"));
-            assert!(!m.contains_key("oneOf"), "strict mode takes enum, not oneOf");
+            assert!(
+                !m.contains_key("oneOf"),
+                "strict mode takes enum, not oneOf"
+            );
             if let Some(Value::Object(props)) = m.get("properties") {
                 objects += 1;
                 assert_eq!(m.get("additionalProperties"), Some(&Value::Bool(false)));

@@ -52,8 +52,7 @@ fn quote_lines(evidence: &str) -> Vec<String> {
 }
 
 fn line_matches(file_line: &str, quote_line: &str) -> bool {
-    file_line == quote_line
-        || (quote_line.chars().count() >= 8 && file_line.contains(quote_line))
+    file_line == quote_line || (quote_line.chars().count() >= 8 && file_line.contains(quote_line))
 }
 
 /// Check that `evidence` appears in `content` at (or near) `start..=end`.
@@ -107,12 +106,20 @@ mod tests {
     fn exact_and_whitespace_normalised() {
         assert_eq!(
             check_quote(FILE, Some(4), "multi_az = false", 8),
-            QuoteCheck::Found { start: 4, end: 4, drift: 0 }
+            QuoteCheck::Found {
+                start: 4,
+                end: 4,
+                drift: 0
+            }
         );
         let multi = "  multi_az = false\n    backup_retention_period   = 7";
         assert_eq!(
             check_quote(FILE, Some(4), multi, 8),
-            QuoteCheck::Found { start: 4, end: 5, drift: 0 }
+            QuoteCheck::Found {
+                start: 4,
+                end: 5,
+                drift: 0
+            }
         );
     }
 
@@ -120,9 +127,16 @@ mod tests {
     fn drift_is_allowed_up_to_limit() {
         assert_eq!(
             check_quote(FILE, Some(2), "multi_az = false", 8),
-            QuoteCheck::Found { start: 4, end: 4, drift: 2 }
+            QuoteCheck::Found {
+                start: 4,
+                end: 4,
+                drift: 2
+            }
         );
-        assert!(matches!(check_quote(FILE, Some(40), "multi_az = false", 8), QuoteCheck::NotFound(_)));
+        assert!(matches!(
+            check_quote(FILE, Some(40), "multi_az = false", 8),
+            QuoteCheck::NotFound(_)
+        ));
     }
 
     #[test]
@@ -131,9 +145,15 @@ mod tests {
             check_quote(FILE, Some(4), "multi_az = true", 8),
             QuoteCheck::NotFound(_)
         ));
-        assert!(matches!(check_quote(FILE, Some(1), "  ", 8), QuoteCheck::NotFound(_)));
+        assert!(matches!(
+            check_quote(FILE, Some(1), "  ", 8),
+            QuoteCheck::NotFound(_)
+        ));
         // Too short to count as a fragment of a longer line.
-        assert!(matches!(check_quote(FILE, Some(4), "false", 8), QuoteCheck::NotFound(_)));
+        assert!(matches!(
+            check_quote(FILE, Some(4), "false", 8),
+            QuoteCheck::NotFound(_)
+        ));
     }
 
     #[test]
@@ -141,13 +161,21 @@ mod tests {
         let quoted = "    4| +  multi_az            = false";
         assert_eq!(
             check_quote(FILE, Some(4), quoted, 8),
-            QuoteCheck::Found { start: 4, end: 4, drift: 0 }
+            QuoteCheck::Found {
+                start: 4,
+                end: 4,
+                drift: 0
+            }
         );
         // A blank line inside the file does not break a multi-line quote.
         let across = "engine = \"postgres\"\nmulti_az = false";
         assert_eq!(
             check_quote(FILE, Some(2), across, 8),
-            QuoteCheck::Found { start: 2, end: 4, drift: 0 }
+            QuoteCheck::Found {
+                start: 2,
+                end: 4,
+                drift: 0
+            }
         );
     }
 }

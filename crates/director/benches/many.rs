@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench -p director --bench many`. Figures are printed, not asserted.
 
+#![expect(clippy::expect_used, reason = "a benchmark aborts on a setup failure")]
+
 use director::core::record::DirectorStatus;
 use director::{CancellationToken, EventSink, Overrides, Verifier, VerifyOptions};
 use serde_json::json;
@@ -31,7 +33,10 @@ fn peak_rss_kib() -> u64 {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let verdict = json!({"verdict": "pass", "summary": "fine", "findings": []}).to_string();
         let server = MockServer::start().await;

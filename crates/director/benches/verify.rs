@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench -p director --bench verify`. Figures are printed, not asserted.
 
+#![expect(clippy::expect_used, reason = "a benchmark aborts on a setup failure")]
+
 use director::{Overrides, Verifier};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -50,8 +52,11 @@ fn repo() -> tempfile::TempDir {
         "id = \"bench\"\ntitle = \"Benchmark change\"\npaths = [\"src\"]\n",
     )
     .expect("task");
-    std::fs::write(dir.path().join(".director/config.toml"), "[cache]\nenabled = false\n[run]\nwrite_record = false\ntool_rounds = 0\n")
-        .expect("config");
+    std::fs::write(
+        dir.path().join(".director/config.toml"),
+        "[cache]\nenabled = false\n[run]\nwrite_record = false\ntool_rounds = 0\n",
+    )
+    .expect("config");
     dir
 }
 
@@ -72,7 +77,11 @@ async fn once(v: &Verifier) -> Duration {
     let start = Instant::now();
     let record = v.verify(task).await.expect("verify");
     let elapsed = start.elapsed();
-    let ran = record.directors.iter().filter(|d| d.status == director::core::DirectorStatus::Ran).count();
+    let ran = record
+        .directors
+        .iter()
+        .filter(|d| d.status == director::core::DirectorStatus::Ran)
+        .count();
     assert_eq!(ran, 5, "five Directors review the change");
     elapsed
 }
@@ -83,7 +92,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let repo = repo();
         let slow = server(Duration::from_millis(200)).await;
@@ -101,7 +113,10 @@ fn main() {
         println!("fan-out, 5 Directors, 200 ms replies:");
         println!("  max_concurrency 5: {:>8.1} ms", p.as_secs_f64() * 1e3);
         println!("  max_concurrency 1: {:>8.1} ms", s.as_secs_f64() * 1e3);
-        println!("  ratio: {:.3} (target <= 0.25)", p.as_secs_f64() / s.as_secs_f64());
+        println!(
+            "  ratio: {:.3} (target <= 0.25)",
+            p.as_secs_f64() / s.as_secs_f64()
+        );
 
         let fast = server(Duration::ZERO).await;
         let v = verifier(&repo, &fast, 5);
@@ -116,6 +131,10 @@ fn main() {
         let med = median(runs.clone());
         let min = runs.iter().min().copied().unwrap_or_default();
         println!("orchestrator overhead, 50-file change, zero-delay mock, 5 Directors:");
-        println!("  median {:.1} ms, min {:.1} ms per verification (target <= 20 ms)", med.as_secs_f64() * 1e3, min.as_secs_f64() * 1e3);
+        println!(
+            "  median {:.1} ms, min {:.1} ms per verification (target <= 20 ms)",
+            med.as_secs_f64() * 1e3,
+            min.as_secs_f64() * 1e3
+        );
     });
 }

@@ -140,9 +140,14 @@ pub struct Suppression {
 
 static IGNORE: LazyLock<regex::Regex> = LazyLock::new(|| {
     // `director:ignore <target>` optionally followed by `-- <reason>`.
-    #[expect(clippy::expect_used, reason = "a constant pattern, covered by the tests")]
-    regex::Regex::new(r"director:ignore(?:\s+([A-Za-z0-9_.*\-]+))?(?:\s+--\s*(.*?))?\s*(?:\*/|-->)?\s*$")
-        .expect("valid suppression pattern")
+    #[expect(
+        clippy::expect_used,
+        reason = "a constant pattern, covered by the tests"
+    )]
+    regex::Regex::new(
+        r"director:ignore(?:\s+([A-Za-z0-9_.*\-]+))?(?:\s+--\s*(.*?))?\s*(?:\*/|-->)?\s*$",
+    )
+    .expect("valid suppression pattern")
 });
 
 /// Every suppression comment in a file.
@@ -166,7 +171,10 @@ pub fn find_suppressions(content: &str) -> Vec<Suppression> {
 
 /// Apply the suppressions of the files (path → content at head) to the findings.
 /// Returns the extra warnings for suppressions that give no reason.
-pub fn apply_suppressions(findings: &mut [Finding], files: &BTreeMap<String, &str>) -> Vec<Finding> {
+pub fn apply_suppressions(
+    findings: &mut [Finding],
+    files: &BTreeMap<String, &str>,
+) -> Vec<Finding> {
     let mut cache: BTreeMap<&str, Vec<Suppression>> = BTreeMap::new();
     let mut warnings: BTreeMap<(String, u32), Finding> = BTreeMap::new();
     for f in findings.iter_mut() {
@@ -176,7 +184,9 @@ pub fn apply_suppressions(findings: &mut [Finding], files: &BTreeMap<String, &st
         let Some((key, content)) = files.get_key_value(path) else {
             continue;
         };
-        let sups = cache.entry(key.as_str()).or_insert_with(|| find_suppressions(content));
+        let sups = cache
+            .entry(key.as_str())
+            .or_insert_with(|| find_suppressions(content));
         let hit = sups.iter().find(|s| {
             let near = s.line + 1 == start || (s.line >= start && s.line <= end);
             let names = s.target == "*"
@@ -191,7 +201,12 @@ pub fn apply_suppressions(findings: &mut [Finding], files: &BTreeMap<String, &st
                 f.status_reason = Some(format!("director:ignore at line {}: {reason}", sup.line));
             }
             None => {
-                let quote = content.lines().nth(sup.line as usize - 1).unwrap_or("").trim().to_string();
+                let quote = content
+                    .lines()
+                    .nth(sup.line as usize - 1)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 warnings.entry((path.to_string(), sup.line)).or_insert_with(|| {
                     let mut w = Finding::evidence(
                         "director",
@@ -256,12 +271,26 @@ mod tests {
     fn suppresses_with_reason_and_warns_without() {
         let content = "resource {\n  # director:ignore reliability -- dev database\n  multi_az = false\n  # director:ignore cost\n  instance = big\n}";
         let files = BTreeMap::from([("db.tf".to_string(), content)]);
-        let mut fs = vec![finding("reliability", 3), finding("cost", 5), finding("security", 3)];
+        let mut fs = vec![
+            finding("reliability", 3),
+            finding("cost", 5),
+            finding("security", 3),
+        ];
         fs[1].evidence = Some("instance = big".into());
         let warnings = apply_suppressions(&mut fs, &files);
         assert_eq!(fs[0].status, FindingStatus::Suppressed);
-        assert!(fs[0].status_reason.as_deref().unwrap().contains("dev database"));
-        assert_eq!(fs[1].status, FindingStatus::New, "no reason, no suppression");
+        assert!(
+            fs[0]
+                .status_reason
+                .as_deref()
+                .unwrap()
+                .contains("dev database")
+        );
+        assert_eq!(
+            fs[1].status,
+            FindingStatus::New,
+            "no reason, no suppression"
+        );
         assert_eq!(fs[2].status, FindingStatus::New, "other category");
         assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].severity, Severity::Warning);
@@ -283,6 +312,12 @@ mod tests {
         assert_eq!(again[0].status, FindingStatus::Known);
         assert_eq!(again[1].status, FindingStatus::New);
         std::fs::write(baseline_path(dir.path()), "{").unwrap();
-        assert!(Baseline::load(dir.path()).unwrap_err().hint().unwrap().contains("baseline update"));
+        assert!(
+            Baseline::load(dir.path())
+                .unwrap_err()
+                .hint()
+                .unwrap()
+                .contains("baseline update")
+        );
     }
 }

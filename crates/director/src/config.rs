@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The whole resolved configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// The OpenAI-compatible provider.
@@ -39,23 +39,6 @@ pub struct Config {
     pub prices: PriceTable,
     /// Which Directors take part, and per-Director models.
     pub directors: DirectorsSection,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            provider: ProviderSection::default(),
-            limits: LimitsSection::default(),
-            run: RunSection::default(),
-            context: ContextSection::default(),
-            gate: GatePolicy::default(),
-            evidence: AnalyzerConfig::default(),
-            cache: CacheSection::default(),
-            budget: BudgetSection::default(),
-            prices: PriceTable::default(),
-            directors: DirectorsSection::default(),
-        }
-    }
 }
 
 /// How replies are constrained to the verdict schema.
@@ -362,17 +345,16 @@ pub fn repo_config_path(repo_root: &Path) -> PathBuf {
 fn env_layer() -> Env {
     // Only `DIRECTOR_<SECTION>__<KEY>` and the two short names are configuration;
     // other DIRECTOR_* variables (e.g. DIRECTOR_LOG, DIRECTOR_CONFIG_HOME) are not.
-    Env::prefixed("DIRECTOR_")
-        .filter_map(|key| {
-            let k = key.as_str().to_ascii_lowercase();
-            match k.as_str() {
-                "model" => Some("provider.model".into()),
-                "base_url" => Some("provider.base_url".into()),
-                "offline" => Some("provider.offline".into()),
-                _ if k.contains("__") => Some(k.replace("__", ".").into()),
-                _ => None,
-            }
-        })
+    Env::prefixed("DIRECTOR_").filter_map(|key| {
+        let k = key.as_str().to_ascii_lowercase();
+        match k.as_str() {
+            "model" => Some("provider.model".into()),
+            "base_url" => Some("provider.base_url".into()),
+            "offline" => Some("provider.offline".into()),
+            _ if k.contains("__") => Some(k.replace("__", ".").into()),
+            _ => None,
+        }
+    })
 }
 
 impl ResolvedConfig {
@@ -388,7 +370,10 @@ impl ResolvedConfig {
                 figment = figment.merge(Toml::file_exact(path));
             }
         }
-        if let Some(url) = std::env::var("OPENAI_BASE_URL").ok().filter(|v| !v.is_empty()) {
+        if let Some(url) = std::env::var("OPENAI_BASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             figment = figment.merge(Serialized::defaults(OpenAiBaseUrlEnv {
                 provider: BaseUrlOnly { base_url: url },
             }));

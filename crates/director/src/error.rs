@@ -59,9 +59,9 @@ impl Error {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Config { hint, .. } | Error::Director { hint, .. } | Error::Input { hint, .. } => {
-                Some(hint.clone())
-            }
+            Error::Config { hint, .. }
+            | Error::Director { hint, .. }
+            | Error::Input { hint, .. } => Some(hint.clone()),
             Error::Context(e) => e.hint(),
             Error::Provider(_) => {
                 Some("check [provider] in .director/config.toml and OPENAI_BASE_URL".into())
@@ -77,7 +77,11 @@ impl Error {
     }
 
     /// Shorthand for an I/O error on a path.
-    pub fn io(action: &'static str, path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+    pub fn io(
+        action: &'static str,
+        path: impl AsRef<std::path::Path>,
+        source: std::io::Error,
+    ) -> Self {
         Error::Io {
             action,
             path: path.as_ref().display().to_string(),

@@ -95,7 +95,10 @@ impl EventSink {
     }
 
     /// A sink feeding a channel; the receiver gets every event in order.
-    pub fn channel() -> (EventSink, tokio::sync::mpsc::UnboundedReceiver<VerificationEvent>) {
+    pub fn channel() -> (
+        EventSink,
+        tokio::sync::mpsc::UnboundedReceiver<VerificationEvent>,
+    ) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         (EventSink { sender: Some(tx) }, rx)
     }

@@ -99,10 +99,18 @@ pub async fn evidence_record(
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
     let mut rel = Vec::new();
     for p in paths {
-        let abs = if p.is_absolute() { p.clone() } else { cwd.join(p) };
+        let abs = if p.is_absolute() {
+            p.clone()
+        } else {
+            cwd.join(p)
+        };
         let abs = std::fs::canonicalize(&abs).map_err(|e| Error::io("read", p, e))?;
         let r = abs.strip_prefix(root).map_err(|_| Error::Input {
-            message: format!("`{}` is outside the repository {}", p.display(), root.display()),
+            message: format!(
+                "`{}` is outside the repository {}",
+                p.display(),
+                root.display()
+            ),
             hint: "pass --repo with a folder that contains the paths".into(),
         })?;
         let r = r.to_string_lossy().replace('\\', "/");
@@ -219,7 +227,7 @@ impl VerifierBuilder {
             _ if config.provider_configured() => {
                 let provider = provider_config(&config);
                 let limiter = Arc::new(director_llm::Limiter::with_shared_concurrency(
-                    provider.limits.clone(),
+                    provider.limits,
                     process_slots(provider.limits.max_concurrency),
                 ));
                 Some(Arc::new(
@@ -230,7 +238,11 @@ impl VerifierBuilder {
         };
         let cache = config.config.cache.enabled.then(|| {
             let dir = &config.config.cache.dir;
-            let dir = if dir.is_absolute() { dir.clone() } else { repo_root.join(dir) };
+            let dir = if dir.is_absolute() {
+                dir.clone()
+            } else {
+                repo_root.join(dir)
+            };
             Arc::new(VerdictCache::new(dir, config.config.cache.max_entries))
         });
         Ok(Verifier {
@@ -261,7 +273,9 @@ pub fn provider_config(resolved: &ResolvedConfig) -> ProviderConfig {
     let p = &resolved.config.provider;
     let l = &resolved.config.limits;
     let mut cfg = ProviderConfig::new(
-        p.base_url.clone().unwrap_or_else(|| "https://api.openai.com/v1".into()),
+        p.base_url
+            .clone()
+            .unwrap_or_else(|| "https://api.openai.com/v1".into()),
         p.model.clone(),
     );
     cfg.api_key = resolved.api_key.clone();
@@ -282,7 +296,10 @@ pub fn provider_config(resolved: &ResolvedConfig) -> ProviderConfig {
     if let Some(version) = &p.azure_api_version {
         cfg.azure = Some(director_llm::AzureConfig {
             api_version: version.clone(),
-            deployment: p.azure_deployment.clone().unwrap_or_else(|| p.model.clone()),
+            deployment: p
+                .azure_deployment
+                .clone()
+                .unwrap_or_else(|| p.model.clone()),
         });
     }
     cfg
@@ -331,8 +348,13 @@ impl Verifier {
 
     /// Verify one task with default options and no progress events.
     pub async fn verify(&self, task: Task) -> Result<RunRecord, Error> {
-        self.verify_with(task, &VerifyOptions::default(), &EventSink::none(), &CancellationToken::new())
-            .await
+        self.verify_with(
+            task,
+            &VerifyOptions::default(),
+            &EventSink::none(),
+            &CancellationToken::new(),
+        )
+        .await
     }
 
     /// Verify one task, emitting progress events; `cancel` stops in-flight calls.

@@ -159,7 +159,14 @@ pub struct Panel {
 impl fmt::Debug for Panel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Panel")
-            .field("directors", &self.directors.iter().map(Director::name).collect::<Vec<_>>())
+            .field(
+                "directors",
+                &self
+                    .directors
+                    .iter()
+                    .map(Director::name)
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -220,7 +227,10 @@ fn parse_definition(text: &str, origin: &Origin) -> Result<DirectorDefinition, E
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return Err(bad("name", format!("`{}` must be lowercase letters, digits and `-`", def.name)));
+        return Err(bad(
+            "name",
+            format!("`{}` must be lowercase letters, digits and `-`", def.name),
+        ));
     }
     if def.display_name.trim().is_empty() {
         return Err(bad("display_name", "must not be empty".into()));
@@ -228,9 +238,15 @@ fn parse_definition(text: &str, origin: &Origin) -> Result<DirectorDefinition, E
     if def.persona.trim().is_empty() {
         return Err(bad("persona", "must not be empty".into()));
     }
-    for (key, file) in [("persona_file", &def.persona_file), ("prompt_file", &def.prompt_file)] {
+    for (key, file) in [
+        ("persona_file", &def.persona_file),
+        ("prompt_file", &def.prompt_file),
+    ] {
         if !safe_file_name(file) {
-            return Err(bad(key, format!("`{file}` is not a plain relative file name")));
+            return Err(bad(
+                key,
+                format!("`{file}` is not a plain relative file name"),
+            ));
         }
     }
     Ok(def)
@@ -241,7 +257,9 @@ pub(crate) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && *l != "|" && !l.chars().all(|c| c == '^' || c == ' ' || c == '|'))
+        .filter(|l| {
+            !l.is_empty() && *l != "|" && !l.chars().all(|c| c == '^' || c == ' ' || c == '|')
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -252,7 +270,10 @@ fn hash_parts(parts: &[&str]) -> String {
         h.update(p.as_bytes());
         h.update([0]);
     }
-    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Panel {
@@ -277,7 +298,8 @@ impl Panel {
                     .collect();
                 paths.sort();
                 for path in paths {
-                    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+                    let text =
+                        std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
                     let origin = Origin::Repo(path.clone());
                     let def = parse_definition(&text, &origin)?;
                     defs.insert(def.name.clone(), (def, origin));
@@ -289,11 +311,15 @@ impl Panel {
         tera.autoescape_on(Vec::<&'static str>::new());
         let mut template_origins = BTreeMap::new();
         let add_template = |tera: &mut tera::Tera, name: &str, text: &str, origin: &Origin| {
-            tera.add_raw_template(name, text).map_err(|e| Error::Director {
-                director: name.to_string(),
-                message: format!("template {origin}: {}", one_line(e.to_string().trim_start_matches("error: "))),
-                hint: "fix the tera syntax at the line shown".into(),
-            })
+            tera.add_raw_template(name, text)
+                .map_err(|e| Error::Director {
+                    director: name.to_string(),
+                    message: format!(
+                        "template {origin}: {}",
+                        one_line(e.to_string().trim_start_matches("error: "))
+                    ),
+                    hint: "fix the tera syntax at the line shown".into(),
+                })
         };
         let (frame_text, frame_origin) = resolve(repo, &format!("prompts/{FRAME}"))?
             .ok_or_else(|| missing("prompts/frame.tera"))?;
@@ -335,7 +361,13 @@ impl Panel {
                 hint: "globs use globset syntax, e.g. \"**/payments/**\"".into(),
             })?;
             let def_toml = toml::to_string(&def).unwrap_or_default();
-            let fingerprint = hash_parts(&[&def_toml, &persona_text, &prompt_text, &frame_text, &instr_text]);
+            let fingerprint = hash_parts(&[
+                &def_toml,
+                &persona_text,
+                &prompt_text,
+                &frame_text,
+                &instr_text,
+            ]);
             directors.push(Director {
                 def,
                 definition_origin,
@@ -357,14 +389,28 @@ impl Panel {
             instruction_origin: instruction_origin.clone(),
             template_origins,
         };
-        trial.render_frame(&panel_entries, "0000000000000000", "(repository context)", "production")?;
+        trial.render_frame(
+            &panel_entries,
+            "0000000000000000",
+            "(repository context)",
+            "production",
+        )?;
         for d in &directors {
             trial.render_director(d, &panel_entries, "production")?;
             trial.render_instruction(d, false, "{}")?;
         }
-        let Panel { tera, template_origins, .. } = trial;
+        let Panel {
+            tera,
+            template_origins,
+            ..
+        } = trial;
         // Highest priority first: the order budgets and reports use.
-        directors.sort_by(|a, b| b.def.priority.cmp(&a.def.priority).then_with(|| a.def.name.cmp(&b.def.name)));
+        directors.sort_by(|a, b| {
+            b.def
+                .priority
+                .cmp(&a.def.priority)
+                .then_with(|| a.def.name.cmp(&b.def.name))
+        });
         Ok(Panel {
             directors,
             tera,
@@ -412,7 +458,13 @@ impl Panel {
     }
 
     /// Render the shared frame (identical for every Director of the run).
-    pub fn render_frame(&self, panel: &[PanelEntry], nonce: &str, context: &str, environment: &str) -> Result<String, Error> {
+    pub fn render_frame(
+        &self,
+        panel: &[PanelEntry],
+        nonce: &str,
+        context: &str,
+        environment: &str,
+    ) -> Result<String, Error> {
         let mut ctx = tera::Context::new();
         ctx.insert("panel", &panel);
         ctx.insert("nonce", nonce);
@@ -422,7 +474,12 @@ impl Panel {
     }
 
     /// Render one Director's own system message.
-    pub fn render_director(&self, director: &Director, others: &[PanelEntry], environment: &str) -> Result<String, Error> {
+    pub fn render_director(
+        &self,
+        director: &Director,
+        others: &[PanelEntry],
+        environment: &str,
+    ) -> Result<String, Error> {
         let mut ctx = tera::Context::new();
         ctx.insert("director", &director.panel_entry());
         ctx.insert("persona_text", &director.persona_text);
@@ -432,7 +489,12 @@ impl Panel {
     }
 
     /// Render the user message that asks for the verdict.
-    pub fn render_instruction(&self, director: &Director, structured: bool, schema: &str) -> Result<String, Error> {
+    pub fn render_instruction(
+        &self,
+        director: &Director,
+        structured: bool,
+        schema: &str,
+    ) -> Result<String, Error> {
         let mut ctx = tera::Context::new();
         ctx.insert("director", &director.panel_entry());
         ctx.insert("structured", &structured);

@@ -14,8 +14,14 @@ const MAX_BYTES: u64 = 32 * 1024 * 1024;
 const MAX_FILE_BYTES: u64 = 512 * 1024;
 
 fn candidate(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     matches!(ext.as_str(), "tf" | "yaml" | "yml" | "json")
         || name.starts_with("dockerfile")
         || name.ends_with(".dockerfile")
@@ -40,12 +46,16 @@ pub fn analyzable_files(root: &Path, targets: &[SourceFile]) -> Vec<SourceFile> 
         if !entry.file_type().is_some_and(|t| t.is_file()) || !candidate(path) {
             continue;
         }
-        let Ok(rel) = path.strip_prefix(root) else { continue };
+        let Ok(rel) = path.strip_prefix(root) else {
+            continue;
+        };
         let rel = rel.to_string_lossy().replace('\\', "/");
         if skip.contains(rel.as_str()) || rel.starts_with(".director/") {
             continue;
         }
-        let Ok(content) = std::fs::read_to_string(path) else { continue };
+        let Ok(content) = std::fs::read_to_string(path) else {
+            continue;
+        };
         if !director_evidence::is_analyzable(&rel, &content) {
             continue;
         }

@@ -11,10 +11,15 @@ use std::path::{Path, PathBuf};
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a temporary file in", dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io("write", tmp.path().to_path_buf(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io("sync", path, e))?;
-    tmp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::io("create a temporary file in", dir, e))?;
+    tmp.write_all(bytes)
+        .map_err(|e| Error::io("write", tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io("sync", path, e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("write", path, e.error))?;
     Ok(())
 }
 
@@ -62,12 +67,21 @@ pub fn list_runs(repo_root: &Path, task: Option<&str>) -> Result<Vec<StoredRun>,
     };
     for t in tasks {
         let dir = root.join(&t);
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in rd.filter_map(Result::ok) {
             let path = entry.path();
             if path.extension().is_some_and(|x| x == "json") {
-                let run_id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                runs.push(StoredRun { task: t.clone(), run_id, path });
+                let run_id = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                runs.push(StoredRun {
+                    task: t.clone(),
+                    run_id,
+                    path,
+                });
             }
         }
     }
@@ -86,11 +100,15 @@ pub fn load_record(repo_root: &Path, run: &str, task: Option<&str>) -> Result<Ru
     };
     let Some(found) = found else {
         return Err(Error::Input {
-            message: format!("no run record `{run}` under {}", runs_dir(repo_root).display()),
+            message: format!(
+                "no run record `{run}` under {}",
+                runs_dir(repo_root).display()
+            ),
             hint: "list them with `director runs list`".into(),
         });
     };
-    let text = std::fs::read_to_string(&found.path).map_err(|e| Error::io("read", &found.path, e))?;
+    let text =
+        std::fs::read_to_string(&found.path).map_err(|e| Error::io("read", &found.path, e))?;
     serde_json::from_str(&text).map_err(|e| Error::Input {
         message: format!("invalid run record {}: {e}", found.path.display()),
         hint: "records are written by `director verify`; do not edit them by hand".into(),

@@ -18,13 +18,16 @@ use crate::event::{EventSink, VerificationEvent};
 use crate::registry::{Director, Panel, PanelEntry};
 use director_context::{ChangeRequest, ChangeSet, PackInput, RepoTools};
 use director_core::record::{
-    ContextSummary, DirectorRun, DirectorStatus, EvidenceSummary, LlmInfo, Omission, RepositoryInfo, RunRecord,
+    ContextSummary, DirectorRun, DirectorStatus, EvidenceSummary, LlmInfo, Omission,
+    RepositoryInfo, RunRecord,
 };
 use director_core::routing::RoutedFile;
 use director_core::verify::{DEFAULT_DRIFT, QuoteCheck, check_quote};
 use director_core::{Environment, Finding, FindingSource, Task, Usage, gate, merge};
 use director_evidence::SourceFile;
-use director_llm::{ChatMessage, ChatModel, ReviewOutcome, ReviewRequest, ToolExecutor, VerdictCache};
+use director_llm::{
+    ChatMessage, ChatModel, ReviewOutcome, ReviewRequest, ToolExecutor, VerdictCache,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -82,6 +85,9 @@ pub struct ContextPreview {
     pub redactions: BTreeMap<String, u32>,
 }
 
+/// Plans kept within the budget, and plans dropped with the reason.
+type BudgetSplit = (Vec<Planned>, Vec<(Planned, String)>);
+
 /// What one Director will be sent.
 struct Planned {
     director_index: usize,
@@ -93,7 +99,8 @@ struct Planned {
 }
 
 fn environment_of(task: &Task, engine: &Engine) -> Option<Environment> {
-    task.environment.or(engine.config.config.context.environment)
+    task.environment
+        .or(engine.config.config.context.environment)
 }
 
 fn new_run_id(now: &chrono::DateTime<chrono::Utc>) -> String {
@@ -119,7 +126,11 @@ impl ToolExecutor for ToolAdapter {
 
     fn call(&self, name: &str, arguments_json: &str) -> String {
         let out = self.0.call(name, arguments_json);
-        if out.ok { out.content } else { format!("error: {}", out.content) }
+        if out.ok {
+            out.content
+        } else {
+            format!("error: {}", out.content)
+        }
     }
 }
 
@@ -129,7 +140,12 @@ impl Engine {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         text.hash(&mut h);
         let key = h.finish();
-        if let Some(n) = self.token_counts.lock().ok().and_then(|m| m.get(&key).copied()) {
+        if let Some(n) = self
+            .token_counts
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied())
+        {
             return n;
         }
         let n = director_context::count_tokens(text);
@@ -159,7 +175,9 @@ impl Engine {
         let run_id = new_run_id(&started_at);
         let cfg = &self.config.config;
         let environment = environment_of(&task, self);
-        let env_name = environment.map_or("unspecified", Environment::as_str).to_string();
+        let env_name = environment
+            .map_or("unspecified", Environment::as_str)
+            .to_string();
 
         for name in &options.directors {
             if self.panel.get(name).is_none() {
@@ -202,10 +220,17 @@ impl Engine {
             } else if options.all_directors {
                 Ok("--all-directors".to_string())
             } else {
-                let r = d
-                    .routing()
-                    .route(&d.def.display_name, &routed, environment, !task.criteria.is_empty());
-                if r.runs() { Ok(r.reason().to_string()) } else { Err(r.reason().to_string()) }
+                let r = d.routing().route(
+                    &d.def.display_name,
+                    &routed,
+                    environment,
+                    !task.criteria.is_empty(),
+                );
+                if r.runs() {
+                    Ok(r.reason().to_string())
+                } else {
+                    Err(r.reason().to_string())
+                }
             };
             match decision {
                 Ok(_) => selected.push(i),
@@ -233,7 +258,10 @@ impl Engine {
         events.emit(VerificationEvent::Started {
             task: task.id.clone(),
             run_id: run_id.clone(),
-            directors: selected.iter().map(|&i| self.panel.directors()[i].name().to_string()).collect(),
+            directors: selected
+                .iter()
+                .map(|&i| self.panel.directors()[i].name().to_string())
+                .collect(),
             offline_reason: offline_reason.clone(),
         });
         for (i, run) in runs.iter().enumerate() {
@@ -272,11 +300,15 @@ impl Engine {
                 .iter()
                 .map(|&i| self.panel.directors()[i].panel_entry())
                 .collect();
-            let frame = self.panel.render_frame(&entries, &packed.nonce, &packed.text, &env_name)?;
+            let frame =
+                self.panel
+                    .render_frame(&entries, &packed.nonce, &packed.text, &env_name)?;
             // The context comes last in the frame and was counted while packing; only the
             // fixed part is counted here (cached across runs).
             let placeholder = "0".repeat(packed.nonce.len());
-            let fixed = self.panel.render_frame(&entries, &placeholder, "", &env_name)?;
+            let fixed = self
+                .panel
+                .render_frame(&entries, &placeholder, "", &env_name)?;
             let frame_tokens = self.tokens(&fixed) + packed.tokens;
             let structured = cfg.provider.structured_output == StructuredOutputSetting::JsonSchema;
             let schema = director_core::verdict::verdict_schema();
@@ -284,7 +316,11 @@ impl Engine {
             let mut shares = Vec::new();
             for &i in &selected {
                 let d = &self.panel.directors()[i];
-                let others: Vec<PanelEntry> = entries.iter().filter(|e| e.name != d.name()).cloned().collect();
+                let others: Vec<PanelEntry> = entries
+                    .iter()
+                    .filter(|e| e.name != d.name())
+                    .cloned()
+                    .collect();
                 let own = self.panel.render_director(d, &others, &env_name)?;
                 let instruction = self.panel.render_instruction(d, structured, &schema_text)?;
                 let own_tokens = self.tokens(&own) + self.tokens(&instruction);
@@ -296,14 +332,19 @@ impl Engine {
                     .clone()
                     .or_else(|| cfg.directors.models.get(d.name()).cloned())
                     .unwrap_or_else(|| cfg.provider.model.clone());
-                let max_output_tokens = d.def.max_output_tokens.unwrap_or(cfg.run.max_output_tokens);
+                let max_output_tokens =
+                    d.def.max_output_tokens.unwrap_or(cfg.run.max_output_tokens);
                 let cache_key = VerdictCache::key(&[
                     d.fingerprint.as_bytes(),
                     frame.as_bytes(),
                     own.as_bytes(),
                     instruction.as_bytes(),
                     model_name.as_bytes(),
-                    format!("{max_output_tokens}/{}/{:?}", cfg.run.tool_rounds, cfg.provider.structured_output).as_bytes(),
+                    format!(
+                        "{max_output_tokens}/{}/{:?}",
+                        cfg.run.tool_rounds, cfg.provider.structured_output
+                    )
+                    .as_bytes(),
                 ]);
                 plans.push(Planned {
                     director_index: i,
@@ -322,7 +363,11 @@ impl Engine {
                 tokens: packed.tokens as u64,
                 budget: cfg.context.max_tokens as u64,
                 shared_prefix_tokens: frame_tokens as u64,
-                shared_prefix_share: if shares.is_empty() { 0.0 } else { shares.iter().sum::<f64>() / shares.len() as f64 },
+                shared_prefix_share: if shares.is_empty() {
+                    0.0
+                } else {
+                    shares.iter().sum::<f64>() / shares.len() as f64
+                },
                 files_included: packed.files_included,
                 omitted: packed.omitted.clone(),
                 redactions: packed.redactions.clone(),
@@ -366,7 +411,11 @@ impl Engine {
                         for reported in verdict.findings {
                             let mut f = Finding::from_reported(d.name(), reported);
                             check_evidence(&mut f, &changes, &task);
-                            if f.verified { verified += 1 } else { unverified += 1 }
+                            if f.verified {
+                                verified += 1
+                            } else {
+                                unverified += 1
+                            }
                             llm_findings.push(f);
                         }
                         run.findings_verified = verified;
@@ -395,7 +444,8 @@ impl Engine {
                 && let Some(e) = &f.evidence
             {
                 // Analyzers quote raw lines; the record never holds secrets.
-                f.evidence = Some(director_context::redact(e, f.path.as_deref().unwrap_or("")).text);
+                f.evidence =
+                    Some(director_context::redact(e, f.path.as_deref().unwrap_or("")).text);
             }
         }
         let mut findings = merge::merge_findings(all);
@@ -450,14 +500,19 @@ impl Engine {
             cancelled,
             llm: LlmInfo {
                 configured: self.config.provider_configured(),
-                base_url: self.model.as_ref().map(|m| without_userinfo(&m.info().base_url)),
+                base_url: self
+                    .model
+                    .as_ref()
+                    .map(|m| without_userinfo(&m.info().base_url)),
                 model: self.model.as_ref().map(|_| cfg.provider.model.clone()),
                 note: offline_reason.map(|r| format!("no LLM Director ran: {r}")),
             },
             directors: runs
                 .into_iter()
                 .enumerate()
-                .map(|(i, r)| r.unwrap_or_else(|| skipped(&self.panel.directors()[i], "not run".into())))
+                .map(|(i, r)| {
+                    r.unwrap_or_else(|| skipped(&self.panel.directors()[i], "not run".into()))
+                })
                 .collect(),
             findings,
             changes: changes.summaries(),
@@ -479,11 +534,20 @@ impl Engine {
     }
 
     /// Gather the change and run the analyzers over it.
-    async fn prepare(&self, task: &Task, options: &VerifyOptions, environment: Option<Environment>) -> Result<Prepared, Error> {
+    async fn prepare(
+        &self,
+        task: &Task,
+        options: &VerifyOptions,
+        environment: Option<Environment>,
+    ) -> Result<Prepared, Error> {
         let cfg = &self.config.config;
         let base = options.base.clone().or_else(|| task.base.clone());
         let head = options.head.clone().or_else(|| task.head.clone());
-        let paths = if options.paths.is_empty() { task.paths.clone() } else { options.paths.clone() };
+        let paths = if options.paths.is_empty() {
+            task.paths.clone()
+        } else {
+            options.paths.clone()
+        };
         let scope = task.scope.clone();
         let root = self.repo_root.clone();
         let max_file_bytes = cfg.context.max_file_kib * 1024;
@@ -528,11 +592,16 @@ impl Engine {
     }
 
     /// The packed context the Directors would see, without calling any provider.
-    pub(crate) async fn context_preview(&self, task: &Task, options: &VerifyOptions) -> Result<ContextPreview, Error> {
+    pub(crate) async fn context_preview(
+        &self,
+        task: &Task,
+        options: &VerifyOptions,
+    ) -> Result<ContextPreview, Error> {
         let cfg = &self.config.config;
         let environment = environment_of(task, self);
         let Prepared { changes, report } = self.prepare(task, options, environment).await?;
-        let related = director_context::find_related(&changes, &changes.root, cfg.context.related_files);
+        let related =
+            director_context::find_related(&changes, &changes.root, cfg.context.related_files);
         let packed = director_context::pack(&PackInput {
             task,
             changes: &changes,
@@ -553,7 +622,7 @@ impl Engine {
     }
 
     /// Keep the plans that fit `--budget-tokens` / `--budget-usd`, highest priority first.
-    fn apply_budget(&self, plans: Vec<Planned>) -> Result<(Vec<Planned>, Vec<(Planned, String)>), Error> {
+    fn apply_budget(&self, plans: Vec<Planned>) -> Result<BudgetSplit, Error> {
         let budget = &self.config.config.budget;
         if budget.max_tokens.is_none() && budget.max_usd.is_none() {
             return Ok((plans, Vec::new()));
@@ -621,15 +690,19 @@ impl Engine {
             n => n,
         };
         let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
-        let tools: Option<Arc<ToolAdapter>> =
-            (cfg.run.tool_rounds > 0).then(|| Arc::new(ToolAdapter(RepoTools::new(self.repo_root.clone()))));
+        let tools: Option<Arc<ToolAdapter>> = (cfg.run.tool_rounds > 0)
+            .then(|| Arc::new(ToolAdapter(RepoTools::new(self.repo_root.clone()))));
         let mut set = tokio::task::JoinSet::new();
         for plan in plans {
             let d: Director = self.panel.directors()[plan.director_index].clone();
             let semaphore = semaphore.clone();
             let model = model.clone();
             let tools = tools.clone();
-            let cache = if cfg.cache.enabled { self.cache.clone() } else { None };
+            let cache = if cfg.cache.enabled {
+                self.cache.clone()
+            } else {
+                None
+            };
             let events = events.clone();
             let cancel = cancel.clone();
             let task_id = task.id.clone();
@@ -637,68 +710,100 @@ impl Engine {
             let cap = cfg.run.max_output_tokens_cap;
             let tool_rounds = cfg.run.tool_rounds;
             let prices = cfg.prices.clone();
-            set.spawn(async move {
-                let index = plan.director_index;
-                if let Some(hit) = cache.as_ref().and_then(|c| c.get(&plan.cache_key)) {
-                    let mut run = ran(&d, &plan.model, &hit.verdict, Usage::default(), Duration::ZERO, 0, 0);
-                    run.from_cache = true;
-                    run.prompt_tokens = plan.prompt_tokens as u64;
-                    run.reason = Some("verdict from cache (identical input)".into());
-                    events.emit(VerificationEvent::DirectorFinished { task: task_id, run: run.clone() });
-                    return (index, run, Some(hit.verdict));
-                }
-                let _permit = tokio::select! {
-                    p = semaphore.acquire_owned() => p.ok(),
-                    () = cancel.cancelled() => None,
-                };
-                events.emit(VerificationEvent::DirectorStarted {
-                    task: task_id.clone(),
-                    director: d.name().to_string(),
-                    model: plan.model.clone(),
-                });
-                let request = ReviewRequest {
-                    director: d.name().to_string(),
-                    model: plan.model.clone(),
-                    messages: plan.messages,
-                    schema: director_core::verdict::verdict_schema().clone(),
-                    max_output_tokens: plan.max_output_tokens,
-                    max_output_tokens_cap: cap.max(plan.max_output_tokens),
-                    deadline,
-                    max_tool_rounds: tool_rounds,
-                    temperature: Some(0.0),
-                };
-                let tools_ref: Option<&dyn ToolExecutor> = tools.as_deref().map(|t| t as &dyn ToolExecutor);
-                let outcome: ReviewOutcome = director_llm::review(model.as_ref(), request, tools_ref, &cancel).await;
-                let mut usage = outcome.usage;
-                usage.cost_usd = prices.cost(&plan.model, &usage);
-                let (run, verdict) = match outcome.result {
-                    Ok(verdict) => {
-                        if let Some(cache) = &cache {
-                            let entry = director_llm::CachedVerdict::now(verdict.clone(), usage, plan.model.clone());
-                            if let Err(e) = cache.put(&plan.cache_key, &entry) {
-                                tracing::warn!("failed to write the verdict cache: {e}");
+            let span = tracing::Span::current();
+            set.spawn(tracing::Instrument::instrument(
+                async move {
+                    let index = plan.director_index;
+                    if let Some(hit) = cache.as_ref().and_then(|c| c.get(&plan.cache_key)) {
+                        let mut run = ran(
+                            &d,
+                            &plan.model,
+                            &hit.verdict,
+                            Usage::default(),
+                            Duration::ZERO,
+                            0,
+                            0,
+                        );
+                        run.from_cache = true;
+                        run.prompt_tokens = plan.prompt_tokens as u64;
+                        run.reason = Some("verdict from cache (identical input)".into());
+                        events.emit(VerificationEvent::DirectorFinished {
+                            task: task_id,
+                            run: run.clone(),
+                        });
+                        return (index, run, Some(hit.verdict));
+                    }
+                    let _permit = tokio::select! {
+                        p = semaphore.acquire_owned() => p.ok(),
+                        () = cancel.cancelled() => None,
+                    };
+                    events.emit(VerificationEvent::DirectorStarted {
+                        task: task_id.clone(),
+                        director: d.name().to_string(),
+                        model: plan.model.clone(),
+                    });
+                    let request = ReviewRequest {
+                        director: d.name().to_string(),
+                        model: plan.model.clone(),
+                        messages: plan.messages,
+                        schema: director_core::verdict::verdict_schema().clone(),
+                        max_output_tokens: plan.max_output_tokens,
+                        max_output_tokens_cap: cap.max(plan.max_output_tokens),
+                        deadline,
+                        max_tool_rounds: tool_rounds,
+                        temperature: Some(0.0),
+                    };
+                    let tools_ref: Option<&dyn ToolExecutor> =
+                        tools.as_deref().map(|t| t as &dyn ToolExecutor);
+                    let outcome: ReviewOutcome =
+                        director_llm::review(model.as_ref(), request, tools_ref, &cancel).await;
+                    let mut usage = outcome.usage;
+                    usage.cost_usd = prices.cost(&plan.model, &usage);
+                    let (run, verdict) = match outcome.result {
+                        Ok(verdict) => {
+                            if let Some(cache) = &cache {
+                                let entry = director_llm::CachedVerdict::now(
+                                    verdict.clone(),
+                                    usage,
+                                    plan.model.clone(),
+                                );
+                                if let Err(e) = cache.put(&plan.cache_key, &entry) {
+                                    tracing::warn!("failed to write the verdict cache: {e}");
+                                }
                             }
+                            let run = ran(
+                                &d,
+                                &plan.model,
+                                &verdict,
+                                usage,
+                                outcome.elapsed,
+                                outcome.attempts,
+                                outcome.tool_calls,
+                            );
+                            (run, Some(verdict))
                         }
-                        let run = ran(&d, &plan.model, &verdict, usage, outcome.elapsed, outcome.attempts, outcome.tool_calls);
-                        (run, Some(verdict))
-                    }
-                    Err(failure) => {
-                        let mut run = skipped(&d, failure.message.clone());
-                        run.status = DirectorStatus::Failed;
-                        run.reason = Some(format!("{}: {}", failure.kind, failure.message));
-                        run.model = Some(plan.model.clone());
-                        run.usage = Some(usage);
-                        run.elapsed_ms = outcome.elapsed.as_millis() as u64;
-                        run.attempts = outcome.attempts;
-                        run.tool_calls = outcome.tool_calls;
-                        (run, None)
-                    }
-                };
-                let mut run = run;
-                run.prompt_tokens = plan.prompt_tokens as u64;
-                events.emit(VerificationEvent::DirectorFinished { task: task_id, run: run.clone() });
-                (index, run, verdict)
-            });
+                        Err(failure) => {
+                            let mut run = skipped(&d, failure.message.clone());
+                            run.status = DirectorStatus::Failed;
+                            run.reason = Some(format!("{}: {}", failure.kind, failure.message));
+                            run.model = Some(plan.model.clone());
+                            run.usage = Some(usage);
+                            run.elapsed_ms = outcome.elapsed.as_millis() as u64;
+                            run.attempts = outcome.attempts;
+                            run.tool_calls = outcome.tool_calls;
+                            (run, None)
+                        }
+                    };
+                    let mut run = run;
+                    run.prompt_tokens = plan.prompt_tokens as u64;
+                    events.emit(VerificationEvent::DirectorFinished {
+                        task: task_id,
+                        run: run.clone(),
+                    });
+                    (index, run, verdict)
+                },
+                span,
+            ));
         }
         let mut out = Vec::new();
         while let Some(joined) = set.join_next().await {
@@ -755,21 +860,14 @@ fn ran(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn userinfo_is_stripped() {
-        assert_eq!(super::without_userinfo("https://u:p@host/v1"), "https://host/v1");
-        assert_eq!(super::without_userinfo("http://127.0.0.1:8080/v1"), "http://127.0.0.1:8080/v1");
-        assert_eq!(super::without_userinfo("http://h/v1?x=a@b"), "http://h/v1?x=a@b");
-    }
-}
-
 /// Check an LLM finding against the code it cites (the redacted text the Directors
 /// saw), or against the task for findings about unmet criteria.
 pub(crate) fn check_evidence(f: &mut Finding, changes: &ChangeSet, task: &Task) {
     let Some(path) = f.path.clone() else {
-        let quote = f.evidence.as_deref().map(director_core::fingerprint::normalize_code);
+        let quote = f
+            .evidence
+            .as_deref()
+            .map(director_core::fingerprint::normalize_code);
         let task_text = director_core::fingerprint::normalize_code(&format!(
             "{}\n{}\n{}",
             task.title,
@@ -796,7 +894,8 @@ pub(crate) fn check_evidence(f: &mut Finding, changes: &ChangeSet, task: &Task) 
         return;
     };
     let Some(content) = file.content.as_deref() else {
-        f.verification = Some("the cited file has no text at head (deleted, binary or too large)".into());
+        f.verification =
+            Some("the cited file has no text at head (deleted, binary or too large)".into());
         return;
     };
     let Some(evidence) = f.evidence.clone() else {
@@ -816,5 +915,24 @@ pub(crate) fn check_evidence(f: &mut Finding, changes: &ChangeSet, task: &Task) 
             });
         }
         QuoteCheck::NotFound(why) => f.verification = Some(why),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn userinfo_is_stripped() {
+        assert_eq!(
+            super::without_userinfo("https://u:p@host/v1"),
+            "https://host/v1"
+        );
+        assert_eq!(
+            super::without_userinfo("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert_eq!(
+            super::without_userinfo("http://h/v1?x=a@b"),
+            "http://h/v1?x=a@b"
+        );
     }
 }

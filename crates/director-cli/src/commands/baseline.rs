@@ -9,25 +9,48 @@ use std::path::Path;
 /// Run a baseline command.
 pub async fn run(repo: &Path, cmd: BaselineCommand) -> anyhow::Result<i32> {
     match cmd {
-        BaselineCommand::Update { task, reason, change, provider } => {
+        BaselineCommand::Update {
+            task,
+            reason,
+            change,
+            provider,
+        } => {
             let verifier = super::verifier(repo, &provider, Overrides::default())?;
             let task = verifier.load_task(&task)?;
             let options = super::options(&change);
             let record = verifier
-                .verify_with(task, &options, &EventSink::none(), &CancellationToken::new())
+                .verify_with(
+                    task,
+                    &options,
+                    &EventSink::none(),
+                    &CancellationToken::new(),
+                )
                 .await?;
-            if !record.directors.iter().all(|d| d.status != director::core::DirectorStatus::Failed) {
+            if !record
+                .directors
+                .iter()
+                .all(|d| d.status != director::core::DirectorStatus::Failed)
+            {
                 return Err(director::Error::Input {
-                    message: format!("the run was {}: {}; the baseline was not changed", record.decision, record.reason),
-                    hint: "fix the provider problem and run `director baseline update` again".into(),
+                    message: format!(
+                        "the run was {}: {}; the baseline was not changed",
+                        record.decision, record.reason
+                    ),
+                    hint: "fix the provider problem and run `director baseline update` again"
+                        .into(),
                 }
                 .into());
             }
             let now = chrono_now();
-            let baseline = Baseline::from_findings(&record.findings, &record.task.id, &reason, &now);
+            let baseline =
+                Baseline::from_findings(&record.findings, &record.task.id, &reason, &now);
             let path = baseline.save(verifier.repo_root())?;
             emit(
-                &format!("wrote {} ({} finding(s) accepted)\n", path.display(), baseline.entries.len()),
+                &format!(
+                    "wrote {} ({} finding(s) accepted)\n",
+                    path.display(),
+                    baseline.entries.len()
+                ),
                 None,
             )?;
         }

@@ -14,7 +14,11 @@ pub fn run(repo: &Path, cmd: DirectorsCommand) -> anyhow::Result<i32> {
     let mut out = String::new();
     match cmd {
         DirectorsCommand::List => {
-            let _ = writeln!(out, "{:<14} {:<17} {:>4} {:<6} {}", "NAME", "PERSONA", "PRIO", "BLOCKS", "DEFINITION");
+            let _ = writeln!(
+                out,
+                "{:<14} {:<17} {:>4} {:<6} DEFINITION",
+                "NAME", "PERSONA", "PRIO", "BLOCKS"
+            );
             for d in panel.directors() {
                 let _ = writeln!(
                     out,
@@ -26,7 +30,11 @@ pub fn run(repo: &Path, cmd: DirectorsCommand) -> anyhow::Result<i32> {
                     d.definition_origin
                 );
             }
-            let _ = writeln!(out, "\nframe: {}\ninstruction: {}", panel.frame_origin, panel.instruction_origin);
+            let _ = writeln!(
+                out,
+                "\nframe: {}\ninstruction: {}",
+                panel.frame_origin, panel.instruction_origin
+            );
         }
         DirectorsCommand::Show { name } => {
             let Some(d) = panel.get(&name) else {
@@ -37,23 +45,61 @@ pub fn run(repo: &Path, cmd: DirectorsCommand) -> anyhow::Result<i32> {
                 .into());
             };
             let a = &d.def.applicability;
-            let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+            let list = |v: &[String]| {
+                if v.is_empty() {
+                    "-".to_string()
+                } else {
+                    v.join(", ")
+                }
+            };
             let classes = |v: &[director::core::FileClass]| {
-                if v.is_empty() { "-".to_string() } else { v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ") }
+                if v.is_empty() {
+                    "-".to_string()
+                } else {
+                    v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                }
             };
             let _ = writeln!(out, "{} ({})", d.def.display_name, d.name());
-            let _ = writeln!(out, "  persona:      {} — {}", d.def.persona, d.persona_origin);
+            let _ = writeln!(
+                out,
+                "  persona:      {} — {}",
+                d.def.persona, d.persona_origin
+            );
             let _ = writeln!(out, "  prompt:       {}", d.prompt_origin);
             let _ = writeln!(out, "  definition:   {}", d.definition_origin);
             let _ = writeln!(out, "  summary:      {}", d.def.summary);
             let _ = writeln!(out, "  owns:         {}", list(&d.def.owns));
             let _ = writeln!(out, "  may block:    {}", d.def.may_block);
             let _ = writeln!(out, "  priority:     {}", d.def.priority);
-            let _ = writeln!(out, "  model:        {}", d.def.model.as_deref().unwrap_or("(default)"));
-            let _ = writeln!(out, "  applies to:   classes [{}], paths [{}]{}", classes(&a.classes), list(&a.paths), if a.always { ", always" } else { "" });
-            let _ = writeln!(out, "  ignores:      classes [{}], paths [{}]", classes(&a.ignore_classes), list(&a.ignore_paths));
+            let _ = writeln!(
+                out,
+                "  model:        {}",
+                d.def.model.as_deref().unwrap_or("(default)")
+            );
+            let _ = writeln!(
+                out,
+                "  applies to:   classes [{}], paths [{}]{}",
+                classes(&a.classes),
+                list(&a.paths),
+                if a.always { ", always" } else { "" }
+            );
+            let _ = writeln!(
+                out,
+                "  ignores:      classes [{}], paths [{}]",
+                classes(&a.ignore_classes),
+                list(&a.ignore_paths)
+            );
             let envs: Vec<&str> = a.skip_environments.iter().map(|e| e.as_str()).collect();
-            let _ = writeln!(out, "  skips envs:   [{}]{}", envs.join(", "), if a.requires_criteria { "; needs acceptance criteria" } else { "" });
+            let _ = writeln!(
+                out,
+                "  skips envs:   [{}]{}",
+                envs.join(", "),
+                if a.requires_criteria {
+                    "; needs acceptance criteria"
+                } else {
+                    ""
+                }
+            );
         }
     }
     emit(&out, None)?;

@@ -16,7 +16,10 @@ pub fn schema(record: bool) -> anyhow::Result<i32> {
     } else {
         director::core::verdict::verdict_schema().clone()
     };
-    emit(&format!("{}\n", serde_json::to_string_pretty(&value)?), None)?;
+    emit(
+        &format!("{}\n", serde_json::to_string_pretty(&value)?),
+        None,
+    )?;
     Ok(exit::PASS)
 }
 
@@ -41,7 +44,10 @@ pub fn runs(repo: &Path, cmd: RunsCommand) -> anyhow::Result<i32> {
         RunsCommand::Show { run, task, format } => {
             let record = director::store::load_record(&root, &run, task.as_deref())?;
             let format = super::verify::format(format);
-            emit(&director::report::render(&record, format, stdout_color()), None)?;
+            emit(
+                &director::report::render(&record, format, stdout_color()),
+                None,
+            )?;
             super::verify::append_step_summary(std::slice::from_ref(&record), format)?;
         }
     }
@@ -76,9 +82,18 @@ pub fn config(repo: &Path, cmd: ConfigCommand) -> anyhow::Result<i32> {
 
 /// `director context --task <id>`
 pub async fn context(repo: &Path, args: ContextArgs) -> anyhow::Result<i32> {
-    let verifier = director::Verifier::builder().repo(repo).provider(director::ProviderSpec::Offline).build()?;
+    let verifier = director::Verifier::builder()
+        .repo(repo)
+        .provider(director::ProviderSpec::Offline)
+        .build()?;
     let task = verifier.load_task(&args.task)?;
-    let preview = verifier.context_preview(task, &super::options(&args.change), &CancellationToken::new()).await?;
+    let preview = verifier
+        .context_preview(
+            task,
+            &super::options(&args.change),
+            &CancellationToken::new(),
+        )
+        .await?;
     let mut out = String::new();
     if !args.stats {
         out.push_str(&preview.text);
@@ -102,15 +117,21 @@ pub async fn context(repo: &Path, args: ContextArgs) -> anyhow::Result<i32> {
 /// `director evidence PATH...`
 pub async fn evidence(repo: &Path, args: EvidenceArgs) -> anyhow::Result<i32> {
     let root = repo_root(repo)?;
-    let environment = match &args.environment {
-        Some(e) => Some(director::core::Environment::parse(e).ok_or_else(|| director::Error::Input {
-            message: format!("unknown environment `{e}`"),
-            hint: "use production, staging, development, test, local or prototype".into(),
-        })?),
-        None => None,
-    };
+    let environment =
+        match &args.environment {
+            Some(e) => Some(director::core::Environment::parse(e).ok_or_else(|| {
+                director::Error::Input {
+                    message: format!("unknown environment `{e}`"),
+                    hint: "use production, staging, development, test, local or prototype".into(),
+                }
+            })?),
+            None => None,
+        };
     let record = director::evidence_record(&root, &args.paths, environment).await?;
     let format = super::verify::format(args.format);
-    emit(&director::report::render(&record, format, stdout_color()), None)?;
+    emit(
+        &director::report::render(&record, format, stdout_color()),
+        None,
+    )?;
     Ok(exit::code_for(&record))
 }

@@ -13,7 +13,11 @@ use director::{Overrides, Verifier, VerifyOptions};
 use std::path::Path;
 
 /// Build a verifier for `repo` with the provider flags applied.
-pub fn verifier(repo: &Path, provider: &ProviderArgs, mut overrides: Overrides) -> Result<Verifier, director::Error> {
+pub fn verifier(
+    repo: &Path,
+    provider: &ProviderArgs,
+    mut overrides: Overrides,
+) -> Result<Verifier, director::Error> {
     overrides.model = provider.model.clone();
     overrides.base_url = provider.base_url.clone();
     if provider.offline {

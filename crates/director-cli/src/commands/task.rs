@@ -14,11 +14,23 @@ fn repo_root(repo: &Path) -> Result<std::path::PathBuf, director::Error> {
 pub fn run(repo: &Path, cmd: TaskCommand) -> anyhow::Result<i32> {
     let store = TaskStore::new(repo_root(repo)?);
     match cmd {
-        TaskCommand::New { id, title, description, criteria, environment, base, head, paths } => {
+        TaskCommand::New {
+            id,
+            title,
+            description,
+            criteria,
+            environment,
+            base,
+            head,
+            paths,
+        } => {
             let environment = match environment {
-                Some(e) => Some(director::core::Environment::parse(&e).ok_or_else(|| director::Error::Input {
-                    message: format!("unknown environment `{e}`"),
-                    hint: "use production, staging, development, test, local or prototype".into(),
+                Some(e) => Some(director::core::Environment::parse(&e).ok_or_else(|| {
+                    director::Error::Input {
+                        message: format!("unknown environment `{e}`"),
+                        hint: "use production, staging, development, test, local or prototype"
+                            .into(),
+                    }
                 })?),
                 None => None,
             };

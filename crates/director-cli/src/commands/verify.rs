@@ -66,7 +66,8 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
                     .map_err(|e| director::Error::io("read", "stdin", e))?;
                 (text, "stdin".to_string())
             } else {
-                let text = std::fs::read_to_string(source).map_err(|e| director::Error::io("read", source, e))?;
+                let text = std::fs::read_to_string(source)
+                    .map_err(|e| director::Error::io("read", source, e))?;
                 (text, source.clone())
             };
             vec![director_context_parse(&text, &origin)?]
@@ -97,7 +98,11 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
     tracing::debug!(?options, provider = ?verifier.config().offline_reason(), "verify options");
     // One span over the run, so exported traces group the Director calls of a verification.
     let span = tracing::info_span!("verify", tasks = %ids.join(","));
-    let results = tracing::Instrument::instrument(verifier.verify_many(tasks, &options, &sink, &cancel), span).await;
+    let results = tracing::Instrument::instrument(
+        verifier.verify_many(tasks, &options, &sink, &cancel),
+        span,
+    )
+    .await;
     signal.abort();
     drop(sink);
     let _ = reporter.await;

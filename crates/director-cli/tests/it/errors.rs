@@ -7,7 +7,10 @@ fn assert_usage_error(out: &std::process::Output, needle: &str) {
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 2, "one error line and one hint: {stderr}");
-    assert!(lines[0].starts_with("error: ") && lines[0].contains(needle), "{stderr}");
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains(needle),
+        "{stderr}"
+    );
     assert!(lines[1].starts_with("hint: "), "{stderr}");
     assert!(out.stdout.is_empty());
 }
@@ -15,22 +18,47 @@ fn assert_usage_error(out: &std::process::Output, needle: &str) {
 #[test]
 fn unknown_task() {
     let dir = Dir::new();
-    let out = director(&dir.path()).args(["verify", "--task", "nope", "--repo"]).arg(dir.path()).output().unwrap();
+    let out = director(&dir.path())
+        .args(["verify", "--task", "nope", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_usage_error(&out, "nope");
-    assert!(!dir.path().join(".director/runs").exists(), "nothing half-written");
+    assert!(
+        !dir.path().join(".director/runs").exists(),
+        "nothing half-written"
+    );
 }
 
 #[test]
 fn malformed_task_toml() {
     let dir = Dir::new();
-    dir.write(".director/tasks/t.toml", "id = \"t\"\ntitle = \"x\"\ncriteria = \"not a list\"\n");
-    let out = director(&dir.path()).args(["verify", "--task", "t", "--repo"]).arg(dir.path()).output().unwrap();
+    dir.write(
+        ".director/tasks/t.toml",
+        "id = \"t\"\ntitle = \"x\"\ncriteria = \"not a list\"\n",
+    );
+    let out = director(&dir.path())
+        .args(["verify", "--task", "t", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_usage_error(&out, "criteria");
-    dir.write(".director/tasks/t.toml", "id = \"t\"\ntitle = \"x\"\ncolour = \"red\"\n");
-    let out = director(&dir.path()).args(["verify", "--task", "t", "--repo"]).arg(dir.path()).output().unwrap();
+    dir.write(
+        ".director/tasks/t.toml",
+        "id = \"t\"\ntitle = \"x\"\ncolour = \"red\"\n",
+    );
+    let out = director(&dir.path())
+        .args(["verify", "--task", "t", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_usage_error(&out, "colour");
     dir.write(".director/tasks/t.toml", "id = \"t\"\ntitle = \"x\n");
-    let out = director(&dir.path()).args(["verify", "--task", "t", "--repo"]).arg(dir.path()).output().unwrap();
+    let out = director(&dir.path())
+        .args(["verify", "--task", "t", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_usage_error(&out, "t.toml");
 }
 
@@ -64,11 +92,19 @@ fn bad_ref_in_a_repository() {
         assert!(ok, "git {args:?}");
     };
     git(&["init", "-q", "-b", "main"]);
-    dir.write("a.txt", "a\n").write(".director/tasks/t.toml", "id = \"t\"\ntitle = \"x\"\n");
+    dir.write("a.txt", "a\n")
+        .write(".director/tasks/t.toml", "id = \"t\"\ntitle = \"x\"\n");
     git(&["add", "."]);
     git(&["commit", "-qm", "init"]);
     let out = director(&dir.path())
-        .args(["verify", "--task", "t", "--base", "no-such-branch", "--repo"])
+        .args([
+            "verify",
+            "--task",
+            "t",
+            "--base",
+            "no-such-branch",
+            "--repo",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -79,15 +115,25 @@ fn bad_ref_in_a_repository() {
 fn unknown_config_key() {
     let dir = Dir::new();
     dir.write(".director/config.toml", "[provider]\nmodle = \"gpt\"\n")
-        .write(".director/tasks/t.toml", "id = \"t\"\ntitle = \"x\"\npaths = [\".\"]\n");
-    let out = director(&dir.path()).args(["verify", "--task", "t", "--repo"]).arg(dir.path()).output().unwrap();
+        .write(
+            ".director/tasks/t.toml",
+            "id = \"t\"\ntitle = \"x\"\npaths = [\".\"]\n",
+        );
+    let out = director(&dir.path())
+        .args(["verify", "--task", "t", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_usage_error(&out, "modle");
 }
 
 #[test]
 fn unknown_director_and_missing_repo() {
     let dir = Dir::new();
-    dir.write(".director/tasks/t.toml", "id = \"t\"\ntitle = \"x\"\npaths = [\".\"]\n");
+    dir.write(
+        ".director/tasks/t.toml",
+        "id = \"t\"\ntitle = \"x\"\npaths = [\".\"]\n",
+    );
     let out = director(&dir.path())
         .args(["verify", "--task", "t", "--director", "nobody", "--repo"])
         .arg(dir.path())

@@ -43,7 +43,8 @@ fn verify(dir: &Dir, extra: &[&str]) -> std::process::Output {
 #[test]
 fn every_format_is_written_to_a_file_with_output() {
     let dir = fixture();
-    let checks: &[(&str, fn(&str))] = &[
+    type Check = (&'static str, fn(&str));
+    let checks: &[Check] = &[
         ("human", |t| assert!(t.contains("BLOCK"), "{t}")),
         ("json", |t| {
             assert_eq!(

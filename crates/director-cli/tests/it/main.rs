@@ -2,6 +2,11 @@
 //! wiremock stands in for the OpenAI-compatible provider, insta snapshots are
 //! filtered for paths and timings.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly; allow-unwrap-in-tests only covers #[test] functions"
+)]
+
 mod commands;
 mod errors;
 mod examples;

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root (for `examples/`).
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// `director` with no provider settings inherited from the developer's shell.
@@ -36,7 +39,10 @@ pub fn scrub(text: &str, paths: &[&Path]) -> String {
         (r"127\.0\.0\.1:\d+", "[HOST]"),
     ];
     for (pattern, with) in patterns {
-        out = regex::Regex::new(pattern).unwrap().replace_all(&out, with).into_owned();
+        out = regex::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&out, with)
+            .into_owned();
     }
     out
 }
@@ -48,7 +54,9 @@ pub struct Dir {
 
 impl Dir {
     pub fn new() -> Dir {
-        Dir { tmp: tempfile::tempdir().unwrap() }
+        Dir {
+            tmp: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self) -> PathBuf {

@@ -36,15 +36,28 @@ fn blocking_code_quality(req: &Request) -> ResponseTemplate {
 fn repo() -> Dir {
     let dir = Dir::new();
     dir.write("src/sum.rs", CODE)
-        .write(".director/tasks/sum.toml", "id = \"sum\"\ntitle = \"Sum items\"\npaths = [\"src\"]\n")
-        .write(".director/tasks/sum2.toml", "id = \"sum2\"\ntitle = \"Sum items again\"\npaths = [\"src\"]\n")
-        .write(".director/config.toml", "[provider]\nmax_retries = 1\ninitial_backoff_ms = 10\n[cache]\nenabled = false\n");
+        .write(
+            ".director/tasks/sum.toml",
+            "id = \"sum\"\ntitle = \"Sum items\"\npaths = [\"src\"]\n",
+        )
+        .write(
+            ".director/tasks/sum2.toml",
+            "id = \"sum2\"\ntitle = \"Sum items again\"\npaths = [\"src\"]\n",
+        )
+        .write(
+            ".director/config.toml",
+            "[provider]\nmax_retries = 1\ninitial_backoff_ms = 10\n[cache]\nenabled = false\n",
+        );
     dir
 }
 
 async fn server(respond: impl wiremock::Respond + 'static) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(respond).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(respond)
+        .mount(&server)
+        .await;
     server
 }
 
@@ -58,7 +71,12 @@ async fn pass_block_and_incomplete_exit_codes() {
         .env("OPENAI_BASE_URL", format!("{}/v1", ok.uri()))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("director: PASS"), "{stdout}");
     assert!(!stdout.contains("started"), "progress goes to stderr only");
@@ -77,7 +95,8 @@ async fn pass_block_and_incomplete_exit_codes() {
     assert_eq!(record["findings"][0]["directors"], json!(["code-quality"]));
     assert_eq!(record["version"], 1);
 
-    let failing = server(ResponseTemplate::new(503).set_body_string("<html>overloaded</html>")).await;
+    let failing =
+        server(ResponseTemplate::new(503).set_body_string("<html>overloaded</html>")).await;
     let out = director(&dir.path())
         .args(["verify", "--task", "sum", "--format", "markdown", "--repo"])
         .arg(dir.path())
@@ -86,7 +105,10 @@ async fn pass_block_and_incomplete_exit_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let md = String::from_utf8_lossy(&out.stdout);
-    assert!(md.contains("**incomplete**") && md.contains("**failed**"), "{md}");
+    assert!(
+        md.contains("**incomplete**") && md.contains("**failed**"),
+        "{md}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -95,7 +117,9 @@ async fn several_tasks_one_record_each_and_output_file() {
     let blocking = server(blocking_code_quality).await;
     let out_file = dir.path().join("out/result.json");
     let out = director(&dir.path())
-        .args(["verify", "--task", "sum", "--task", "sum2", "--format", "json", "--output"])
+        .args([
+            "verify", "--task", "sum", "--task", "sum2", "--format", "json", "--output",
+        ])
         .arg(&out_file)
         .arg("--repo")
         .arg(dir.path())
@@ -103,19 +127,31 @@ async fn several_tasks_one_record_each_and_output_file() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty(), "--output writes the file, not stdout");
-    let records: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert!(
+        out.stdout.is_empty(),
+        "--output writes the file, not stdout"
+    );
+    let records: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     assert_eq!(records.len(), 2);
-    let runs = std::fs::read_dir(dir.path().join(".director/runs")).unwrap().count();
+    let runs = std::fs::read_dir(dir.path().join(".director/runs"))
+        .unwrap()
+        .count();
     assert_eq!(runs, 2, "one record folder per task");
 
-    let list = director(&dir.path()).args(["runs", "list", "--repo"]).arg(dir.path()).output().unwrap();
+    let list = director(&dir.path())
+        .args(["runs", "list", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(list.status.code(), Some(0));
     let text = String::from_utf8_lossy(&list.stdout);
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("block"));
     let show = director(&dir.path())
-        .args(["runs", "show", "latest", "--task", "sum", "--format", "json", "--repo"])
+        .args([
+            "runs", "show", "latest", "--task", "sum", "--format", "json", "--repo",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -127,7 +163,8 @@ async fn several_tasks_one_record_each_and_output_file() {
 async fn task_json_on_stdin() {
     let dir = repo();
     let ok = server(ResponseTemplate::new(200).set_body_json(pass())).await;
-    let task = json!({"id": "inline", "title": "Inline task", "paths": ["src"], "criteria": ["sums"]});
+    let task =
+        json!({"id": "inline", "title": "Inline task", "paths": ["src"], "criteria": ["sums"]});
     let out = director(&dir.path())
         .args(["verify", "--task-json", "-", "--format", "json", "--repo"])
         .arg(dir.path())
@@ -135,7 +172,12 @@ async fn task_json_on_stdin() {
         .write_stdin(task.to_string())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let record: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(record["task"]["id"], "inline");
     let bad = director(&dir.path())
@@ -151,7 +193,11 @@ async fn task_json_on_stdin() {
 #[tokio::test(flavor = "multi_thread")]
 async fn offline_decides_on_evidence_and_says_so() {
     let dir = repo();
-    let out = director(&dir.path()).args(["verify", "--task", "sum", "--repo"]).arg(dir.path()).output().unwrap();
+    let out = director(&dir.path())
+        .args(["verify", "--task", "sum", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no LLM Director will run"), "{stderr}");

@@ -7,7 +7,11 @@ use director_core::{Decision, FindingSource, FindingStatus, RunRecord, Severity}
 use std::fmt::Write as _;
 
 fn paint(color: bool, code: &str, text: &str) -> String {
-    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 /// Render the human summary.
@@ -18,7 +22,11 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
         Decision::Block => paint(color, "1;31", "BLOCK"),
         Decision::Incomplete => paint(color, "1;33", "INCOMPLETE"),
     };
-    let _ = writeln!(out, "director: {decision} — task {} \"{}\"", r.task.id, r.task.title);
+    let _ = writeln!(
+        out,
+        "director: {decision} — task {} \"{}\"",
+        r.task.id, r.task.title
+    );
     let _ = writeln!(out, "  {}", r.reason);
     if let Some(note) = &r.llm.note {
         let _ = writeln!(out, "  {note}");
@@ -45,7 +53,12 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
             if d.from_cache {
                 detail.push_str("cached");
             } else if let Some(u) = &d.usage {
-                let _ = write!(detail, "{} tokens, {:.1}s", u.total_tokens(), d.elapsed_ms as f64 / 1000.0);
+                let _ = write!(
+                    detail,
+                    "{} tokens, {:.1}s",
+                    u.total_tokens(),
+                    d.elapsed_ms as f64 / 1000.0
+                );
             }
             if d.findings_verified + d.findings_unverified > 0 {
                 let _ = write!(
@@ -68,8 +81,18 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
         .collect();
     if !r.findings.is_empty() {
         let blocking = r.findings.iter().filter(|f| f.blocks).count();
-        let warnings = r.findings.iter().filter(|f| !f.blocks && f.severity == Severity::Warning && f.status == FindingStatus::New).count();
-        let known = r.findings.iter().filter(|f| f.status != FindingStatus::New).count();
+        let warnings = r
+            .findings
+            .iter()
+            .filter(|f| {
+                !f.blocks && f.severity == Severity::Warning && f.status == FindingStatus::New
+            })
+            .count();
+        let known = r
+            .findings
+            .iter()
+            .filter(|f| f.status != FindingStatus::New)
+            .count();
         let _ = writeln!(
             out,
             "\nFindings ({blocking} blocking, {warnings} warning{}, {known} known or suppressed, {} info)",
@@ -100,7 +123,13 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
         } else {
             String::new()
         };
-        let _ = writeln!(out, "  {label} {} {} — {} [{source}{extra}]", f.category, location(f), f.title);
+        let _ = writeln!(
+            out,
+            "  {label} {} {} — {} [{source}{extra}]",
+            f.category,
+            location(f),
+            f.title
+        );
         if !f.verified {
             let _ = writeln!(
                 out,

@@ -17,13 +17,21 @@ pub fn render_markdown(r: &RunRecord) -> String {
         Decision::Block => "⛔",
         Decision::Incomplete => "⚠️",
     };
-    let _ = writeln!(out, "## {icon} director: **{}** — {}", r.decision, cell(&r.task.title));
+    let _ = writeln!(
+        out,
+        "## {icon} director: **{}** — {}",
+        r.decision,
+        cell(&r.task.title)
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", r.reason);
     if let Some(note) = &r.llm.note {
         let _ = writeln!(out, "\n> {note}");
     }
-    let _ = writeln!(out, "\n### Directors\n\n| Director | Status | Verdict | Notes |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "\n### Directors\n\n| Director | Status | Verdict | Notes |\n|---|---|---|---|"
+    );
     for d in &r.directors {
         let status = match d.status {
             DirectorStatus::Ran if d.from_cache => "ran (cached)",
@@ -43,12 +51,24 @@ pub fn render_markdown(r: &RunRecord) -> String {
             cell(&notes)
         );
     }
-    let active: Vec<_> = r.findings.iter().filter(|f| f.status == FindingStatus::New).collect();
+    let active: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::New)
+        .collect();
     if !active.is_empty() {
         let _ = writeln!(out, "\n### Findings\n");
         for f in &active {
-            let sev = if f.blocks { "🛑 **blocking**".to_string() } else { f.severity.as_str().to_string() };
-            let rule = f.rule_id.as_deref().map(|r| format!(" `{r}`")).unwrap_or_default();
+            let sev = if f.blocks {
+                "🛑 **blocking**".to_string()
+            } else {
+                f.severity.as_str().to_string()
+            };
+            let rule = f
+                .rule_id
+                .as_deref()
+                .map(|r| format!(" `{r}`"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "- {sev} · {} · `{}`{rule} — **{}** ({}{})",
@@ -60,16 +80,31 @@ pub fn render_markdown(r: &RunRecord) -> String {
             );
             if let Some(e) = &f.evidence {
                 let fence = if e.contains("```") { "````" } else { "```" };
-                let _ = writeln!(out, "  {fence}\n{}\n  {fence}", e.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"));
+                let _ = writeln!(
+                    out,
+                    "  {fence}\n{}\n  {fence}",
+                    e.lines()
+                        .map(|l| format!("  {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
             }
             if !f.recommendation.is_empty() {
                 let _ = writeln!(out, "  Fix: {}", f.recommendation);
             }
         }
     }
-    let known: Vec<_> = r.findings.iter().filter(|f| f.status != FindingStatus::New).collect();
+    let known: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.status != FindingStatus::New)
+        .collect();
     if !known.is_empty() {
-        let _ = writeln!(out, "\n<details><summary>{} known or suppressed finding(s)</summary>\n", known.len());
+        let _ = writeln!(
+            out,
+            "\n<details><summary>{} known or suppressed finding(s)</summary>\n",
+            known.len()
+        );
         for f in known {
             let _ = writeln!(
                 out,
@@ -90,7 +125,9 @@ pub fn render_markdown(r: &RunRecord) -> String {
         u.requests,
         u.prompt_tokens,
         u.completion_tokens,
-        u.cost_usd.map(|c| format!(" · ${c:.4}")).unwrap_or_default(),
+        u.cost_usd
+            .map(|c| format!(" · ${c:.4}"))
+            .unwrap_or_default(),
         r.duration_ms as f64 / 1000.0
     );
     out

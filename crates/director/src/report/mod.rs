@@ -39,7 +39,9 @@ pub enum Format {
 
 impl Format {
     /// Every format name, for help texts.
-    pub const NAMES: &'static [&'static str] = &["human", "json", "markdown", "sarif", "github", "junit", "rdjson"];
+    pub const NAMES: &'static [&'static str] = &[
+        "human", "json", "markdown", "sarif", "github", "junit", "rdjson",
+    ];
 
     /// Parse a format name.
     pub fn parse(name: &str) -> Option<Format> {
@@ -61,7 +63,8 @@ pub fn render(record: &RunRecord, format: Format, color: bool) -> String {
     match format {
         Format::Human => render_human(record, color),
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(record).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            let mut s = serde_json::to_string_pretty(record)
+                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
             s.push('\n');
             s
         }
@@ -82,7 +85,8 @@ pub fn render_many(records: &[RunRecord], format: Format, color: bool) -> String
     }
     match format {
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(records).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            let mut s = serde_json::to_string_pretty(records)
+                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
             s.push('\n');
             s
         }

@@ -64,7 +64,14 @@ async fn every_fault_ends_in_a_verdict_or_incomplete_never_a_false_pass() {
         for r in replies {
             provider.reply("security", r);
         }
-        let v = verifier_with(&repo, Some(&provider), Overrides { write_record: Some(false), ..Overrides::default() });
+        let v = verifier_with(
+            &repo,
+            Some(&provider),
+            Overrides {
+                write_record: Some(false),
+                ..Overrides::default()
+            },
+        );
         let record = v.verify(v.load_task("t").unwrap()).await.unwrap();
         let security = record.director("security").unwrap();
         let answered = security.status == DirectorStatus::Ran;
@@ -73,34 +80,60 @@ async fn every_fault_ends_in_a_verdict_or_incomplete_never_a_false_pass() {
         }
         match &expect {
             Expect::Recovered => {
-                assert!(answered, "{name}: expected a recovered verdict, got {:?}", security.reason);
+                assert!(
+                    answered,
+                    "{name}: expected a recovered verdict, got {:?}",
+                    security.reason
+                );
                 assert_ne!(record.decision, Decision::Incomplete, "{name}");
             }
             Expect::Incomplete(needle) => {
                 assert_eq!(security.status, DirectorStatus::Failed, "{name}");
                 assert_eq!(record.decision, Decision::Incomplete, "{name}");
-                let reason = format!("{} | {}", security.reason.as_deref().unwrap_or(""), record.reason).to_lowercase();
-                assert!(reason.contains(needle), "{name}: reason {reason:?} lacks {needle:?}");
+                let reason = format!(
+                    "{} | {}",
+                    security.reason.as_deref().unwrap_or(""),
+                    record.reason
+                )
+                .to_lowercase();
+                assert!(
+                    reason.contains(needle),
+                    "{name}: reason {reason:?} lacks {needle:?}"
+                );
             }
         }
-        table.push(format!("{name:<36} {:<10} {}", record.decision, security.reason.clone().unwrap_or_else(|| "answered".into())));
+        table.push(format!(
+            "{name:<36} {:<10} {}",
+            record.decision,
+            security.reason.clone().unwrap_or_else(|| "answered".into())
+        ));
     }
     println!("{}", table.join("\n"));
-    assert!(false_passes.is_empty(), "runs that passed without an answer: {false_passes:?}");
+    assert!(
+        false_passes.is_empty(),
+        "runs that passed without an answer: {false_passes:?}"
+    );
 }
 
 #[tokio::test]
 async fn pass_with_warning_policy_is_explicit() {
     let repo = Repo::new();
     repo.write("src/sum.rs", CODE)
-        .write(".director/config.toml", "[provider]\nmax_retries = 0\n[gate]\non_incomplete = \"pass-with-warning\"\n")
+        .write(
+            ".director/config.toml",
+            "[provider]\nmax_retries = 0\n[gate]\non_incomplete = \"pass-with-warning\"\n",
+        )
         .task("t", &["src"], "");
     let provider = Provider::start(Duration::ZERO).await;
     provider.reply("security", ResponseTemplate::new(500));
     let v = verifier(&repo, Some(&provider));
     let record = v.verify(v.load_task("t").unwrap()).await.unwrap();
     assert_eq!(record.decision, Decision::Pass);
-    assert!(record.reason.contains("could not finish") && record.reason.contains("pass-with-warning"), "{}", record.reason);
+    assert!(
+        record.reason.contains("could not finish") && record.reason.contains("pass-with-warning"),
+        "{}",
+        record.reason
+    );
 }
 
 #[tokio::test]
@@ -114,13 +147,33 @@ async fn warm_cache_makes_zero_requests_and_says_so() {
     assert_eq!(calls, 5);
     let second = v.verify(v.load_task("t").unwrap()).await.unwrap();
     assert_eq!(provider.requests(), calls, "no request on unchanged input");
-    assert!(second.directors.iter().filter(|d| d.status == DirectorStatus::Ran).all(|d| d.from_cache));
+    assert!(
+        second
+            .directors
+            .iter()
+            .filter(|d| d.status == DirectorStatus::Ran)
+            .all(|d| d.from_cache)
+    );
     assert_eq!(first.decision, second.decision);
     repo.write("src/sum.rs", &CODE.replace("sum()", "sum::<u64>()"));
     v.verify(v.load_task("t").unwrap()).await.unwrap();
-    assert_eq!(provider.requests(), calls * 2, "changed input misses the cache");
-    let no_cache = verifier_with(&repo, Some(&provider), Overrides { cache_enabled: Some(false), ..Overrides::default() });
-    no_cache.verify(no_cache.load_task("t").unwrap()).await.unwrap();
+    assert_eq!(
+        provider.requests(),
+        calls * 2,
+        "changed input misses the cache"
+    );
+    let no_cache = verifier_with(
+        &repo,
+        Some(&provider),
+        Overrides {
+            cache_enabled: Some(false),
+            ..Overrides::default()
+        },
+    );
+    no_cache
+        .verify(no_cache.load_task("t").unwrap())
+        .await
+        .unwrap();
     assert_eq!(provider.requests(), calls * 3, "--no-cache always asks");
 }
 
@@ -129,19 +182,35 @@ async fn token_budget_skips_lower_priority_directors_and_marks_the_run_partial()
     let repo = Repo::new();
     repo.write("src/sum.rs", CODE).task("t", &["src"], "");
     let provider = Provider::start(Duration::ZERO).await;
-    let probe = verifier_with(&repo, Some(&provider), Overrides { cache_enabled: Some(false), ..Overrides::default() });
+    let probe = verifier_with(
+        &repo,
+        Some(&provider),
+        Overrides {
+            cache_enabled: Some(false),
+            ..Overrides::default()
+        },
+    );
     let full = probe.verify(probe.load_task("t").unwrap()).await.unwrap();
     let estimate = |name: &str| full.director(name).unwrap().prompt_tokens + 4096;
     let budget = estimate("security") + estimate("architecture") + 1;
     let v = verifier_with(
         &repo,
         Some(&provider),
-        Overrides { cache_enabled: Some(false), budget_tokens: Some(budget), ..Overrides::default() },
+        Overrides {
+            cache_enabled: Some(false),
+            budget_tokens: Some(budget),
+            ..Overrides::default()
+        },
     );
     let record = v.verify(v.load_task("t").unwrap()).await.unwrap();
     assert!(record.partial);
     assert!(record.reason.contains("partial"), "{}", record.reason);
-    let ran: Vec<_> = record.directors.iter().filter(|d| d.status == DirectorStatus::Ran).map(|d| d.name.as_str()).collect();
+    let ran: Vec<_> = record
+        .directors
+        .iter()
+        .filter(|d| d.status == DirectorStatus::Ran)
+        .map(|d| d.name.as_str())
+        .collect();
     assert_eq!(ran, ["security", "architecture"], "highest priority first");
     let budget_skips = record
         .directors
@@ -165,10 +234,18 @@ async fn cancellation_marks_the_record_cancelled() {
     });
     let started = std::time::Instant::now();
     let record = v
-        .verify_with(v.load_task("t").unwrap(), &Default::default(), &director::EventSink::none(), &cancel)
+        .verify_with(
+            v.load_task("t").unwrap(),
+            &Default::default(),
+            &director::EventSink::none(),
+            &cancel,
+        )
         .await
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5), "in-flight calls were cancelled");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "in-flight calls were cancelled"
+    );
     assert!(record.cancelled);
     assert_eq!(record.decision, Decision::Incomplete);
     assert_eq!(director::exit::code_for(&record), 130);

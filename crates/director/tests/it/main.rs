@@ -1,6 +1,11 @@
 //! Integration tests of the `director` library through the real HTTP path: wiremock
 //! speaks the OpenAI chat completions API, async-openai and reqwest do the rest.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly; allow-unwrap-in-tests only covers #[test] functions"
+)]
+
 mod embed;
 mod faults;
 mod formats;

@@ -9,19 +9,34 @@ fn every_shipped_file_is_loaded_and_rendered() {
     let names = panel.names();
     assert_eq!(names.len(), 7, "{names:?}");
     let entries: Vec<_> = panel.directors().iter().map(|d| d.panel_entry()).collect();
-    let frame = panel.render_frame(&entries, "n0nce", "CONTEXT-MARKER", "production").unwrap();
+    let frame = panel
+        .render_frame(&entries, "n0nce", "CONTEXT-MARKER", "production")
+        .unwrap();
     assert!(frame.trim_end().ends_with("CONTEXT-MARKER") || frame.contains("CONTEXT-MARKER"));
     assert!(frame.contains("n0nce"));
-    let mut used = vec!["prompts/frame.tera".to_string(), "prompts/instruction.tera".to_string()];
+    let mut used = vec![
+        "prompts/frame.tera".to_string(),
+        "prompts/instruction.tera".to_string(),
+    ];
     for d in panel.directors() {
-        let others: Vec<_> = entries.iter().filter(|e| e.name != d.name()).cloned().collect();
+        let others: Vec<_> = entries
+            .iter()
+            .filter(|e| e.name != d.name())
+            .cloned()
+            .collect();
         for env in ["production", "development", "unspecified"] {
             let text = panel.render_director(d, &others, env).unwrap();
-            assert!(text.contains(&d.def.persona), "{} names its persona", d.name());
+            assert!(
+                text.contains(&d.def.persona),
+                "{} names its persona",
+                d.name()
+            );
             assert!(text.len() > 2000, "{} prompt has depth", d.name());
         }
         for structured in [true, false] {
-            let text = panel.render_instruction(d, structured, "{\"type\":\"object\"}").unwrap();
+            let text = panel
+                .render_instruction(d, structured, "{\"type\":\"object\"}")
+                .unwrap();
             assert!(text.contains(&d.def.display_name));
             assert_eq!(text.contains("\"type\":\"object\""), !structured);
         }
@@ -30,7 +45,10 @@ fn every_shipped_file_is_loaded_and_rendered() {
         used.push(format!("personas/{}", d.def.persona_file));
     }
     for (path, _) in BUILTIN_FILES {
-        assert!(used.iter().any(|u| u == path), "shipped but never used: {path}");
+        assert!(
+            used.iter().any(|u| u == path),
+            "shipped but never used: {path}"
+        );
     }
 }
 

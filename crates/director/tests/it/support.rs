@@ -27,7 +27,9 @@ pub struct Repo {
 
 impl Repo {
     pub fn new() -> Repo {
-        Repo { dir: tempfile::tempdir().unwrap() }
+        Repo {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -43,7 +45,11 @@ impl Repo {
 
     /// A task reviewing `paths` whole.
     pub fn task(&self, id: &str, paths: &[&str], extra: &str) -> &Repo {
-        let list = paths.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ");
+        let list = paths
+            .iter()
+            .map(|p| format!("{p:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         self.write(
             &format!(".director/tasks/{id}.toml"),
             &format!("id = {id:?}\ntitle = \"Task {id}\"\ndescription = \"Test task\"\npaths = [{list}]\n{extra}\n"),
@@ -98,7 +104,13 @@ impl Respond for Script {
         }
         let scripted = {
             let mut replies = self.replies.lock().unwrap();
-            replies.get_mut(&director).and_then(|q| if q.is_empty() { None } else { Some(q.remove(0)) })
+            replies.get_mut(&director).and_then(|q| {
+                if q.is_empty() {
+                    None
+                } else {
+                    Some(q.remove(0))
+                }
+            })
         };
         // Scripted replies keep their own delay; the default one gets the server's.
         scripted.unwrap_or_else(|| (self.default)().set_delay(self.delay))
@@ -128,7 +140,13 @@ pub fn pass_verdict() -> Value {
 }
 
 /// A verdict with one finding.
-pub fn finding_verdict(severity: &str, category: &str, path: &str, line: u32, evidence: &str) -> Value {
+pub fn finding_verdict(
+    severity: &str,
+    category: &str,
+    path: &str,
+    line: u32,
+    evidence: &str,
+) -> Value {
     json!({"verdict": if severity == "blocking" {"block"} else {"warn"}, "summary": "Found a problem.", "findings": [{
         "severity": severity, "category": category, "title": format!("{category} problem"),
         "resources": [], "path": path, "start_line": line, "end_line": line,
@@ -181,7 +199,15 @@ impl Provider {
     }
 
     pub fn directors_called(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.script.seen.lock().unwrap().arrivals.iter().map(|(d, _)| d.clone()).collect();
+        let mut v: Vec<String> = self
+            .script
+            .seen
+            .lock()
+            .unwrap()
+            .arrivals
+            .iter()
+            .map(|(d, _)| d.clone())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -194,7 +220,12 @@ impl Provider {
         let times: Vec<Instant> = seen.arrivals.iter().map(|(_, t)| *t).collect();
         times
             .iter()
-            .map(|t| times.iter().filter(|u| **u <= *t && *t < **u + self.script.delay).count())
+            .map(|t| {
+                times
+                    .iter()
+                    .filter(|u| **u <= *t && *t < **u + self.script.delay)
+                    .count()
+            })
             .max()
             .unwrap_or(0)
     }
@@ -205,9 +236,15 @@ pub fn verifier(repo: &Repo, provider: Option<&Provider>) -> director::Verifier 
     verifier_with(repo, provider, director::Overrides::default())
 }
 
-pub fn verifier_with(repo: &Repo, provider: Option<&Provider>, mut overrides: director::Overrides) -> director::Verifier {
+pub fn verifier_with(
+    repo: &Repo,
+    provider: Option<&Provider>,
+    mut overrides: director::Overrides,
+) -> director::Verifier {
     overrides.write_record = overrides.write_record.or(Some(true));
-    let builder = director::Verifier::builder().repo(repo.path()).overrides(overrides);
+    let builder = director::Verifier::builder()
+        .repo(repo.path())
+        .overrides(overrides);
     let builder = match provider {
         Some(p) => builder.provider(p.base_url()),
         None => builder.provider(director::ProviderSpec::Offline),

@@ -7,14 +7,18 @@ use serde_json::Value;
 use std::time::Duration;
 use wiremock::ResponseTemplate;
 
-const SOURCE: &str = "pub fn charge(amount: u64) -> u64 {\n    let fee = amount / 100;\n    amount + fee\n}\n";
+const SOURCE: &str =
+    "pub fn charge(amount: u64) -> u64 {\n    let fee = amount / 100;\n    amount + fee\n}\n";
 
 /// A source change that five of the seven Directors review (not infrastructure, which
 /// skips plain code, and not requirements, which needs criteria).
 fn five_director_repo() -> Repo {
     let repo = Repo::new();
     repo.write("src/billing.rs", SOURCE)
-        .write(".director/config.toml", "[provider]\nmax_retries = 1\ninitial_backoff_ms = 10\n")
+        .write(
+            ".director/config.toml",
+            "[provider]\nmax_retries = 1\ninitial_backoff_ms = 10\n",
+        )
         .task("t1", &["src"], "");
     repo
 }
@@ -32,7 +36,10 @@ fn ran(record: &director::RunRecord) -> Vec<String> {
 async fn directors_review_concurrently_and_each_gets_its_own_prompt() {
     let repo = Repo::new();
     repo.write("src/billing.rs", SOURCE)
-        .write("infra/main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n")
+        .write(
+            "infra/main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n",
+        )
         .task("t1", &["src", "infra"], "criteria = [\"fees are charged\"]");
     let provider = Provider::start(Duration::from_millis(400)).await;
     let v = verifier(&repo, Some(&provider));
@@ -41,15 +48,29 @@ async fn directors_review_concurrently_and_each_gets_its_own_prompt() {
     let ran = ran(&record);
     assert_eq!(ran.len(), 7, "every Director applies: {ran:?}");
     assert_eq!(provider.requests(), 7);
-    assert_eq!(provider.peak_concurrency(), 7, "all requests in flight at once");
+    assert_eq!(
+        provider.peak_concurrency(),
+        7,
+        "all requests in flight at once"
+    );
 
     let bodies = provider.bodies();
-    let frame = bodies[0]["messages"][0]["content"].as_str().unwrap().to_string();
-    assert!(frame.contains("fee = amount / 100"), "the shared context carries the code");
+    let frame = bodies[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        frame.contains("fee = amount / 100"),
+        "the shared context carries the code"
+    );
     for body in &bodies {
         let messages = body["messages"].as_array().unwrap();
         assert_eq!(messages.len(), 3);
-        assert_eq!(messages[0]["content"].as_str().unwrap(), frame, "identical shared prefix");
+        assert_eq!(
+            messages[0]["content"].as_str().unwrap(),
+            frame,
+            "identical shared prefix"
+        );
         assert_eq!(body["response_format"]["type"], "json_schema");
         assert_eq!(body["response_format"]["json_schema"]["strict"], true);
         assert_eq!(
@@ -58,12 +79,23 @@ async fn directors_review_concurrently_and_each_gets_its_own_prompt() {
         );
         assert_eq!(body["temperature"], 0.0);
     }
-    let infra = bodies.iter().find(|b| director_of(b) == "infrastructure").unwrap();
+    let infra = bodies
+        .iter()
+        .find(|b| director_of(b) == "infrastructure")
+        .unwrap();
     let own = infra["messages"][1]["content"].as_str().unwrap();
     assert!(own.contains("DirInfra_Agent"));
     assert!(own.to_lowercase().contains("single points of failure"));
-    let security = bodies.iter().find(|b| director_of(b) == "security").unwrap();
-    assert!(!security["messages"][1]["content"].as_str().unwrap().contains("DirInfra_Agent are you"));
+    let security = bodies
+        .iter()
+        .find(|b| director_of(b) == "security")
+        .unwrap();
+    assert!(
+        !security["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("DirInfra_Agent are you")
+    );
     assert!(record.context.shared_prefix_share > 0.0);
 }
 
@@ -90,7 +122,13 @@ async fn one_blocking_finding_blocks() {
     let provider = Provider::start(Duration::ZERO).await;
     provider.reply(
         "code-quality",
-        verdict_reply(&finding_verdict("blocking", "correctness", "src/billing.rs", 2, "let fee = amount / 100;")),
+        verdict_reply(&finding_verdict(
+            "blocking",
+            "correctness",
+            "src/billing.rs",
+            2,
+            "let fee = amount / 100;",
+        )),
     );
     let v = verifier(&repo, Some(&provider));
     let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
@@ -106,7 +144,10 @@ async fn a_failing_provider_makes_the_run_incomplete() {
     let repo = five_director_repo();
     let provider = Provider::start(Duration::ZERO).await;
     for _ in 0..3 {
-        provider.reply("security", ResponseTemplate::new(500).set_body_string("upstream exploded"));
+        provider.reply(
+            "security",
+            ResponseTemplate::new(500).set_body_string("upstream exploded"),
+        );
     }
     let v = verifier(&repo, Some(&provider));
     let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
@@ -114,7 +155,11 @@ async fn a_failing_provider_makes_the_run_incomplete() {
     assert_eq!(director::exit::code_for(&record), 3);
     let sec = record.director("security").unwrap();
     assert_eq!(sec.status, DirectorStatus::Failed);
-    assert!(sec.reason.as_deref().unwrap().contains("500"), "{:?}", sec.reason);
+    assert!(
+        sec.reason.as_deref().unwrap().contains("500"),
+        "{:?}",
+        sec.reason
+    );
     assert!(record.reason.contains("security"));
 }
 
@@ -129,7 +174,8 @@ async fn schema_invalid_and_truncated_replies_fail_the_director() {
     for _ in 0..2 {
         provider.reply(
             "testing",
-            ResponseTemplate::new(200).set_body_json(completion(&pass_verdict().to_string(), "length")),
+            ResponseTemplate::new(200)
+                .set_body_json(completion(&pass_verdict().to_string(), "length")),
         );
     }
     let v = verifier(&repo, Some(&provider));
@@ -149,7 +195,12 @@ async fn offline_runs_without_provider_and_says_why() {
     let v = verifier(&repo, None);
     let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
     assert_eq!(record.decision, Decision::Pass);
-    assert!(record.directors.iter().all(|d| d.status == DirectorStatus::Skipped));
+    assert!(
+        record
+            .directors
+            .iter()
+            .all(|d| d.status == DirectorStatus::Skipped)
+    );
     let note = record.llm.note.clone().unwrap();
     assert!(note.contains("no LLM Director ran"), "{note}");
     assert!(record.reason.contains("deterministic evidence only"));
@@ -164,7 +215,14 @@ async fn record_is_written_and_readable() {
     let stored = director::store::load_record(&repo.root(), "latest", Some("t1")).unwrap();
     assert_eq!(stored, record);
     let json: Value = serde_json::to_value(&stored).unwrap();
-    for key in ["version", "task", "decision", "directors", "findings", "usage"] {
+    for key in [
+        "version",
+        "task",
+        "decision",
+        "directors",
+        "findings",
+        "usage",
+    ] {
         assert!(json.get(key).is_some(), "{key}");
     }
 }
