@@ -175,7 +175,7 @@ impl OpenAiProvider {
         };
         let mut wire = CreateChatCompletionRequest {
             model,
-            messages: request.messages.iter().map(wire_message).collect(),
+            messages: wire_messages(&request.messages),
             temperature: request.temperature,
             response_format: match &request.response_format {
                 ResponseMode::JsonSchema { name, schema } => Some(ResponseFormat::JsonSchema {
@@ -340,14 +340,46 @@ fn install_crypto_provider() {
     });
 }
 
+/// The conversation on the wire, with consecutive system messages joined into one
+/// (a blank line between them). Many chat templates accept a single leading system
+/// message: Gemma's, for one, raises "Conversation roles must alternate" and
+/// llama.cpp's `llama-server` answers 400 to `[system, system, user]`. The texts keep
+/// their order, so a prefix shared by several Directors stays a prefix.
+fn wire_messages(messages: &[ChatMessage]) -> Vec<ChatCompletionRequestMessage> {
+    let mut wire = Vec::with_capacity(messages.len());
+    let mut system: Option<String> = None;
+    for message in messages {
+        if let ChatMessage::System(text) = message {
+            match &mut system {
+                Some(joined) => {
+                    joined.push_str("\n\n");
+                    joined.push_str(text);
+                }
+                None => system = Some(text.clone()),
+            }
+            continue;
+        }
+        if let Some(text) = system.take() {
+            wire.push(system_message(text));
+        }
+        wire.push(wire_message(message));
+    }
+    if let Some(text) = system {
+        wire.push(system_message(text));
+    }
+    wire
+}
+
+fn system_message(text: String) -> ChatCompletionRequestMessage {
+    ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage {
+        content: ChatCompletionRequestSystemMessageContent::Text(text),
+        name: None,
+    })
+}
+
 fn wire_message(message: &ChatMessage) -> ChatCompletionRequestMessage {
     match message {
-        ChatMessage::System(text) => {
-            ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage {
-                content: ChatCompletionRequestSystemMessageContent::Text(text.clone()),
-                name: None,
-            })
-        }
+        ChatMessage::System(text) => system_message(text.clone()),
         ChatMessage::User(text) => {
             ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage {
                 content: ChatCompletionRequestUserMessageContent::Text(text.clone()),
@@ -599,6 +631,25 @@ mod tests {
             serde_json::to_value(provider(DEFAULT_BASE_URL).wire_request(&request)).unwrap();
         assert_eq!(openai["max_completion_tokens"], 10);
         assert!(openai.get("max_tokens").is_none());
+    }
+
+    #[test]
+    fn consecutive_system_messages_are_joined() {
+        let wire = wire_messages(&[
+            ChatMessage::System("frame".into()),
+            ChatMessage::System("persona".into()),
+            ChatMessage::User("review".into()),
+            ChatMessage::System("late".into()),
+        ]);
+        let wire = serde_json::to_value(wire).unwrap();
+        assert_eq!(
+            wire,
+            json!([
+                {"role": "system", "content": "frame\n\npersona"},
+                {"role": "user", "content": "review"},
+                {"role": "system", "content": "late"}
+            ])
+        );
     }
 
     #[test]

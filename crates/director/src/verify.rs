@@ -282,20 +282,7 @@ impl Engine {
         let mut plans: Vec<Planned> = Vec::new();
         let mut partial = false;
         if !selected.is_empty() {
-            let related = {
-                let changes_ref = &changes;
-                let limit = cfg.context.related_files;
-                director_context::find_related(changes_ref, &changes_ref.root, limit)
-            };
-            let packed = director_context::pack(&PackInput {
-                task: &task,
-                changes: &changes,
-                evidence: &report.findings,
-                budget_tokens: cfg.context.max_tokens,
-                context_lines: cfg.context.context_lines,
-                small_file_bytes: cfg.context.small_file_kib * 1024,
-                related: &related,
-            });
+            let packed = self.pack(&task, &changes, &report.findings);
             let entries: Vec<PanelEntry> = selected
                 .iter()
                 .map(|&i| self.panel.directors()[i].panel_entry())
@@ -591,6 +578,26 @@ impl Engine {
         Ok(Prepared { changes, report })
     }
 
+    /// Pack the shared context: task, evidence, hunks, small files and related files.
+    fn pack(
+        &self,
+        task: &Task,
+        changes: &ChangeSet,
+        evidence: &[Finding],
+    ) -> director_context::PackedContext {
+        let cfg = &self.config.config.context;
+        let related = director_context::find_related(changes, &changes.root, cfg.related_files);
+        director_context::pack(&PackInput {
+            task,
+            changes,
+            evidence,
+            budget_tokens: cfg.max_tokens,
+            context_lines: cfg.context_lines,
+            small_file_bytes: cfg.small_file_kib * 1024,
+            related: &related,
+        })
+    }
+
     /// The packed context the Directors would see, without calling any provider.
     pub(crate) async fn context_preview(
         &self,
@@ -600,17 +607,7 @@ impl Engine {
         let cfg = &self.config.config;
         let environment = environment_of(task, self);
         let Prepared { changes, report } = self.prepare(task, options, environment).await?;
-        let related =
-            director_context::find_related(&changes, &changes.root, cfg.context.related_files);
-        let packed = director_context::pack(&PackInput {
-            task,
-            changes: &changes,
-            evidence: &report.findings,
-            budget_tokens: cfg.context.max_tokens,
-            context_lines: cfg.context.context_lines,
-            small_file_bytes: cfg.context.small_file_kib * 1024,
-            related: &related,
-        });
+        let packed = self.pack(task, &changes, &report.findings);
         Ok(ContextPreview {
             text: packed.text,
             tokens: packed.tokens as u64,

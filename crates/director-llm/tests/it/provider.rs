@@ -46,7 +46,15 @@ async fn request_carries_strict_json_schema_temperature_zero_and_the_key() {
         .iter()
         .map(|m| m["role"].as_str().unwrap())
         .collect();
-    assert_eq!(roles, ["system", "system", "user"]);
+    assert_eq!(
+        roles,
+        ["system", "user"],
+        "the two system messages are joined"
+    );
+    assert_eq!(
+        body["messages"][0]["content"],
+        "You review infrastructure changes.\n\nYou are DirInfra_Agent."
+    );
     assert!(body.get("tools").is_none(), "no tools without an executor");
     assert_eq!(outcome.model.as_deref(), Some("test-model"));
 }
