@@ -377,14 +377,14 @@ async fn a_director_added_by_the_repository_runs_without_rebuilding() {
         .bodies()
         .into_iter()
         .find(|b| {
-            b["messages"][2]["content"]
+            b["messages"][1]["content"]
                 .as_str()
                 .unwrap_or("")
                 .contains("DirCompliance_Agent")
         })
         .expect("the compliance Director was called");
     assert!(
-        body["messages"][1]["content"]
+        body["messages"][0]["content"]
             .as_str()
             .unwrap()
             .contains("You care about audit trails.")
