@@ -8,5 +8,6 @@
 )]
 
 mod faults;
+mod llama_server;
 mod provider;
 mod support;
