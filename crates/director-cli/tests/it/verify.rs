@@ -21,7 +21,11 @@ fn pass() -> Value {
 /// Blocks when the Code Quality Director asks, passes otherwise.
 fn blocking_code_quality(req: &Request) -> ResponseTemplate {
     let body: Value = serde_json::from_slice(&req.body).unwrap();
-    let user = body["messages"][2]["content"].as_str().unwrap_or("");
+    let user = body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("");
     if user.contains("DirQuality_Agent") {
         let verdict = json!({"verdict": "block", "summary": "overflow", "findings": [{
             "severity": "blocking", "category": "correctness", "title": "sum can overflow",
@@ -203,4 +207,130 @@ async fn offline_decides_on_evidence_and_says_so() {
     assert!(stderr.contains("no LLM Director will run"), "{stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("no LLM Director ran"), "{stdout}");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_cancels_in_flight_reviews_writes_the_record_and_exits_130() {
+    let dir = repo();
+    let slow = server(
+        ResponseTemplate::new(200)
+            .set_body_json(pass())
+            .set_delay(std::time::Duration::from_secs(30)),
+    )
+    .await;
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("director"))
+        .args(["verify", "--task", "sum", "--progress", "plain", "--repo"])
+        .arg(dir.path())
+        .env("OPENAI_BASE_URL", format!("{}/v1", slow.uri()))
+        .env("HOME", dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("OPENAI_API_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the reviews are in flight, then interrupt like a terminal would.
+    let started = std::time::Instant::now();
+    while slow.received_requests().await.map_or(0, |r| r.len()) < 5 {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the reviews never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        started.elapsed().as_secs() < 25,
+        "did not wait for the 30 s replies"
+    );
+    let runs = director(&dir.path())
+        .args([
+            "runs", "show", "latest", "--task", "sum", "--format", "json", "--repo",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let record: Value = serde_json::from_slice(&runs.stdout).unwrap();
+    assert_eq!(record["cancelled"], true);
+    assert_eq!(record["decision"], "incomplete");
+}
+
+#[test]
+fn baseline_update_accepts_current_findings_and_the_next_run_passes() {
+    let dir = Dir::new();
+    dir.write(
+        "infra/db.tf",
+        "resource \"aws_db_instance\" \"main\" {\n  engine   = \"postgres\"\n  multi_az = false\n  backup_retention_period = 1\n}\n",
+    )
+    .write(
+        ".director/tasks/db.toml",
+        "id = \"db\"\ntitle = \"Database\"\npaths = [\"infra\"]\nenvironment = \"production\"\n",
+    );
+    let first = director(&dir.path())
+        .args(["verify", "--task", "db", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(1));
+    let update = director(&dir.path())
+        .args([
+            "baseline",
+            "update",
+            "--task",
+            "db",
+            "--reason",
+            "legacy database, migration planned",
+            "--repo",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        update.status.success(),
+        "{}",
+        String::from_utf8_lossy(&update.stderr)
+    );
+    assert!(String::from_utf8_lossy(&update.stdout).contains("baseline.json"));
+    let second = director(&dir.path())
+        .args(["verify", "--task", "db", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(second.status.code(), Some(0), "{text}");
+    assert!(text.contains("KNOWN"), "{text}");
+    let show = director(&dir.path())
+        .args(["baseline", "show", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&show.stdout).contains("legacy database"));
+    // A new problem still blocks.
+    dir.write(
+        "infra/sg.tf",
+        "resource \"aws_security_group\" \"ssh\" {\n  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n}\n",
+    );
+    let third = director(&dir.path())
+        .args(["verify", "--task", "db", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        third.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&third.stdout)
+    );
 }
