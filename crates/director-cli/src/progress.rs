@@ -43,6 +43,7 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
                 eprintln!("{line}");
             }
         };
+        let mut offline: std::collections::HashSet<String> = std::collections::HashSet::new();
         while let Some(event) = rx.recv().await {
             if style == Progress::None {
                 continue;
@@ -54,6 +55,9 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
                     offline_reason,
                     ..
                 } => {
+                    if offline_reason.is_some() {
+                        offline.insert(task.clone());
+                    }
                     let line = match offline_reason {
                         Some(r) => format!(
                             "director: {task}: no LLM Director will run ({r}); deciding on deterministic evidence"
@@ -76,7 +80,8 @@ pub fn spawn(mut rx: UnboundedReceiver<VerificationEvent>, style: Progress) -> J
                     director,
                     reason,
                 } => {
-                    if !live {
+                    // Offline, every Director is skipped for the same reason, said once above.
+                    if !live && !offline.contains(&task) {
                         say(format!("director: {task}: {director} skipped: {reason}"));
                     }
                 }
