@@ -2,7 +2,8 @@
 //! yields a schema-valid [`Verdict`] or an explicit failure, never anything in between.
 //!
 //! - Structured output follows the provider's capability: `json_schema` strict, or
-//!   `json_object` / plain text with the schema appended to the last user message.
+//!   `json_object` / plain text with the schema appended to the last user message
+//!   (unless the conversation already quotes it).
 //!   Every reply is validated with `director_core::verdict::parse_verdict`.
 //! - A reply that is not JSON or breaks the schema gets ONE repair round that quotes
 //!   the validation error; a second bad reply fails the Director.
@@ -517,8 +518,21 @@ async fn converse(
 }
 
 /// The schema instruction for servers that cannot enforce it themselves, appended
-/// to the last user message (or added as one).
+/// to the last user message (or added as one), unless a message already carries the
+/// schema, compact or pretty-printed: the orchestrator's instruction may quote it, and
+/// a second copy costs a small model over a thousand prompt tokens for nothing.
 fn append_schema(messages: &mut Vec<ChatMessage>, schema: &serde_json::Value) {
+    let compact = schema.to_string();
+    let pretty = serde_json::to_string_pretty(schema).unwrap_or_default();
+    let carried = messages.iter().any(|m| match m {
+        ChatMessage::System(text) | ChatMessage::User(text) => {
+            text.contains(&compact) || (!pretty.is_empty() && text.contains(&pretty))
+        }
+        ChatMessage::Assistant { .. } | ChatMessage::Tool { .. } => false,
+    });
+    if carried {
+        return;
+    }
     let instruction = format!(
         "\n\nAnswer with exactly one JSON object that validates against this JSON schema, and nothing else:\n```json\n{schema}\n```"
     );
@@ -586,6 +600,23 @@ mod tests {
         let mut none = vec![ChatMessage::System("s".into())];
         append_schema(&mut none, &json!({}));
         assert!(matches!(&none[1], ChatMessage::User(t) if t.starts_with("Answer")));
+    }
+
+    #[test]
+    fn a_schema_already_in_the_prompt_is_not_repeated() {
+        let schema = json!({"type": "object", "required": ["verdict"]});
+        for quoted in [
+            schema.to_string(),
+            serde_json::to_string_pretty(&schema).unwrap(),
+        ] {
+            let instruction = format!("Reply with JSON matching:\n\n{quoted}");
+            let mut messages = vec![
+                ChatMessage::System("s".into()),
+                ChatMessage::User(instruction.clone()),
+            ];
+            append_schema(&mut messages, &schema);
+            assert_eq!(messages[1], ChatMessage::User(instruction));
+        }
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //!   alternating user/assistant turns; the server answers 400 to anything else. The
 //!   Directors' two system messages (shared frame, own prompt) must reach it as one,
 //!   in the first request and in the repair round.
+//! - In `json-object` and `text` modes the orchestrator's instruction already quotes
+//!   the schema; the review loop must not append a second copy (1.4k prompt tokens
+//!   of the 15.4k the first json-object run sent).
 //! - A small model that loops is cut off with `finish_reason: "length"`; the review
 //!   must end `truncated` after the one larger retry, never with a verdict.
 
@@ -175,4 +178,36 @@ async fn a_rejected_template_fails_the_director_with_the_servers_words() {
         "{message}"
     );
     assert_eq!(outcome.attempts, 1, "a 400 is not retried");
+}
+
+#[tokio::test]
+async fn json_object_mode_sends_the_schema_once_when_the_instruction_quotes_it() {
+    let verdict = verdict_json().to_string();
+    let server = gemma_server([llama_completion(&verdict, "stop", 96)]).await;
+    let provider = provider_with(&server, |c| {
+        c.structured_output = director_llm::StructuredOutput::JsonObject;
+    });
+    // As the orchestrator renders it when the server cannot enforce the schema.
+    let mut request = request();
+    let schema = serde_json::to_string_pretty(director_core::verdict::verdict_schema()).unwrap();
+    request.messages[2] = director_llm::ChatMessage::User(format!(
+        "Answer with the JSON verdict only.\n\nReply with one JSON object and nothing else. The object must match this JSON schema:\n\n{schema}"
+    ));
+    let outcome = run(&provider, request).await;
+    expect_verdict(&outcome);
+    let body = &bodies(&server).await[0];
+    assert_eq!(body["response_format"], json!({"type": "json_object"}));
+    let copies: usize = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            m["content"]
+                .as_str()
+                .unwrap()
+                .matches("DirectorVerdict")
+                .count()
+        })
+        .sum();
+    assert_eq!(copies, 1, "the schema is in the prompt exactly once");
 }
