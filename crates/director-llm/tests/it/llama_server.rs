@@ -10,7 +10,10 @@
 //!   the schema; the review loop must not append a second copy (1.4k prompt tokens
 //!   of the 15.4k the first json-object run sent).
 //! - A small model that loops is cut off with `finish_reason: "length"`; the review
-//!   must end `truncated` after the one larger retry, never with a verdict.
+//!   must end `truncated` after the one larger retry, never with a verdict, even
+//!   though the cut-off text opens with `"verdict": "pass"`.
+//! - A prompt larger than the server's context is a 400 `exceed_context_size_error`:
+//!   not retried, the server's words kept.
 
 use crate::support::*;
 use director_llm::FailureKind;
@@ -210,4 +213,70 @@ async fn json_object_mode_sends_the_schema_once_when_the_instruction_quotes_it()
         })
         .sum();
     assert_eq!(copies, 1, "the schema is in the prompt exactly once");
+}
+
+/// The start of Gemma 3 270M's first reply in the json-schema run, then its loop.
+fn looping_reply(repeats: usize) -> String {
+    let start = "{\n  \"verdict\": \"pass\",\n  \"summary\": \"category: scalability, reliability, cloud-resources, disaster-recovery, cost, iac-quality, monitoring\",\n  \"findings\": [\n    {\n      \"severity\": \"blocking\",\n      \"category\": \"scalability\",\n      \"title\": \"Scalability\",\n      \"resources\": [\n        \"aws_db_instance.main\",\n";
+    let mut text = start.to_string();
+    for _ in 0..repeats {
+        text.push_str("        \"aws_eks_node_group.dev\",\n");
+    }
+    text.push_str("        \"aws_eks_node_group");
+    text
+}
+
+#[tokio::test]
+async fn a_looping_model_ends_truncated_never_pass() {
+    let server = gemma_server([
+        llama_completion(&looping_reply(40), "length", 512),
+        llama_completion(&looping_reply(90), "length", 1024),
+    ])
+    .await;
+    let mut request = request();
+    request.max_output_tokens = 512;
+    request.max_output_tokens_cap = 1024;
+    let outcome = run(&provider_for(&server), request).await;
+    let message = expect_failure(&outcome, FailureKind::Truncated);
+    assert!(message.contains("1024 output tokens"), "{message}");
+    let bodies = bodies(&server).await;
+    let budgets: Vec<&Value> = bodies.iter().map(|b| &b["max_tokens"]).collect();
+    assert_eq!(
+        budgets,
+        [&json!(512), &json!(1024)],
+        "one retry, budget doubled"
+    );
+    assert_eq!(outcome.attempts, 2);
+    assert_eq!(outcome.usage.completion_tokens, 512 + 1024);
+    assert!(
+        outcome
+            .raw_reply
+            .as_deref()
+            .unwrap()
+            .starts_with("{\n  \"verdict\": \"pass\"")
+    );
+}
+
+/// llama-server's answer to a prompt larger than its slot context (`-c 4096`),
+/// byte for byte.
+const CONTEXT_ERROR: &str = r#"{"error":{"code":400,"message":"request (13920 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":13920,"n_ctx":4096}}"#;
+
+#[tokio::test]
+async fn a_prompt_beyond_the_context_fails_at_once_with_the_servers_words() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(CHAT_PATH))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_raw(CONTEXT_ERROR.as_bytes().to_vec(), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let outcome = run_default(&provider_for(&server)).await;
+    let message = expect_failure(&outcome, FailureKind::Http);
+    assert!(
+        message.contains("exceeds the available context size (4096 tokens)"),
+        "{message}"
+    );
+    assert_eq!(outcome.attempts, 1, "a 400 is not retried");
 }
