@@ -157,6 +157,10 @@ pub struct DirectorRun {
     pub findings_verified: u32,
     /// Findings it reported that could not be verified.
     pub findings_unverified: u32,
+    /// The start of its last reply when it failed (redacted, at most 4 KiB), so a looping
+    /// or malformed answer can be diagnosed from the record alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_excerpt: Option<String>,
 }
 
 impl DirectorRun {
@@ -179,6 +183,7 @@ impl DirectorRun {
             tool_calls: 0,
             findings_verified: 0,
             findings_unverified: 0,
+            reply_excerpt: None,
         }
     }
 }

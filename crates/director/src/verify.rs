@@ -446,6 +446,9 @@ impl Engine {
             cancelled,
         );
         let mut reason = outcome.reason.clone();
+        if outcome.decision == director_core::Decision::Block && !failed.is_empty() {
+            reason.push_str(&format!("; also, {} could not finish", failed.join(", ")));
+        }
         if partial {
             reason.push_str(" (partial: some Directors were skipped to stay within the budget)");
         }
@@ -788,6 +791,10 @@ impl Engine {
                             run.elapsed_ms = outcome.elapsed.as_millis() as u64;
                             run.attempts = outcome.attempts;
                             run.tool_calls = outcome.tool_calls;
+                            run.reply_excerpt = outcome
+                                .raw_reply
+                                .as_deref()
+                                .map(|r| director_context::redact(r, "reply").text);
                             (run, None)
                         }
                     };
@@ -854,6 +861,7 @@ fn ran(
         tool_calls,
         findings_verified: 0,
         findings_unverified: 0,
+        reply_excerpt: None,
     }
 }
 

@@ -189,6 +189,11 @@ async fn schema_invalid_and_truncated_replies_fail_the_director() {
         let d = record.director(name).unwrap();
         assert_eq!(d.status, DirectorStatus::Failed, "{name}: {:?}", d.reason);
     }
+    let excerpt = record.director("security").unwrap().reply_excerpt.clone();
+    assert!(
+        excerpt.as_deref().is_some_and(|r| r.contains("maybe")),
+        "the failed reply is kept for diagnosis: {excerpt:?}"
+    );
     // A truncated answer is never a pass, even when the partial text parses.
     assert!(record.director("testing").unwrap().verdict.is_none());
 }
@@ -229,4 +234,31 @@ async fn record_is_written_and_readable() {
     ] {
         assert!(json.get(key).is_some(), "{key}");
     }
+}
+
+#[tokio::test]
+async fn a_block_still_says_which_directors_could_not_finish() {
+    let repo = five_director_repo();
+    let provider = Provider::start(Duration::ZERO).await;
+    provider.reply(
+        "code-quality",
+        verdict_reply(&finding_verdict(
+            "blocking",
+            "correctness",
+            "src/billing.rs",
+            2,
+            "let fee = amount / 100;",
+        )),
+    );
+    for _ in 0..3 {
+        provider.reply("security", ResponseTemplate::new(500));
+    }
+    let v = verifier(&repo, Some(&provider));
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Block);
+    assert!(
+        record.reason.contains("security could not finish"),
+        "{}",
+        record.reason
+    );
 }
