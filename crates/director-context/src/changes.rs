@@ -261,6 +261,9 @@ impl Scope {
     }
 
     fn matches(&self, path: &str) -> bool {
+        if is_director_state(path) {
+            return false;
+        }
         if self.is_empty() {
             return true;
         }
@@ -270,6 +273,15 @@ impl Scope {
                 || (path.starts_with(p.as_str()) && path.as_bytes().get(p.len()) == Some(&b'/'))
         }) || self.globs.as_ref().is_some_and(|g| g.is_match(path))
     }
+}
+
+/// director's own state (run records, verdict cache) is never part of a change: a
+/// previous run's record would otherwise show up as an untracked file in the next.
+fn is_director_state(path: &str) -> bool {
+    ["runs/", "cache/"].iter().any(|dir| {
+        let own = format!(".director/{dir}");
+        path.starts_with(&own) || path.contains(&format!("/{own}"))
+    })
 }
 
 /// Path bytes from git as a `/`-separated string (lossy for non-UTF-8 names).
@@ -984,6 +996,16 @@ fn walk_dir(dir: &Path, root: &Path, found: &mut BTreeSet<String>) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn director_state_is_never_part_of_a_change() {
+        let all = Scope::new(&[]).unwrap();
+        assert!(!all.matches(".director/runs/t/1.json"));
+        assert!(!all.matches("svc/.director/cache/ab.json"));
+        assert!(all.matches(".director/config.toml"));
+        assert!(all.matches(".director/tasks/t.toml"));
+        assert!(all.matches("src/runs/cache/x.rs"));
+    }
 
     #[test]
     fn scope_matching() {

@@ -10,6 +10,7 @@
 mod commands;
 mod errors;
 mod examples;
+mod git;
 mod integrations;
 mod mcp;
 mod support;
