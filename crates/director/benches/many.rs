@@ -79,7 +79,7 @@ fn main() {
             .expect("verifier");
         let tasks: Vec<_> = (0..TASKS).map(|i| v.load_task(&format!("t{i:03}")).expect("task")).collect();
         // Load the tokenizer and templates outside the timed region.
-        let warm = v.context_preview(tasks[0].clone(), &VerifyOptions::default(), &CancellationToken::new()).await;
+        let warm = v.context_preview(tasks[0].clone(), &VerifyOptions::default()).await;
         assert!(warm.is_ok());
 
         let start = Instant::now();

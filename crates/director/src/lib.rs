@@ -373,7 +373,6 @@ impl Verifier {
         &self,
         task: Task,
         options: &VerifyOptions,
-        _cancel: &CancellationToken,
     ) -> Result<ContextPreview, Error> {
         self.engine.context_preview(&task, options).await
     }

@@ -18,8 +18,7 @@ use crate::event::{EventSink, VerificationEvent};
 use crate::registry::{Director, Panel, PanelEntry};
 use director_context::{ChangeRequest, ChangeSet, PackInput, RepoTools};
 use director_core::record::{
-    ContextSummary, DirectorRun, DirectorStatus, EvidenceSummary, LlmInfo, Omission,
-    RepositoryInfo, RunRecord,
+    ContextSummary, DirectorRun, DirectorStatus, EvidenceSummary, LlmInfo, RunRecord,
 };
 use director_core::routing::RoutedFile;
 use director_core::verify::{DEFAULT_DRIFT, QuoteCheck, check_quote};
@@ -73,16 +72,8 @@ struct Prepared {
 pub struct ContextPreview {
     /// The context text (fenced, redacted).
     pub text: String,
-    /// Its tokens.
-    pub tokens: u64,
-    /// The budget.
-    pub budget: u64,
-    /// Files included whole or as hunks.
-    pub files_included: u32,
-    /// What was left out.
-    pub omitted: Vec<Omission>,
-    /// Redactions by kind.
-    pub redactions: BTreeMap<String, u32>,
+    /// Its tokens, budget, omissions and redactions, as the run record has them.
+    pub summary: ContextSummary,
 }
 
 /// Plans kept within the budget, and plans dropped with the reason.
@@ -239,15 +230,14 @@ impl Engine {
         }
 
         // 4. Offline: the evidence decides alone.
-        let offline_reason = self.config.offline_reason().or_else(|| {
-            self.model
-                .is_none()
-                .then(|| "no LLM provider is configured".to_string())
+        // A model handed to the builder counts as configured even without [provider]
+        // settings; only an explicit offline switch overrides it.
+        let model = self.model.clone().filter(|_| !cfg.provider.offline);
+        let offline_reason = model.is_none().then(|| {
+            self.config
+                .offline_reason()
+                .unwrap_or_else(|| "no LLM provider is configured".to_string())
         });
-        let model = match (&self.model, &offline_reason) {
-            (Some(m), None) => Some(m.clone()),
-            _ => None,
-        };
         if model.is_none() {
             let reason = "not run: no LLM provider (offline)".to_string();
             for &i in &selected {
@@ -347,17 +337,9 @@ impl Engine {
                 });
             }
             context_summary = ContextSummary {
-                tokens: packed.tokens as u64,
-                budget: cfg.context.max_tokens as u64,
                 shared_prefix_tokens: frame_tokens as u64,
-                shared_prefix_share: if shares.is_empty() {
-                    0.0
-                } else {
-                    shares.iter().sum::<f64>() / shares.len() as f64
-                },
-                files_included: packed.files_included,
-                omitted: packed.omitted.clone(),
-                redactions: packed.redactions.clone(),
+                shared_prefix_share: shares.iter().sum::<f64>() / shares.len().max(1) as f64,
+                ..packed.summary(cfg.context.max_tokens)
             };
 
             // 6. Budget: keep the highest-priority Directors that fit.
@@ -385,6 +367,7 @@ impl Engine {
             && !plans.is_empty()
         {
             let outcomes = self.fan_out(&task, plans, model, events, cancel).await;
+            let mut checker = EvidenceChecker::new(&changes, &task);
             for (index, run, verdict) in outcomes {
                 let d = &self.panel.directors()[index];
                 let mut run = run;
@@ -397,7 +380,7 @@ impl Engine {
                         let mut unverified = 0;
                         for reported in verdict.findings {
                             let mut f = Finding::from_reported(d.name(), reported);
-                            check_evidence(&mut f, &changes, &task);
+                            checker.check(&mut f);
                             if f.verified {
                                 verified += 1
                             } else {
@@ -461,9 +444,6 @@ impl Engine {
                 finding: Box::new(f.clone()),
             });
         }
-        if let Some(price_total) = usage.cost_usd {
-            usage.cost_usd = Some(price_total);
-        }
         events.emit(VerificationEvent::Usage {
             task: task.id.clone(),
             usage,
@@ -475,21 +455,14 @@ impl Engine {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             duration_ms: started.elapsed().as_millis() as u64,
-            repository: RepositoryInfo {
-                root: changes.root.display().to_string(),
-                mode: changes.mode,
-                base: changes.base.clone(),
-                head: changes.head.clone(),
-                base_commit: changes.base_commit.clone(),
-                head_commit: changes.head_commit.clone(),
-            },
+            repository: changes.repository_info(),
             task,
             decision: outcome.decision,
             reason,
             partial,
             cancelled,
             llm: LlmInfo {
-                configured: self.config.provider_configured(),
+                configured: self.model.is_some(),
                 base_url: self
                     .model
                     .as_ref()
@@ -612,12 +585,8 @@ impl Engine {
         let Prepared { changes, report } = self.prepare(task, options, environment).await?;
         let packed = self.pack(task, &changes, &report.findings);
         Ok(ContextPreview {
+            summary: packed.summary(cfg.context.max_tokens),
             text: packed.text,
-            tokens: packed.tokens as u64,
-            budget: cfg.context.max_tokens as u64,
-            files_included: packed.files_included,
-            omitted: packed.omitted,
-            redactions: packed.redactions,
         })
     }
 
@@ -698,11 +667,7 @@ impl Engine {
             let semaphore = semaphore.clone();
             let model = model.clone();
             let tools = tools.clone();
-            let cache = if cfg.cache.enabled {
-                self.cache.clone()
-            } else {
-                None
-            };
+            let cache = self.cache.clone();
             let events = events.clone();
             let cancel = cancel.clone();
             let task_id = task.id.clone();
@@ -783,9 +748,9 @@ impl Engine {
                             (run, Some(verdict))
                         }
                         Err(failure) => {
-                            let mut run = skipped(&d, failure.message.clone());
+                            let mut run =
+                                skipped(&d, format!("{}: {}", failure.kind, failure.message));
                             run.status = DirectorStatus::Failed;
-                            run.reason = Some(format!("{}: {}", failure.kind, failure.message));
                             run.model = Some(plan.model.clone());
                             run.usage = Some(usage);
                             run.elapsed_ms = outcome.elapsed.as_millis() as u64;
@@ -865,61 +830,82 @@ fn ran(
     }
 }
 
-/// Check an LLM finding against the code it cites (the redacted text the Directors
-/// saw), or against the task for findings about unmet criteria.
-pub(crate) fn check_evidence(f: &mut Finding, changes: &ChangeSet, task: &Task) {
-    let Some(path) = f.path.clone() else {
-        let quote = f
-            .evidence
-            .as_deref()
-            .map(director_core::fingerprint::normalize_code);
+/// Checks LLM findings against the code they cite (the redacted text the Directors
+/// saw), or against the task for findings about unmet criteria. Each cited file is
+/// redacted once per run, however many findings cite it.
+pub(crate) struct EvidenceChecker<'a> {
+    changes: &'a ChangeSet,
+    task_text: String,
+    seen: BTreeMap<String, String>,
+}
+
+impl<'a> EvidenceChecker<'a> {
+    pub(crate) fn new(changes: &'a ChangeSet, task: &Task) -> Self {
         let task_text = director_core::fingerprint::normalize_code(&format!(
             "{}\n{}\n{}",
             task.title,
             task.description,
             task.criteria.join("\n")
         ));
-        match quote {
-            Some(q) if q.len() >= 8 && task_text.contains(&q) => {
-                f.verified = true;
-                f.verification = Some("quotes the task".into());
-            }
-            _ => {
-                f.verification = Some("cites no file and does not quote the task".into());
-            }
+        EvidenceChecker {
+            changes,
+            task_text,
+            seen: BTreeMap::new(),
         }
-        return;
-    };
-    if Path::new(&path).is_absolute() || path.split('/').any(|c| c == "..") {
-        f.verification = Some("cites a path outside the repository".into());
-        return;
     }
-    let Some(file) = changes.files.iter().find(|c| c.path == path) else {
-        f.verification = Some("cites a file outside the change".into());
-        return;
-    };
-    let Some(content) = file.content.as_deref() else {
-        f.verification =
-            Some("the cited file has no text at head (deleted, binary or too large)".into());
-        return;
-    };
-    let Some(evidence) = f.evidence.clone() else {
-        f.verification = Some("cites a file but quotes no code".into());
-        return;
-    };
-    let seen = director_context::redact(content, &path).text;
-    match check_quote(&seen, f.start_line, &evidence, DEFAULT_DRIFT) {
-        QuoteCheck::Found { start, end, drift } => {
-            f.verified = true;
-            f.start_line = Some(start);
-            f.end_line = Some(end);
-            f.verification = Some(if drift == 0 {
-                "quote found at the cited lines".into()
-            } else {
-                format!("quote found at lines {start}-{end} ({drift} from the cited line)")
-            });
+
+    /// Mark `f` verified (moving it to where the quote really is) or say why not.
+    pub(crate) fn check(&mut self, f: &mut Finding) {
+        let Some(path) = f.path.clone() else {
+            let quote = f
+                .evidence
+                .as_deref()
+                .map(director_core::fingerprint::normalize_code);
+            match quote {
+                Some(q) if q.len() >= 8 && self.task_text.contains(&q) => {
+                    f.verified = true;
+                    f.verification = Some("quotes the task".into());
+                }
+                _ => {
+                    f.verification = Some("cites no file and does not quote the task".into());
+                }
+            }
+            return;
+        };
+        if Path::new(&path).is_absolute() || path.split('/').any(|c| c == "..") {
+            f.verification = Some("cites a path outside the repository".into());
+            return;
         }
-        QuoteCheck::NotFound(why) => f.verification = Some(why),
+        let Some(file) = self.changes.file(&path) else {
+            f.verification = Some("cites a file outside the change".into());
+            return;
+        };
+        let Some(content) = file.content.as_deref() else {
+            f.verification =
+                Some("the cited file has no text at head (deleted, binary or too large)".into());
+            return;
+        };
+        let Some(evidence) = f.evidence.as_deref() else {
+            f.verification = Some("cites a file but quotes no code".into());
+            return;
+        };
+        let seen = self
+            .seen
+            .entry(path.clone())
+            .or_insert_with(|| director_context::redact(content, &path).text);
+        match check_quote(seen, f.start_line, evidence, DEFAULT_DRIFT) {
+            QuoteCheck::Found { start, end, drift } => {
+                f.verified = true;
+                f.start_line = Some(start);
+                f.end_line = Some(end);
+                f.verification = Some(if drift == 0 {
+                    "quote found at the cited lines".into()
+                } else {
+                    format!("quote found at lines {start}-{end} ({drift} from the cited line)")
+                });
+            }
+            QuoteCheck::NotFound(why) => f.verification = Some(why),
+        }
     }
 }
 

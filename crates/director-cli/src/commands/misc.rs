@@ -2,7 +2,7 @@
 
 use crate::cli::{ConfigCommand, ContextArgs, EvidenceArgs, RunsCommand};
 use crate::output::{emit, stdout_color};
-use director::{CancellationToken, Overrides, exit};
+use director::{Overrides, exit};
 use std::path::Path;
 
 fn repo_root(repo: &Path) -> Result<std::path::PathBuf, director::Error> {
@@ -88,12 +88,9 @@ pub async fn context(repo: &Path, args: ContextArgs) -> anyhow::Result<i32> {
         .build()?;
     let task = verifier.load_task(&args.task)?;
     let preview = verifier
-        .context_preview(
-            task,
-            &super::options(&args.change),
-            &CancellationToken::new(),
-        )
+        .context_preview(task, &super::options(&args.change))
         .await?;
+    let summary = &preview.summary;
     let mut out = String::new();
     if !args.stats {
         out.push_str(&preview.text);
@@ -101,13 +98,13 @@ pub async fn context(repo: &Path, args: ContextArgs) -> anyhow::Result<i32> {
     }
     out.push_str(&format!(
         "# context: {} tokens of {} budget, {} file(s) included, {} omitted, {} redaction(s)\n",
-        preview.tokens,
-        preview.budget,
-        preview.files_included,
-        preview.omitted.len(),
-        preview.redactions.values().sum::<u32>()
+        summary.tokens,
+        summary.budget,
+        summary.files_included,
+        summary.omitted.len(),
+        summary.redactions.values().sum::<u32>()
     ));
-    for o in &preview.omitted {
+    for o in &summary.omitted {
         out.push_str(&format!("#   omitted {}: {}\n", o.item, o.reason));
     }
     emit(&out, None)?;

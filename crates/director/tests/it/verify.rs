@@ -262,3 +262,25 @@ async fn a_block_still_says_which_directors_could_not_finish() {
         record.reason
     );
 }
+
+#[tokio::test]
+async fn a_chat_model_handed_to_the_builder_runs_without_provider_settings() {
+    let repo = five_director_repo();
+    let provider = Provider::start(Duration::ZERO).await;
+    let model: std::sync::Arc<dyn director_llm::ChatModel> = std::sync::Arc::new(
+        director_llm::OpenAiProvider::new(director_llm::ProviderConfig::new(
+            provider.base_url(),
+            "custom-model",
+        ))
+        .unwrap(),
+    );
+    let v = director::Verifier::builder()
+        .repo(repo.path())
+        .provider(model)
+        .build()
+        .unwrap();
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert!(record.llm.configured);
+    assert_eq!(record.llm.note, None);
+    assert_eq!(provider.requests(), 5, "{}", record.reason);
+}
