@@ -9,7 +9,7 @@
 
 use crate::classify::classify_with_chart;
 use crate::error::ContextError;
-use crate::text::{decode_lossy, is_dotenv_path, looks_binary, normalize_rel};
+use crate::text::{decode_lossy, is_dotenv_path, looks_binary, normalize_rel, rel_path_string};
 use director_core::record::{ChangeMode, ChangedFileSummary, RepositoryInfo};
 use director_core::{ChangeStatus, FileClass};
 use git2::{Delta, DiffFindOptions, DiffLineType, DiffOptions, FileMode, Oid, Repository};
@@ -907,7 +907,7 @@ fn gather_paths(
         if meta.is_dir() {
             walk_dir(&located, &canonical_root, &mut found)?;
         } else if let Ok(r) = located.strip_prefix(&canonical_root) {
-            found.insert(path_string(r));
+            found.insert(rel_path_string(r));
         }
     }
 
@@ -958,13 +958,6 @@ fn gather_paths(
     })
 }
 
-fn path_string(rel: &Path) -> String {
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// Walk a folder honouring `.gitignore` (also outside git), without following
 /// symlinks and without entering `.git`.
 fn walk_dir(dir: &Path, root: &Path, found: &mut BTreeSet<String>) -> Result<(), ContextError> {
@@ -987,7 +980,7 @@ fn walk_dir(dir: &Path, root: &Path, found: &mut BTreeSet<String>) -> Result<(),
             continue;
         }
         if let Ok(rel) = entry.path().strip_prefix(root) {
-            found.insert(path_string(rel));
+            found.insert(rel_path_string(rel));
         }
     }
     Ok(())

@@ -7,7 +7,7 @@
 
 use crate::changes::ChangeSet;
 use crate::pack::RelatedFile;
-use crate::text::{decode_lossy, is_dotenv_path, looks_binary};
+use crate::text::{decode_lossy, is_dotenv_path, looks_binary, rel_path_string};
 use director_core::FileClass;
 use saphyr::{LoadableYamlNode, Yaml};
 use std::collections::{BTreeMap, HashSet};
@@ -311,11 +311,7 @@ fn kubernetes_selectors(
         let Ok(rel) = path.strip_prefix(root) else {
             continue;
         };
-        let rel = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
+        let rel = rel_path_string(rel);
         if changed.contains(rel.as_str()) || seen.contains(&rel) {
             continue;
         }

@@ -1,6 +1,7 @@
 //! Small text helpers shared by gathering, packing and the tools: lossy decoding,
 //! binary sniffing, path normalisation, label sanitising and fence neutralisation.
 
+use std::path::Path;
 use std::sync::LazyLock;
 
 /// How many leading bytes are sniffed for NUL to call a file binary (git's rule).
@@ -16,19 +17,22 @@ pub(crate) fn decode_lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Forward slashes, no leading `./`, no trailing `/`.
+/// [`director_core::finding::normalize_path`] (forward slashes, no leading `./`),
+/// also without a trailing `/`; `.` is the root, `""`.
 pub(crate) fn normalize_rel(path: &str) -> String {
-    let p = path.trim().replace('\\', "/");
-    let mut p = p.as_str();
-    while let Some(rest) = p.strip_prefix("./") {
-        p = rest;
+    let p = director_core::finding::normalize_path(path);
+    match p.trim_end_matches('/') {
+        "." => String::new(),
+        trimmed => trimmed.to_string(),
     }
-    let p = p.trim_end_matches('/');
-    if p == "." {
-        String::new()
-    } else {
-        p.to_string()
-    }
+}
+
+/// A relative filesystem path as a `/`-separated string (lossy for non-UTF-8 names).
+pub(crate) fn rel_path_string(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// True for `.env`, `.env.*` and `*.env` file names (environment files).
@@ -111,6 +115,8 @@ mod tests {
         assert_eq!(decode_lossy(b"a\xffb"), "a\u{fffd}b");
         assert_eq!(normalize_rel("./a/b/"), "a/b");
         assert_eq!(normalize_rel("."), "");
+        assert_eq!(normalize_rel(" .\\a\\b// "), "a/b");
+        assert_eq!(rel_path_string(Path::new("a/./b/c.txt")), "a/b/c.txt");
         assert!(is_dotenv_path("x/.env.production"));
         assert!(is_dotenv_path(".env"));
         assert!(is_dotenv_path("prod.env"));

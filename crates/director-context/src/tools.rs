@@ -5,7 +5,9 @@
 //! the model reads, never panics.
 
 use crate::redact::redact;
-use crate::text::{decode_lossy, is_dotenv_name, looks_binary, neutralize_fences, normalize_rel};
+use crate::text::{
+    decode_lossy, is_dotenv_name, looks_binary, neutralize_fences, normalize_rel, rel_path_string,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -242,11 +244,7 @@ impl RepoTools {
                 "refused: `{raw}` resolves outside the repository (symlink); it is not shown"
             ));
         };
-        let rel = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
+        let rel = rel_path_string(rel);
         // A symlink inside the root may point at .git/ or a .env file.
         for part in rel.split('/') {
             if part == ".git" || is_dotenv_name(part) {
@@ -364,11 +362,7 @@ impl RepoTools {
             let Ok(rel) = entry.path().strip_prefix(&self.root) else {
                 continue;
             };
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = rel_path_string(rel);
             if rel.split('/').any(is_dotenv_name) {
                 continue;
             }
