@@ -9,7 +9,9 @@
 
 use crate::classify::classify_with_chart;
 use crate::error::ContextError;
-use crate::text::{decode_lossy, is_dotenv_path, looks_binary, normalize_rel, rel_path_string};
+use crate::text::{
+    decode_lossy, is_dotenv_path, looks_binary, normalize_rel, rel_path_string, repo_walker,
+};
 use director_core::record::{ChangeMode, ChangedFileSummary, RepositoryInfo};
 use director_core::{ChangeStatus, FileClass};
 use git2::{Delta, DiffFindOptions, DiffLineType, DiffOptions, FileMode, Oid, Repository};
@@ -961,14 +963,7 @@ fn gather_paths(
 /// Walk a folder honouring `.gitignore` (also outside git), without following
 /// symlinks and without entering `.git`.
 fn walk_dir(dir: &Path, root: &Path, found: &mut BTreeSet<String>) -> Result<(), ContextError> {
-    let walker = ignore::WalkBuilder::new(dir)
-        .hidden(false)
-        .require_git(false)
-        .git_global(false)
-        .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker {
+    for entry in repo_walker(dir).build() {
         let entry = entry.map_err(|e| ContextError::Read {
             path: dir.to_path_buf(),
             source: std::io::Error::other(e.to_string()),

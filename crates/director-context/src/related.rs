@@ -7,7 +7,7 @@
 
 use crate::changes::ChangeSet;
 use crate::pack::RelatedFile;
-use crate::text::{decode_lossy, is_dotenv_path, looks_binary, rel_path_string};
+use crate::text::{decode_lossy, is_dotenv_path, looks_binary, rel_path_string, repo_walker};
 use director_core::FileClass;
 use saphyr::{LoadableYamlNode, Yaml};
 use std::collections::{BTreeMap, HashSet};
@@ -287,13 +287,8 @@ fn kubernetes_selectors(
     if workloads.is_empty() {
         return;
     }
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .require_git(false)
-        .git_global(false)
-        .follow_links(false)
+    let walker = repo_walker(root)
         .max_filesize(Some(MAX_SCAN_BYTES))
-        .filter_entry(|e| e.file_name() != ".git")
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for (visited, entry) in walker.filter_map(Result::ok).enumerate() {

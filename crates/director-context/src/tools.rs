@@ -7,6 +7,7 @@
 use crate::redact::redact;
 use crate::text::{
     decode_lossy, is_dotenv_name, looks_binary, neutralize_fences, normalize_rel, rel_path_string,
+    repo_walker,
 };
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -337,13 +338,8 @@ impl RepoTools {
                 Err(e) => return ToolOutput::err(format!("invalid path_glob `{g}`: {e}")),
             },
         };
-        let walker = ignore::WalkBuilder::new(&self.root)
-            .hidden(false)
-            .require_git(false)
-            .git_global(false)
-            .follow_links(false)
+        let walker = repo_walker(&self.root)
             .max_filesize(Some(MAX_GREP_FILE_BYTES))
-            .filter_entry(|e| e.file_name() != ".git")
             .sort_by_file_name(|a, b| a.cmp(b))
             .build();
         let mut out = String::new();
