@@ -316,7 +316,7 @@ impl Overrides {
 }
 
 /// A resolved configuration with the layers it came from.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ResolvedConfig {
     /// The values.
     pub config: Config,
@@ -324,6 +324,16 @@ pub struct ResolvedConfig {
     /// Never serialized, never logged, never written to a record.
     pub api_key: Option<String>,
     figment: Figment,
+}
+
+impl std::fmt::Debug for ResolvedConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key never reaches logs, panics or `{:?}` output.
+        f.debug_struct("ResolvedConfig")
+            .field("config", &self.config)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// The user-level configuration file, if any.
@@ -518,4 +528,21 @@ fn validate(config: &Config) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_api_key() {
+        let resolved = ResolvedConfig {
+            config: Config::default(),
+            api_key: Some("sk-secret-value".into()),
+            figment: Figment::new(),
+        };
+        let shown = format!("{resolved:?}");
+        assert!(!shown.contains("sk-secret-value"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+    }
 }

@@ -29,6 +29,11 @@ pub mod report;
 pub mod store;
 mod verify;
 
+use director_llm::{ChatModel, OpenAiProvider, ProviderConfig, VerdictCache};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
 pub use config::{Config, Overrides, ResolvedConfig};
 pub use director_core as core;
 pub use director_core::{Decision, Finding, RunRecord, Task};
@@ -38,14 +43,10 @@ pub use registry::Panel;
 pub use tokio_util::sync::CancellationToken;
 pub use verify::{ContextPreview, VerifyOptions};
 
-/// Tasks: the store under `.director/tasks/` and the parsers.
+/// Tasks: the store under `.director/tasks/`, the parsers and the TOML writer.
 pub mod tasks {
+    pub use director_context::task::task_to_toml;
     pub use director_context::{TaskStore, discover_repo_root, parse_task_json, parse_task_toml};
-
-    /// The task as TOML, as `director task show` prints it.
-    pub fn to_toml(task: &director_core::Task) -> String {
-        toml::to_string_pretty(task).unwrap_or_default()
-    }
 }
 
 /// The folder `director` works in for `start`: the nearest folder at or above it
@@ -134,10 +135,6 @@ pub async fn evidence_record(
     verifier.verify(task).await
 }
 
-use director_llm::{ChatModel, OpenAiProvider, ProviderConfig, VerdictCache};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 use verify::Engine;
 
 /// Where the Directors' replies come from.
@@ -275,7 +272,7 @@ pub fn provider_config(resolved: &ResolvedConfig) -> ProviderConfig {
     let mut cfg = ProviderConfig::new(
         p.base_url
             .clone()
-            .unwrap_or_else(|| "https://api.openai.com/v1".into()),
+            .unwrap_or_else(|| director_llm::DEFAULT_BASE_URL.into()),
         p.model.clone(),
     );
     cfg.api_key = resolved.api_key.clone();

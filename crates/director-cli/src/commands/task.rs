@@ -70,12 +70,8 @@ pub fn run(repo: &Path, cmd: TaskCommand) -> anyhow::Result<i32> {
         }
         TaskCommand::Show { id } => {
             let task = store.load(&id).map_err(director::Error::from)?;
-            emit(&toml_of(&task), None)?;
+            emit(&director::tasks::task_to_toml(&task), None)?;
         }
     }
     Ok(exit::PASS)
-}
-
-fn toml_of(task: &Task) -> String {
-    director::tasks::to_toml(task)
 }
