@@ -124,7 +124,7 @@ impl LlmError {
 }
 
 /// Statuses the retry policy retries whatever their body: 408, 429 and every 5xx.
-pub fn is_retryable_status(status: u16) -> bool {
+fn is_retryable_status(status: u16) -> bool {
     status == 408 || status == 429 || (500..=599).contains(&status)
 }
 

@@ -7,9 +7,11 @@
 //!   and proxies do not send OpenAI-shaped errors);
 //! - connection failures and per-attempt timeouts (body read included) are retried;
 //! - other statuses fail at once with the provider's message;
-//! - delays come from backon's exponential builder (with jitter), except that a
-//!   `Retry-After` (seconds or HTTP-date, or Azure's `retry-after-ms`) is honoured
-//!   up to a cap; a longer one fails the call rather than waiting or hammering.
+//! - the retry loop is backon's (`Retryable`), which classifies with
+//!   [`LlmError::is_retryable`]; delays come from its exponential builder (with
+//!   jitter), except that a `Retry-After` (seconds or HTTP-date, or Azure's
+//!   `retry-after-ms`) is honoured up to a cap; a longer one fails the call rather
+//!   than waiting or hammering.
 //!
 //! Each attempt waits for the shared [`Limiter`]'s rate buckets (the provider
 //! holds the call's concurrency slot). Failures leave the service as [`LlmError`] boxed in `OpenAIError::Boxed`,
@@ -18,11 +20,11 @@
 //! caller only the parsed body.
 
 use crate::config::RetryPolicy;
-use crate::error::{LlmError, is_retryable_status};
+use crate::error::LlmError;
 use crate::limiter::Limiter;
 use async_openai::error::OpenAIError;
 use async_openai::middleware::{HttpRequestFactory, ReqwestService};
-use backon::{BackoffBuilder, ExponentialBuilder};
+use backon::{ExponentialBuilder, Retryable};
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderName};
 use std::sync::Arc;
@@ -136,19 +138,20 @@ impl tower::Service<HttpRequestFactory> for RetryService {
     }
 }
 
-/// A complete HTTP exchange: status, headers and the whole body.
-struct Exchange {
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    headers: HeaderMap,
-    body: Vec<u8>,
+/// One failed attempt: the error the call ends with if it is not retried, and how
+/// long the provider asked us to wait before the next one.
+struct Failed {
+    error: LlmError,
+    retry_after: Option<Duration>,
 }
 
-enum Attempt {
-    Done(Exchange),
-    TimedOut,
-    Transport(String),
-    Fatal(LlmError),
+impl From<LlmError> for Failed {
+    fn from(error: LlmError) -> Failed {
+        Failed {
+            error,
+            retry_after: None,
+        }
+    }
 }
 
 impl RetryService {
@@ -156,75 +159,51 @@ impl RetryService {
         let context = CALL.try_with(Arc::clone).ok();
         let tokens = context.as_ref().map_or(1, |c| c.estimated_tokens);
         let policy = self.settings.policy;
-        let mut builder = ExponentialBuilder::new()
+        let mut backoff = ExponentialBuilder::new()
             .with_min_delay(policy.initial_backoff)
             .with_max_delay(policy.max_backoff)
             .with_max_times(usize::try_from(policy.max_retries).unwrap_or(usize::MAX));
         if policy.jitter {
-            builder = builder.with_jitter();
+            backoff = backoff.with_jitter();
         }
-        let mut delays = builder.build();
         let factory = self.prepare(factory);
         let mut attempts: u32 = 0;
-        loop {
+        // Set when the provider asked for a wait beyond the cap, which ends the call.
+        let mut refused_wait = None;
+        let result = (|| {
             attempts += 1;
             if let Some(context) = &context {
                 context.attempts.store(attempts, Ordering::Relaxed);
             }
-            let (error, retry_after) = match self.attempt(factory.clone(), tokens).await {
-                Attempt::Done(exchange) if exchange.status.is_success() => {
-                    return Ok(into_response(exchange));
-                }
-                Attempt::Done(exchange) => {
-                    let status = exchange.status.as_u16();
-                    let message = self
-                        .settings
-                        .redactor
-                        .apply(&provider_message(&exchange.body));
-                    let error = LlmError::Http {
-                        status,
-                        message,
-                        attempts,
-                    };
-                    if !is_retryable_status(status) {
-                        return Err(error);
-                    }
-                    (error, retry_after(&exchange.headers, SystemTime::now()))
-                }
-                Attempt::TimedOut => (
-                    LlmError::Timeout {
-                        timeout: self.settings.attempt_timeout,
-                        attempts,
-                    },
-                    None,
-                ),
-                Attempt::Transport(message) => (
-                    LlmError::Connection {
-                        message: self.settings.redactor.apply(&message),
-                        attempts,
-                    },
-                    None,
-                ),
-                Attempt::Fatal(error) => return Err(error),
-            };
-            let Some(backoff) = delays.next() else {
-                return Err(error);
-            };
-            let delay = match retry_after {
+            self.attempt(factory.clone(), tokens, attempts)
+        })
+        .retry(backoff)
+        .when(|failed: &Failed| failed.error.is_retryable())
+        .adjust(|failed, backoff| {
+            // `None` from the backoff: the retries are used up.
+            let backoff = backoff?;
+            match failed.retry_after {
                 Some(wait) if wait > policy.max_retry_after => {
-                    return Err(beyond_cap(error, wait, policy.max_retry_after));
+                    refused_wait = Some(wait);
+                    None
                 }
-                Some(wait) => wait,
-                None => backoff,
-            };
+                Some(wait) => Some(wait),
+                None => Some(backoff),
+            }
+        })
+        .notify(|failed, delay| {
             tracing::warn!(
-                attempt = attempts,
+                attempt = failed.error.attempts(),
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                error = %error,
+                error = %failed.error,
                 "provider request failed; retrying"
             );
-            tokio::time::sleep(delay).await;
-        }
+        })
+        .await;
+        result.map_err(|failed| match refused_wait {
+            Some(wait) => beyond_cap(failed.error, wait, policy.max_retry_after),
+            None => failed.error,
+        })
     }
 
     /// Wrap the factory so every attempt carries the extra headers and, without a
@@ -251,48 +230,71 @@ impl RetryService {
         })
     }
 
-    async fn attempt(&self, factory: HttpRequestFactory, tokens: u64) -> Attempt {
+    /// One HTTP request, body read within the per-attempt timeout. A 2xx comes back
+    /// as a response over the body already read; anything else as the error it
+    /// stands for, numbered `attempts`.
+    async fn attempt(
+        &self,
+        factory: HttpRequestFactory,
+        tokens: u64,
+        attempts: u32,
+    ) -> Result<reqwest::Response, Failed> {
         self.settings.limiter.pace(tokens).await;
         let exchange = async {
             let response = self.inner.clone().oneshot(factory).await?;
-            let status = response.status();
-            let version = response.version();
-            let headers = response.headers().clone();
-            let body = response.bytes().await?.to_vec();
-            Ok::<_, OpenAIError>(Exchange {
-                status,
-                version,
-                headers,
-                body,
-            })
+            let mut head = http::Response::new(());
+            *head.status_mut() = response.status();
+            *head.version_mut() = response.version();
+            *head.headers_mut() = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok::<_, OpenAIError>(head.map(|()| body))
         };
-        let outcome = tokio::time::timeout(self.settings.attempt_timeout, exchange).await;
-        match outcome {
-            Err(_) => Attempt::TimedOut,
-            Ok(Ok(exchange)) => Attempt::Done(exchange),
-            Ok(Err(OpenAIError::Reqwest(e))) if e.is_timeout() => Attempt::TimedOut,
+        let timed_out = || LlmError::Timeout {
+            timeout: self.settings.attempt_timeout,
+            attempts,
+        };
+        let exchange = match tokio::time::timeout(self.settings.attempt_timeout, exchange).await {
+            Ok(Ok(exchange)) => exchange,
+            Err(_) => return Err(timed_out().into()),
+            Ok(Err(OpenAIError::Reqwest(e))) if e.is_timeout() => return Err(timed_out().into()),
             Ok(Err(OpenAIError::Reqwest(e))) if e.is_builder() => {
-                Attempt::Fatal(LlmError::Config {
+                return Err(LlmError::Config {
                     reason: format!(
                         "the request could not be built: {}; hint: check base_url and extra headers",
                         error_chain(&e)
                     ),
-                })
+                }
+                .into());
             }
-            Ok(Err(OpenAIError::Reqwest(e))) => Attempt::Transport(error_chain(&e)),
-            Ok(Err(other)) => Attempt::Fatal(LlmError::Config {
-                reason: format!("the request could not be built: {other}"),
-            }),
+            Ok(Err(OpenAIError::Reqwest(e))) => {
+                return Err(LlmError::Connection {
+                    message: self.settings.redactor.apply(&error_chain(&e)),
+                    attempts,
+                }
+                .into());
+            }
+            Ok(Err(other)) => {
+                return Err(LlmError::Config {
+                    reason: format!("the request could not be built: {other}"),
+                }
+                .into());
+            }
+        };
+        if exchange.status().is_success() {
+            return Ok(reqwest::Response::from(exchange));
         }
+        Err(Failed {
+            error: LlmError::Http {
+                status: exchange.status().as_u16(),
+                message: self
+                    .settings
+                    .redactor
+                    .apply(&provider_message(exchange.body())),
+                attempts,
+            },
+            retry_after: retry_after(exchange.headers(), SystemTime::now()),
+        })
     }
-}
-
-fn into_response(exchange: Exchange) -> reqwest::Response {
-    let mut response = http::Response::new(exchange.body);
-    *response.status_mut() = exchange.status;
-    *response.version_mut() = exchange.version;
-    *response.headers_mut() = exchange.headers;
-    reqwest::Response::from(response)
 }
 
 fn beyond_cap(error: LlmError, wait: Duration, cap: Duration) -> LlmError {
