@@ -77,7 +77,6 @@ pub fn analyze(
     let mut errors = Vec::new();
     let mut files_analyzed = 0u32;
 
-    let target_paths: HashSet<&str> = targets.iter().map(|f| f.path.as_str()).collect();
     let mut terraform_files = Vec::new();
     let mut kubernetes_files = Vec::new();
     let mut compose_files = Vec::new();
@@ -98,8 +97,9 @@ pub fn analyze(
             FileKind::Dockerfile => dockerfiles.push(file),
         }
     }
+    // `seen` holds every target path by now, so a related copy of a target is skipped.
     for file in related {
-        if target_paths.contains(file.path.as_str()) || !seen.insert(file.path.as_str()) {
+        if !seen.insert(file.path.as_str()) {
             continue;
         }
         match classify::classify(&file.path, &file.content) {
