@@ -115,7 +115,7 @@ pub fn analyze(
         compose::analyze(file, &mut sink, &mut errors);
     }
     for file in dockerfiles {
-        dockerfile::analyze(file, &mut sink, &mut errors);
+        dockerfile::analyze(file, &mut sink);
     }
 
     let mut findings = sink.findings;
