@@ -379,10 +379,6 @@ async fn converse(
             ResponseMode::Text
         }
     };
-    let tool_specs = match tools {
-        Some(executor) if request.max_tool_rounds > 0 => executor.specs(),
-        _ => Vec::new(),
-    };
     let cap = request.max_output_tokens_cap.max(request.max_output_tokens);
     let mut max_tokens = request.max_output_tokens;
     let mut chat = ChatRequest {
@@ -391,20 +387,22 @@ async fn converse(
         response_format,
         max_tokens: None,
         temperature: request.temperature,
-        tools: Vec::new(),
+        tools: match tools {
+            Some(executor) if request.max_tool_rounds > 0 => executor.specs(),
+            _ => Vec::new(),
+        },
     };
     let mut tool_rounds = 0;
     let mut length_retried = false;
     let mut repaired = false;
     loop {
-        let offer_tools =
-            !tool_specs.is_empty() && tool_rounds < request.max_tool_rounds && !repaired;
+        // Once the tool rounds are used up or a repair is asked for, tools are never
+        // offered again: the specs are dropped instead of copied into every round.
+        if tool_rounds >= request.max_tool_rounds || repaired {
+            chat.tools.clear();
+        }
+        let offer_tools = !chat.tools.is_empty();
         chat.max_tokens = Some(max_tokens);
-        chat.tools = if offer_tools {
-            tool_specs.clone()
-        } else {
-            Vec::new()
-        };
         let response = progress.call(model, &chat).await?;
         if let Some(text) = &response.content {
             progress.raw_reply = Some(truncate_bytes(text, RAW_REPLY_LIMIT));
