@@ -18,10 +18,7 @@ pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>, errors: &mut Vec<E
     let (docs, errs) = yaml::load(&file.path, &file.content, "YAML");
     errors.extend(errs);
     let src = SourceText::new(&file.path, &file.content);
-    let file_env = match sink.config().environment {
-        Some(e) => Some(EnvGuess::known(e, "task".into())),
-        None => env::from_path(&file.path).map(|e| EnvGuess::known(e, "path".into())),
-    };
+    let file_env = env::of_file(sink.config().environment, &file.path);
     for doc in &docs {
         let Some(services) = doc.get("services") else {
             continue;

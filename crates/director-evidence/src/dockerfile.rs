@@ -247,11 +247,7 @@ struct Stage<'a> {
 pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>) {
     let src = SourceText::new(&file.path, &file.content);
     let instructions = parse(&file.content);
-    let env = match sink.config().environment {
-        Some(e) => EnvGuess::known(e, "task".into()),
-        None => env::from_path(&file.path)
-            .map_or_else(EnvGuess::unknown, |e| EnvGuess::known(e, "path".into())),
-    };
+    let env = env::of_file(sink.config().environment, &file.path).unwrap_or_else(EnvGuess::unknown);
 
     let mut global_args = HashMap::new();
     let mut stages: Vec<Stage<'_>> = Vec::new();

@@ -112,6 +112,15 @@ impl EnvGuess {
     }
 }
 
+/// The environment of a whole file (a Dockerfile, a Compose file): the task's, else
+/// the one its path names. `None` if neither says.
+pub(crate) fn of_file(task_env: Option<Environment>, path: &str) -> Option<EnvGuess> {
+    match task_env {
+        Some(e) => Some(EnvGuess::known(e, "task".into())),
+        None => from_path(path).map(|e| EnvGuess::known(e, "path".into())),
+    }
+}
+
 /// Read an environment from a tag or label value (`prod`, `Production-EU`, `qa`).
 pub(crate) fn from_tag_value(value: &str) -> Option<Environment> {
     Environment::parse(value).or_else(|| from_tokens(value, true))
