@@ -51,13 +51,6 @@ pub struct ReportedFinding {
     pub recommendation: String,
 }
 
-impl Verdict {
-    /// The most severe finding's severity, if there is any finding.
-    pub fn worst_severity(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
-    }
-}
-
 /// The verdict JSON schema in strict form. Computed once.
 pub fn verdict_schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
@@ -65,7 +58,7 @@ pub fn verdict_schema() -> &'static Value {
 }
 
 /// Generate the schema of `T` and make it acceptable to OpenAI strict structured outputs.
-pub fn strict_schema_for<T: JsonSchema>() -> Value {
+fn strict_schema_for<T: JsonSchema>() -> Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12()
         .with(|s| {
             s.inline_subschemas = true;
@@ -187,7 +180,7 @@ pub fn parse_verdict(text: &str) -> Result<Verdict, CoreError> {
 
 /// Find the JSON object in a reply: the whole text, a fenced block, or the outermost
 /// `{ … }` span.
-pub fn extract_json_object(text: &str) -> Result<Value, CoreError> {
+fn extract_json_object(text: &str) -> Result<Value, CoreError> {
     let trimmed = text.trim();
     let direct = serde_json::from_str::<Value>(trimmed);
     if let Ok(value @ Value::Object(_)) = &direct {
@@ -232,15 +225,6 @@ fn outer_braces(text: &str) -> Option<&str> {
     let start = text.find('{')?;
     let end = text.rfind('}')?;
     (end > start).then(|| &text[start..=end])
-}
-
-/// The keys of the schema's top-level object, in order (used by prompts and docs).
-pub fn verdict_keys() -> Vec<String> {
-    verdict_schema()
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|m: &Map<String, Value>| m.keys().cloned().collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -289,7 +273,12 @@ mod tests {
 
     #[test]
     fn property_order_is_declaration_order() {
-        assert_eq!(verdict_keys(), ["verdict", "summary", "findings"]);
+        let top: Vec<&String> = verdict_schema()["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(top, ["verdict", "summary", "findings"]);
         assert_eq!(
             verdict_schema()["properties"]["verdict"]["enum"],
             serde_json::json!(["pass", "warn", "block"])
@@ -318,7 +307,7 @@ mod tests {
             "category":"cost","title":"t","resources":[],"path":null,"start_line":null,
             "end_line":null,"evidence":null,"recommendation":"r"}]});
         let verdict = validate_verdict_value(&v).unwrap();
-        assert_eq!(verdict.worst_severity(), Some(Severity::Warning));
+        assert_eq!(verdict.findings[0].severity, Severity::Warning);
     }
 
     #[test]

@@ -37,27 +37,6 @@ pub enum Format {
     Rdjson,
 }
 
-impl Format {
-    /// Every format name, for help texts.
-    pub const NAMES: &'static [&'static str] = &[
-        "human", "json", "markdown", "sarif", "github", "junit", "rdjson",
-    ];
-
-    /// Parse a format name.
-    pub fn parse(name: &str) -> Option<Format> {
-        Some(match name {
-            "human" | "text" => Format::Human,
-            "json" => Format::Json,
-            "markdown" | "md" => Format::Markdown,
-            "sarif" => Format::Sarif,
-            "github" => Format::Github,
-            "junit" => Format::Junit,
-            "rdjson" => Format::Rdjson,
-            _ => return None,
-        })
-    }
-}
-
 /// Render one record in a format. `color` only affects `Human`.
 pub fn render(record: &RunRecord, format: Format, color: bool) -> String {
     match format {
