@@ -70,11 +70,6 @@ impl VerdictCache {
         }
     }
 
-    /// The cache directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The key of a set of inputs: SHA-256 over each part, length-prefixed so that
     /// moving bytes between parts changes the key. 64 lowercase hex digits.
     pub fn key(parts: &[&[u8]]) -> String {

@@ -53,14 +53,6 @@ impl PriceTable {
         )
     }
 
-    /// `usage` with `cost_usd` filled in from this table (left as it was when unpriced).
-    pub fn priced(&self, model: &str, usage: Usage) -> Usage {
-        Usage {
-            cost_usd: self.cost(model, &usage).or(usage.cost_usd),
-            ..usage
-        }
-    }
-
     /// Names of models with a negative or non-finite price (a config mistake).
     pub fn invalid_entries(&self) -> Vec<&str> {
         let bad = |v: f64| !v.is_finite() || v < 0.0;
@@ -120,8 +112,7 @@ mod tests {
         assert_eq!(t.price("gpt-4o-mini-2024-07-18"), t.price("gpt-4o-mini"));
         assert_eq!(t.price("gpt-4o-2024-08-06"), t.price("gpt-4o"));
         assert_eq!(t.cost("llama3", &usage(10, 0, 10)), None);
-        assert_eq!(t.priced("llama3", usage(10, 0, 10)).cost_usd, None);
-        assert!(t.priced("gpt-4o", usage(10, 0, 10)).cost_usd.is_some());
+        assert!(t.cost("gpt-4o", &usage(10, 0, 10)).is_some());
     }
 
     #[test]

@@ -70,16 +70,6 @@ impl Limiter {
         }
     }
 
-    /// The limits this limiter enforces.
-    pub fn limits(&self) -> &RateLimits {
-        &self.limits
-    }
-
-    /// The concurrency semaphore, to share it with another limiter.
-    pub fn concurrency(&self) -> Arc<Semaphore> {
-        Arc::clone(&self.concurrency)
-    }
-
     /// Wait until the rate buckets let one HTTP request of about `estimated_tokens`
     /// tokens go out (called before every attempt, retries included).
     pub async fn pace(&self, estimated_tokens: u64) {

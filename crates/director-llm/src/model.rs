@@ -68,7 +68,7 @@ impl ChatRequest {
 }
 
 /// Token estimate for a text length: one token per four characters, rounded up.
-pub fn estimate_tokens_from_chars(chars: usize) -> u64 {
+pub(crate) fn estimate_tokens_from_chars(chars: usize) -> u64 {
     (chars as u64).div_ceil(4)
 }
 

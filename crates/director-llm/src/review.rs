@@ -113,13 +113,6 @@ pub struct ReviewOutcome {
     pub model: Option<String>,
 }
 
-impl ReviewOutcome {
-    /// True when the Director produced a valid verdict.
-    pub fn is_success(&self) -> bool {
-        self.result.is_ok()
-    }
-}
-
 /// Why a Director produced no verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewFailure {
