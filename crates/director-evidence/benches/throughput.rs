@@ -10,6 +10,8 @@
 )]
 
 mod corpus;
+#[path = "../tests/it/files.rs"]
+mod files;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use director_evidence::{AnalyzerConfig, SourceFile, analyze};
@@ -18,28 +20,7 @@ use std::path::Path;
 
 fn checkov_fixtures() -> Vec<SourceFile> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checkov");
-    let mut out = Vec::new();
-    let mut stack = vec![root.join("fixtures")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(&root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push(SourceFile::new(
-                    rel,
-                    std::fs::read_to_string(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    files::read_dir(&root, &root.join("fixtures"))
 }
 
 fn throughput(c: &mut Criterion) {

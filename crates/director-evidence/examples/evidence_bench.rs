@@ -16,9 +16,10 @@
 
 #[path = "../benches/corpus.rs"]
 mod corpus;
+#[path = "../tests/it/files.rs"]
+mod files;
 
-use director_evidence::{AnalyzerConfig, SourceFile, analyze};
-use std::path::Path;
+use director_evidence::{AnalyzerConfig, analyze};
 use std::process::Command;
 use std::time::Instant;
 
@@ -27,30 +28,6 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn read_tree(root: &Path) -> Vec<SourceFile> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push(SourceFile::new(
-                    rel,
-                    std::fs::read_to_string(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    out
 }
 
 fn main() {
@@ -125,7 +102,7 @@ fn main() {
     }
     // Ours end to end: read the tree from disk and analyze it.
     let start = Instant::now();
-    let from_disk = read_tree(dir.path());
+    let from_disk = files::read_dir(dir.path(), dir.path());
     let report = analyze(&from_disk, &[], &config);
     let ours = start.elapsed().as_secs_f64();
     println!(

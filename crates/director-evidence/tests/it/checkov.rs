@@ -5,7 +5,8 @@
 //! 95%, and every disagreement must be listed, with its reason, in
 //! `tests/fixtures/checkov/DISAGREEMENTS.md` (and every listed one must still occur).
 
-use crate::common::{assert_evidence_exact, fixtures, read_dir};
+use crate::common::{assert_evidence_exact, fixtures};
+use crate::files::read_dir;
 use director_evidence::{AnalyzerConfig, analyze, rules};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

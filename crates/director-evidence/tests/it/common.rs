@@ -1,5 +1,5 @@
-//! Shared helpers: reading fixture folders and checking that every finding quotes
-//! its file's lines exactly.
+//! Shared helpers: where the fixtures are, and checking that every finding quotes its
+//! file's lines exactly.
 
 use director_evidence::{EvidenceReport, SourceFile};
 use std::path::{Path, PathBuf};
@@ -7,30 +7,6 @@ use std::path::{Path, PathBuf};
 /// The crate's fixture directory.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// Every file under `dir`, with paths relative to `root` (forward slashes), sorted.
-pub fn read_dir(root: &Path, dir: &Path) -> Vec<SourceFile> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let content = std::fs::read_to_string(&path).unwrap();
-                out.push(SourceFile::new(rel, content));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
 }
 
 /// Assert that every finding's evidence equals the lines `start..=end` of its file

@@ -9,6 +9,7 @@
 
 mod checkov;
 mod common;
+mod files;
 mod robustness;
 mod rules;
 mod seed;

@@ -3,7 +3,8 @@
 //! 2 MiB stack (the default for spawned and tokio worker threads). Every finding that
 //! still comes out must quote its file's lines exactly.
 
-use crate::common::{assert_evidence_exact, fixtures, read_dir};
+use crate::common::{assert_evidence_exact, fixtures};
+use crate::files::read_dir;
 use director_evidence::{AnalyzerConfig, SourceFile, analyze};
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.

@@ -2,7 +2,8 @@
 //! BAD version is flagged the way the seed describes, and its GOOD version produces
 //! no blocking finding.
 
-use crate::common::{assert_evidence_exact, fixtures, of_rule, read_dir};
+use crate::common::{assert_evidence_exact, fixtures, of_rule};
+use crate::files::read_dir;
 use director_core::Severity;
 use director_evidence::{AnalyzerConfig, EvidenceReport, SourceFile, analyze};
 
