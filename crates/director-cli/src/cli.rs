@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use director::core::Environment;
 use std::path::PathBuf;
 
 /// director — a multi-agent verification gate for finished work.
@@ -223,8 +224,8 @@ pub enum TaskCommand {
         #[arg(long = "criteria", value_name = "TEXT")]
         criteria: Vec<String>,
         /// Environment (production, staging, development, test, local, prototype).
-        #[arg(long)]
-        environment: Option<String>,
+        #[arg(long, value_parser = environment)]
+        environment: Option<Environment>,
         /// Base ref.
         #[arg(long)]
         base: Option<String>,
@@ -328,9 +329,15 @@ pub struct EvidenceArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Environment (changes severities).
-    #[arg(long)]
-    pub environment: Option<String>,
+    #[arg(long, value_parser = environment)]
+    pub environment: Option<Environment>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+}
+
+/// Parse an environment name or alias (`prod`, `dev`, ...).
+fn environment(name: &str) -> Result<Environment, String> {
+    Environment::parse(name)
+        .ok_or_else(|| "use production, staging, development, test, local or prototype".into())
 }

@@ -5,10 +5,6 @@ use crate::output::{emit, stdout_color};
 use director::{Overrides, exit};
 use std::path::Path;
 
-fn repo_root(repo: &Path) -> Result<std::path::PathBuf, director::Error> {
-    director::project_root(repo)
-}
-
 /// `director schema [--record]`
 pub fn schema(record: bool) -> anyhow::Result<i32> {
     let value = if record {
@@ -25,7 +21,7 @@ pub fn schema(record: bool) -> anyhow::Result<i32> {
 
 /// `director runs list|show`
 pub fn runs(repo: &Path, cmd: RunsCommand) -> anyhow::Result<i32> {
-    let root = repo_root(repo)?;
+    let root = director::project_root(repo)?;
     match cmd {
         RunsCommand::List { task } => {
             let runs = director::store::list_runs(&root, task.as_deref())?;
@@ -56,7 +52,7 @@ pub fn runs(repo: &Path, cmd: RunsCommand) -> anyhow::Result<i32> {
 
 /// `director config show`
 pub fn config(repo: &Path, cmd: ConfigCommand) -> anyhow::Result<i32> {
-    let root = repo_root(repo)?;
+    let root = director::project_root(repo)?;
     match cmd {
         ConfigCommand::Show => {
             let resolved = director::ResolvedConfig::load(Some(&root), &Overrides::default())?;
@@ -113,18 +109,8 @@ pub async fn context(repo: &Path, args: ContextArgs) -> anyhow::Result<i32> {
 
 /// `director evidence PATH...`
 pub async fn evidence(repo: &Path, args: EvidenceArgs) -> anyhow::Result<i32> {
-    let root = repo_root(repo)?;
-    let environment =
-        match &args.environment {
-            Some(e) => Some(director::core::Environment::parse(e).ok_or_else(|| {
-                director::Error::Input {
-                    message: format!("unknown environment `{e}`"),
-                    hint: "use production, staging, development, test, local or prototype".into(),
-                }
-            })?),
-            None => None,
-        };
-    let record = director::evidence_record(&root, &args.paths, environment).await?;
+    let root = director::project_root(repo)?;
+    let record = director::evidence_record(&root, &args.paths, args.environment).await?;
     let format = super::verify::format(args.format);
     emit(
         &director::report::render(&record, format, stdout_color()),

@@ -6,13 +6,9 @@ use director::tasks::TaskStore;
 use director::{Task, exit};
 use std::path::Path;
 
-fn repo_root(repo: &Path) -> Result<std::path::PathBuf, director::Error> {
-    director::project_root(repo)
-}
-
 /// Run a task command.
 pub fn run(repo: &Path, cmd: TaskCommand) -> anyhow::Result<i32> {
-    let store = TaskStore::new(repo_root(repo)?);
+    let store = TaskStore::new(director::project_root(repo)?);
     match cmd {
         TaskCommand::New {
             id,
@@ -24,16 +20,6 @@ pub fn run(repo: &Path, cmd: TaskCommand) -> anyhow::Result<i32> {
             head,
             paths,
         } => {
-            let environment = match environment {
-                Some(e) => Some(director::core::Environment::parse(&e).ok_or_else(|| {
-                    director::Error::Input {
-                        message: format!("unknown environment `{e}`"),
-                        hint: "use production, staging, development, test, local or prototype"
-                            .into(),
-                    }
-                })?),
-                None => None,
-            };
             let task = Task {
                 id,
                 title,
