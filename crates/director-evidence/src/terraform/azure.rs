@@ -9,12 +9,11 @@ use crate::rules::{
 
 /// Flag `r` unless boolean `key` is literally true (absent counts as false).
 fn require_true(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, rule: &Rule, key: &str, what: &str) {
-    let attr = r.blk.attr(key);
-    if attr.is_none_or(|a| a.bool() == Some(false)) {
+    if let Some(lines) = r.blk.unset_or_false(key) {
         cx.emit(
             rule,
             r,
-            attr.map_or_else(|| r.blk.head(), |a| a.lines()),
+            lines,
             format!("{} {what}", r.address()),
             format!("Set `{key} = true`."),
         );
@@ -74,10 +73,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
                 cx.emit(
                     &AZURE_STORAGE_NO_SOFT_DELETE,
                     account,
-                    account
-                        .blk
-                        .attr("account_kind")
-                        .map_or_else(|| account.blk.head(), |a| a.lines()),
+                    account.blk.lines_or_head(account.blk.attr("account_kind")),
                     format!(
                         "{} (FileStorage) has no soft delete for its shares",
                         account.address()

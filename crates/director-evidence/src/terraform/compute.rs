@@ -91,12 +91,11 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
         }
     }
     for instance in index.targets("aws_instance") {
-        let attr = instance.blk.attr("monitoring");
-        if attr.is_none_or(|a| a.bool() == Some(false)) {
+        if let Some(lines) = instance.blk.unset_or_false("monitoring") {
             cx.emit(
                 &EC2_NO_DETAILED_MONITORING,
                 instance,
-                attr.map_or_else(|| instance.blk.head(), |a| a.lines()),
+                lines,
                 format!("{} has detailed monitoring off", instance.address()),
                 "Set `monitoring = true` for 1-minute CloudWatch metrics.".into(),
             );
@@ -241,7 +240,7 @@ fn lambda(cx: &mut Ctx<'_, '_, '_, '_>) {
             cx.emit(
                 &LAMBDA_NO_CONCURRENCY_LIMIT,
                 f,
-                concurrency.map_or_else(|| f.blk.head(), |a| a.lines()),
+                f.blk.lines_or_head(concurrency),
                 format!("{} has no reserved concurrency limit", f.address()),
                 "Set `reserved_concurrent_executions` to the concurrency the function and its downstreams can sustain.".into(),
             );
@@ -383,7 +382,7 @@ fn eks(cx: &mut Ctx<'_, '_, '_, '_>) {
             cx.emit(
                 &EKS_NO_CONTROL_PLANE_LOGS,
                 cluster,
-                attr.map_or_else(|| cluster.blk.head(), |a| a.lines()),
+                cluster.blk.lines_or_head(attr),
                 format!("{} does not log: {}", cluster.address(), missing.join(", ")),
                 "Set `enabled_cluster_log_types = [\"api\", \"audit\", \"authenticator\", \"controllerManager\", \"scheduler\"]`.".into(),
             );

@@ -293,7 +293,7 @@ fn log_exports(cx: &mut Ctx<'_, '_, '_, '_>, db: &Res<'_>) {
         Some(a) => value::array(a.expr()).is_some_and(|arr| arr.is_empty()),
     };
     if empty {
-        let lines = attr.map_or_else(|| db.blk.head(), |a| a.lines());
+        let lines = db.blk.lines_or_head(attr);
         cx.emit(
             &RDS_NO_LOG_EXPORTS,
             db,
@@ -305,16 +305,11 @@ fn log_exports(cx: &mut Ctx<'_, '_, '_, '_>, db: &Res<'_>) {
 }
 
 fn enhanced_monitoring(cx: &mut Ctx<'_, '_, '_, '_>, db: &Res<'_>) {
-    let attr = db.blk.attr("monitoring_interval");
-    let off = match attr {
-        None => true,
-        Some(a) => lit_int(a.expr()) == Some(0),
-    };
-    if off {
+    if let Some(lines) = db.blk.unset_or_zero("monitoring_interval") {
         cx.emit(
             &RDS_NO_ENHANCED_MONITORING,
             db,
-            attr.map_or_else(|| db.blk.head(), |a| a.lines()),
+            lines,
             format!("{} has no enhanced monitoring", db.address()),
             "Set `monitoring_interval = 60` (or less) with a monitoring_role_arn.".into(),
         );
@@ -332,12 +327,11 @@ fn performance_insights(cx: &mut Ctx<'_, '_, '_, '_>, db: &Res<'_>) {
     {
         return;
     }
-    let attr = db.blk.attr("performance_insights_enabled");
-    if attr.is_none_or(|a| a.bool() == Some(false)) {
+    if let Some(lines) = db.blk.unset_or_false("performance_insights_enabled") {
         cx.emit(
             &RDS_NO_PERFORMANCE_INSIGHTS,
             db,
-            attr.map_or_else(|| db.blk.head(), |a| a.lines()),
+            lines,
             format!("{} has Performance Insights disabled", db.address()),
             "Set `performance_insights_enabled = true`.".into(),
         );
@@ -357,12 +351,11 @@ fn elasticache(cx: &mut Ctx<'_, '_, '_, '_>) {
     }
     for group in index.targets("aws_elasticache_replication_group") {
         snapshot_retention(cx, group);
-        let attr = group.blk.attr("automatic_failover_enabled");
-        if attr.is_none_or(|a| a.bool() == Some(false)) {
+        if let Some(lines) = group.blk.unset_or_false("automatic_failover_enabled") {
             cx.emit(
                 &ELASTICACHE_NO_FAILOVER,
                 group,
-                attr.map_or_else(|| group.blk.head(), |a| a.lines()),
+                lines,
                 format!("{} has no automatic failover", group.address()),
                 "Set `automatic_failover_enabled = true` and `multi_az_enabled = true` with at least one replica.".into(),
             );
@@ -371,16 +364,11 @@ fn elasticache(cx: &mut Ctx<'_, '_, '_, '_>) {
 }
 
 fn snapshot_retention(cx: &mut Ctx<'_, '_, '_, '_>, cache: &Res<'_>) {
-    let attr = cache.blk.attr("snapshot_retention_limit");
-    let off = match attr {
-        None => true,
-        Some(a) => lit_int(a.expr()) == Some(0),
-    };
-    if off {
+    if let Some(lines) = cache.blk.unset_or_zero("snapshot_retention_limit") {
         cx.emit(
             &ELASTICACHE_NO_BACKUPS,
             cache,
-            attr.map_or_else(|| cache.blk.head(), |a| a.lines()),
+            lines,
             format!("{} keeps no automatic backups", cache.address()),
             "Set `snapshot_retention_limit` (days) if the cache holds data that is costly to rebuild.".into(),
         );
@@ -434,7 +422,7 @@ fn dynamodb(cx: &mut Ctx<'_, '_, '_, '_>) {
             cx.emit(
                 &DYNAMODB_NO_AUTOSCALING,
                 table,
-                billing.map_or_else(|| table.blk.head(), |a| a.lines()),
+                table.blk.lines_or_head(billing),
                 format!("{address} has fixed provisioned capacity and no autoscaling"),
                 format!(
                     "Add aws_appautoscaling_target + aws_appautoscaling_policy for {address} (read and write capacity), or switch to `billing_mode = \"PAY_PER_REQUEST\"`."

@@ -187,6 +187,26 @@ impl<'a> Blk<'a> {
         let (start, _) = self.lines();
         (start, start)
     }
+
+    /// Where to quote `attr` of this block: its lines, or the block's header when absent.
+    pub fn lines_or_head(&self, attr: Option<Attr<'_>>) -> (u32, u32) {
+        attr.map_or_else(|| self.head(), |a| a.lines())
+    }
+
+    /// Where to report boolean attribute `key` as off: the attribute when it is literally
+    /// false, the header when it is absent; `None` when it is true or computed.
+    pub fn unset_or_false(&self, key: &str) -> Option<(u32, u32)> {
+        let attr = self.attr(key);
+        attr.is_none_or(|a| a.bool() == Some(false))
+            .then(|| self.lines_or_head(attr))
+    }
+
+    /// As [`Blk::unset_or_false`], for a number whose `0` means off.
+    pub fn unset_or_zero(&self, key: &str) -> Option<(u32, u32)> {
+        let attr = self.attr(key);
+        attr.is_none_or(|a| lit_int(a.expr()) == Some(0))
+            .then(|| self.lines_or_head(attr))
+    }
 }
 
 impl<'a> Attr<'a> {

@@ -44,7 +44,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
             cx.emit(
                 &ALARM_WITHOUT_ACTIONS,
                 alarm,
-                actions.map_or_else(|| alarm.blk.head(), |a| a.lines()),
+                alarm.blk.lines_or_head(actions),
                 format!("{} has no alarm_actions", alarm.address()),
                 "Point `alarm_actions` at an SNS topic (or incident tool) that reaches on-call."
                     .into(),

@@ -314,12 +314,11 @@ fn load_balancers(cx: &mut Ctx<'_, '_, '_, '_>) {
         for lb in index.targets(rtype) {
             let lb_type = lb.blk.str("load_balancer_type").unwrap_or("application");
             if matches!(lb_type, "network" | "gateway") {
-                let attr = lb.blk.attr("enable_cross_zone_load_balancing");
-                if attr.is_none_or(|a| a.bool() == Some(false)) {
+                if let Some(lines) = lb.blk.unset_or_false("enable_cross_zone_load_balancing") {
                     cx.emit(
                         &LB_NO_CROSS_ZONE,
                         lb,
-                        attr.map_or_else(|| lb.blk.head(), |a| a.lines()),
+                        lines,
                         format!(
                             "{} ({lb_type} load balancer) has cross-zone load balancing off",
                             lb.address()
@@ -329,12 +328,11 @@ fn load_balancers(cx: &mut Ctx<'_, '_, '_, '_>) {
                 }
             }
             if lb.env.is_production_or_unknown() {
-                let attr = lb.blk.attr("enable_deletion_protection");
-                if attr.is_none_or(|a| a.bool() == Some(false)) {
+                if let Some(lines) = lb.blk.unset_or_false("enable_deletion_protection") {
                     cx.emit(
                         &LB_NO_DELETION_PROTECTION,
                         lb,
-                        attr.map_or_else(|| lb.blk.head(), |a| a.lines()),
+                        lines,
                         format!("{} can be deleted without protection", lb.address()),
                         "Set `enable_deletion_protection = true`.".into(),
                     );
@@ -365,9 +363,7 @@ fn load_balancers(cx: &mut Ctx<'_, '_, '_, '_>) {
             let problem = match tg.blk.block("health_check") {
                 None => Some((
                     "defines no health check",
-                    tg.blk
-                        .attr("health_check")
-                        .map_or_else(|| tg.blk.head(), |a| a.lines()),
+                    tg.blk.lines_or_head(tg.blk.attr("health_check")),
                 )),
                 Some(hc) if hc.bool("enabled") == Some(false) => {
                     Some(("disables its health check", hc.lines()))

@@ -2,7 +2,7 @@
 //! encryption, inline or through the provider-v4 companion resources), EBS and EFS
 //! encryption, KMS key rotation and CloudWatch log retention.
 
-use super::{Blk, Ctx, Res, lit_int, lit_str};
+use super::{Blk, Ctx, Res, lit_str};
 use crate::rules::{
     EBS_UNENCRYPTED, EFS_UNENCRYPTED, KMS_NO_ROTATION, LOGS_NO_RETENTION, S3_NO_ABORT_MULTIPART,
     S3_NO_KMS, S3_NO_LIFECYCLE, S3_NO_REPLICATION, S3_NO_VERSIONING,
@@ -90,28 +90,22 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
         if !symmetric {
             continue;
         }
-        let attr = key.blk.attr("enable_key_rotation");
-        if attr.is_none_or(|a| a.bool() == Some(false)) {
+        if let Some(lines) = key.blk.unset_or_false("enable_key_rotation") {
             cx.emit(
                 &KMS_NO_ROTATION,
                 key,
-                attr.map_or_else(|| key.blk.head(), |a| a.lines()),
+                lines,
                 format!("{} does not rotate", key.address()),
                 "Set `enable_key_rotation = true`.".into(),
             );
         }
     }
     for group in index.targets("aws_cloudwatch_log_group") {
-        let attr = group.blk.attr("retention_in_days");
-        let forever = match attr {
-            None => true,
-            Some(a) => lit_int(a.expr()) == Some(0),
-        };
-        if forever {
+        if let Some(lines) = group.blk.unset_or_zero("retention_in_days") {
             cx.emit(
                 &LOGS_NO_RETENTION,
                 group,
-                attr.map_or_else(|| group.blk.head(), |a| a.lines()),
+                lines,
                 format!("{} keeps logs forever", group.address()),
                 "Set `retention_in_days` (e.g. 30 for application logs, longer only where compliance requires).".into(),
             );
