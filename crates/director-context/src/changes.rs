@@ -304,7 +304,7 @@ fn mode_bits(mode: FileMode) -> u32 {
 }
 
 /// What reading a file at head found.
-enum HeadText {
+pub(crate) enum HeadText {
     Missing,
     Symlink,
     Submodule,
@@ -361,7 +361,12 @@ impl HeadSide<'_> {
 }
 
 /// Read a working-tree file without following symlinks anywhere on its path.
-fn read_workdir_file(root: &Path, canonical_root: &Path, rel: &str, max: u64) -> HeadText {
+pub(crate) fn read_workdir_file(
+    root: &Path,
+    canonical_root: &Path,
+    rel: &str,
+    max: u64,
+) -> HeadText {
     let full = root.join(rel);
     let Ok(meta) = std::fs::symlink_metadata(&full) else {
         return HeadText::Missing;
@@ -371,6 +376,10 @@ fn read_workdir_file(root: &Path, canonical_root: &Path, rel: &str, max: u64) ->
     }
     if meta.is_dir() {
         return HeadText::Submodule;
+    }
+    // FIFOs, sockets and devices have no text to show (and reading a FIFO blocks).
+    if !meta.is_file() {
+        return HeadText::Missing;
     }
     // A parent folder that is a symlink could lead out of the repository.
     let parent_inside = full

@@ -5,9 +5,9 @@
 //! StatefulSet, DaemonSet or ReplicaSet. Bounded in files visited, file size and
 //! results; symlinks are never followed.
 
-use crate::changes::ChangeSet;
+use crate::changes::{ChangeSet, HeadText, read_workdir_file};
 use crate::pack::RelatedFile;
-use crate::text::{decode_lossy, is_dotenv_path, looks_binary, rel_path_string, repo_walker};
+use crate::text::{is_dotenv_path, rel_path_string, repo_walker};
 use director_core::FileClass;
 use saphyr::{LoadableYamlNode, Yaml};
 use std::collections::{BTreeMap, HashSet};
@@ -51,22 +51,16 @@ fn join_lexically(base: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Read a small text file inside the root without following symlinks.
+/// Read a small text file inside the (canonical) root without following symlinks;
+/// never a `.env*` file.
 fn read_small(root: &Path, rel: &str, max: u64) -> Option<String> {
     if is_dotenv_path(rel) {
         return None;
     }
-    let full = root.join(rel);
-    let meta = std::fs::symlink_metadata(&full).ok()?;
-    if !meta.is_file() || meta.len() > max {
-        return None;
+    match read_workdir_file(root, root, rel, max) {
+        HeadText::Text(text) => Some(text),
+        _ => None,
     }
-    let parent = full.parent()?.canonicalize().ok()?;
-    if !parent.starts_with(root) {
-        return None;
-    }
-    let bytes = std::fs::read(&full).ok()?;
-    (!looks_binary(&bytes)).then(|| decode_lossy(&bytes))
 }
 
 fn terraform_modules(

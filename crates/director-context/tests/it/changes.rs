@@ -400,3 +400,26 @@ fn helm_chart_files_are_found_through_chart_yaml() {
         assert_eq!(set.file(p).unwrap().classes, vec![FileClass::Helm], "{p}");
     }
 }
+
+#[test]
+fn a_fifo_under_review_is_listed_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("infra")).unwrap();
+    std::fs::write(root.join("infra/main.tf"), "resource \"x\" \"y\" {}\n").unwrap();
+    // Reading a FIFO nobody writes to would block forever.
+    let status = std::process::Command::new("mkfifo")
+        .arg(root.join("infra/pipe"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let paths = vec!["infra".to_string()];
+    let request = ChangeRequest {
+        paths: &paths,
+        ..ChangeRequest::default()
+    };
+    let set = gather(&root, &request).unwrap();
+    let pipe = set.file("infra/pipe").unwrap();
+    assert!(pipe.content.is_none());
+    assert!(set.file("infra/main.tf").unwrap().content.is_some());
+}
