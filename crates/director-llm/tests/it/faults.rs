@@ -9,20 +9,14 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 #[tokio::test]
 async fn rate_limited_with_retry_after_seconds_then_success() {
-    let server = MockServer::start().await;
-    mount_first(
-        &server,
-        1,
-        ResponseTemplate::new(429)
-            .insert_header("retry-after", "1")
-            .set_body_json(json!({"error": {"message": "Rate limit reached", "type": "requests"}})),
-    )
+    let server = failing_then_ok([ResponseTemplate::new(429)
+        .insert_header("retry-after", "1")
+        .set_body_json(json!({"error": {"message": "Rate limit reached", "type": "requests"}}))])
     .await;
-    mount_always(&server, ok()).await;
     let started = Instant::now();
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
@@ -37,16 +31,12 @@ async fn rate_limited_with_retry_after_seconds_then_success() {
 
 #[tokio::test]
 async fn rate_limited_with_retry_after_http_date_then_success() {
-    let server = MockServer::start().await;
-    let when = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
-    mount_first(
-        &server,
-        1,
-        ResponseTemplate::new(429).insert_header("retry-after", when.as_str()),
-    )
-    .await;
-    mount_always(&server, ok()).await;
+    // Timed from before the date is taken, so starting the mock cannot eat into the wait.
     let started = Instant::now();
+    let when = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
+    let server =
+        failing_then_ok([ResponseTemplate::new(429).insert_header("retry-after", when.as_str())])
+            .await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     assert_eq!(outcome.attempts, 2);
@@ -59,9 +49,7 @@ async fn rate_limited_with_retry_after_http_date_then_success() {
 
 #[tokio::test]
 async fn retry_after_beyond_the_cap_fails_at_once() {
-    let server = MockServer::start().await;
-    mount_always(
-        &server,
+    let server = serving(
         ResponseTemplate::new(429)
             .insert_header("retry-after", "3600")
             .set_body_json(json!({"error": {"message": "You exceeded your current quota"}})),
@@ -78,23 +66,14 @@ async fn retry_after_beyond_the_cap_fails_at_once() {
 
 #[tokio::test]
 async fn rate_limited_with_a_non_openai_body_then_success() {
-    let server = MockServer::start().await;
-    mount_first(
-        &server,
-        1,
+    let server = failing_then_ok([
         ResponseTemplate::new(429).set_body_raw(
             "<html><body><h1>429 Too Many Requests</h1></body></html>",
             "text/html",
         ),
-    )
-    .await;
-    mount_first(
-        &server,
-        1,
         ResponseTemplate::new(429).set_body_raw("slow down", "text/plain"),
-    )
+    ])
     .await;
-    mount_always(&server, ok()).await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     assert_eq!(outcome.attempts, 3);
@@ -102,14 +81,9 @@ async fn rate_limited_with_a_non_openai_body_then_success() {
 
 #[tokio::test]
 async fn server_error_then_success() {
-    let server = MockServer::start().await;
-    mount_first(
-        &server,
-        1,
-        ResponseTemplate::new(500).set_body_string("Internal Server Error"),
-    )
-    .await;
-    mount_always(&server, ok()).await;
+    let server =
+        failing_then_ok([ResponseTemplate::new(500).set_body_string("Internal Server Error")])
+            .await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     assert_eq!(outcome.attempts, 2);
@@ -120,9 +94,7 @@ async fn server_error_then_success() {
 
 #[tokio::test]
 async fn server_error_forever_fails_after_max_retries() {
-    let server = MockServer::start().await;
-    mount_always(
-        &server,
+    let server = serving(
         ResponseTemplate::new(500).set_body_json(json!({"error": {"message": "model crashed"}})),
     )
     .await;
@@ -143,20 +115,11 @@ async fn server_error_forever_fails_after_max_retries() {
 
 #[tokio::test]
 async fn bad_gateway_and_unavailable_then_success() {
-    let server = MockServer::start().await;
-    mount_first(
-        &server,
-        1,
+    let server = failing_then_ok([
         ResponseTemplate::new(502).set_body_raw("<html>Bad Gateway</html>", "text/html"),
-    )
-    .await;
-    mount_first(
-        &server,
-        1,
         ResponseTemplate::new(503).set_body_string("upstream unavailable"),
-    )
+    ])
     .await;
-    mount_always(&server, ok()).await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     assert_eq!(outcome.attempts, 3);
@@ -229,7 +192,7 @@ async fn read_http_request(socket: &mut tokio::net::TcpStream) -> String {
 #[tokio::test]
 async fn connection_reset_then_success() {
     let (base_url, connections) = flaky_server(2).await;
-    let provider = director_llm::OpenAiProvider::new(config(&base_url)).unwrap();
+    let provider = provider_at(&base_url);
     let outcome = run(&provider, request()).await;
     expect_verdict(&outcome);
     assert_eq!(outcome.attempts, 3);
@@ -239,7 +202,7 @@ async fn connection_reset_then_success() {
 #[tokio::test]
 async fn connection_reset_forever_fails_as_connection() {
     let (base_url, connections) = flaky_server(usize::MAX).await;
-    let provider = director_llm::OpenAiProvider::new(config(&base_url)).unwrap();
+    let provider = provider_at(&base_url);
     let outcome = run(&provider, request()).await;
     let message = expect_failure(&outcome, FailureKind::Connection);
     assert!(message.contains("4 attempt(s)"), "{message}");
@@ -255,8 +218,7 @@ async fn connection_refused_fails_as_connection() {
         .local_addr()
         .unwrap()
         .port();
-    let provider =
-        director_llm::OpenAiProvider::new(config(&format!("http://127.0.0.1:{port}/v1"))).unwrap();
+    let provider = provider_at(&format!("http://127.0.0.1:{port}/v1"));
     let outcome = run(&provider, request()).await;
     expect_failure(&outcome, FailureKind::Connection);
     assert_eq!(outcome.attempts, 4);
@@ -264,9 +226,7 @@ async fn connection_refused_fails_as_connection() {
 
 #[tokio::test]
 async fn slow_response_is_retried_then_succeeds() {
-    let server = MockServer::start().await;
-    mount_first(&server, 1, ok().set_delay(Duration::from_secs(2))).await;
-    mount_always(&server, ok()).await;
+    let server = failing_then_ok([ok().set_delay(Duration::from_secs(2))]).await;
     let provider = provider_with(&server, |c| c.request_timeout = Duration::from_millis(200));
     let outcome = run_default(&provider).await;
     expect_verdict(&outcome);
@@ -275,8 +235,7 @@ async fn slow_response_is_retried_then_succeeds() {
 
 #[tokio::test]
 async fn slow_response_forever_fails_as_timeout() {
-    let server = MockServer::start().await;
-    mount_always(&server, ok().set_delay(Duration::from_secs(2))).await;
+    let server = serving(ok().set_delay(Duration::from_secs(2))).await;
     let provider = provider_with(&server, |c| {
         c.request_timeout = Duration::from_millis(100);
         c.retry.max_retries = 2;
@@ -289,8 +248,7 @@ async fn slow_response_forever_fails_as_timeout() {
 
 #[tokio::test]
 async fn slow_response_beyond_the_deadline_fails_as_deadline() {
-    let server = MockServer::start().await;
-    mount_always(&server, ok().set_delay(Duration::from_secs(3))).await;
+    let server = serving(ok().set_delay(Duration::from_secs(3))).await;
     let provider = provider_with(&server, |c| c.request_timeout = Duration::from_secs(10));
     let outcome = run(
         &provider,
@@ -308,8 +266,7 @@ async fn slow_response_beyond_the_deadline_fails_as_deadline() {
 
 #[tokio::test]
 async fn cancellation_stops_the_review() {
-    let server = MockServer::start().await;
-    mount_always(&server, ok().set_delay(Duration::from_secs(3))).await;
+    let server = serving(ok().set_delay(Duration::from_secs(3))).await;
     let provider = provider_for(&server);
     let cancel = CancellationToken::new();
     let trigger = cancel.clone();
@@ -323,9 +280,7 @@ async fn cancellation_stops_the_review() {
 
 #[tokio::test]
 async fn non_json_body_with_status_200_fails() {
-    let server = MockServer::start().await;
-    mount_always(
-        &server,
+    let server = serving(
         ResponseTemplate::new(200)
             .set_body_raw("<html><body>Welcome to nginx!</body></html>", "text/html"),
     )
@@ -338,10 +293,8 @@ async fn non_json_body_with_status_200_fails() {
 
 #[tokio::test]
 async fn schema_invalid_reply_is_repaired() {
-    let server = MockServer::start().await;
     let invalid = json!({"verdict": "maybe", "summary": "s", "findings": []}).to_string();
-    mount_first(&server, 1, json_response(completion(&invalid, "stop"))).await;
-    mount_always(&server, ok()).await;
+    let server = failing_then_ok([json_response(completion(&invalid, "stop"))]).await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     assert_eq!(outcome.attempts, 2);
@@ -361,14 +314,7 @@ async fn schema_invalid_reply_is_repaired() {
 
 #[tokio::test]
 async fn non_json_reply_is_repaired() {
-    let server = MockServer::start().await;
-    mount_first(
-        &server,
-        1,
-        json_response(completion("Looks fine to me!", "stop")),
-    )
-    .await;
-    mount_always(&server, ok()).await;
+    let server = failing_then_ok([json_response(completion("Looks fine to me!", "stop"))]).await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     let repair = bodies(&server).await[1]["messages"]
@@ -384,9 +330,8 @@ async fn non_json_reply_is_repaired() {
 
 #[tokio::test]
 async fn schema_invalid_twice_fails() {
-    let server = MockServer::start().await;
     let missing_summary = json!({"verdict": "pass", "findings": []}).to_string();
-    mount_always(&server, json_response(completion(&missing_summary, "stop"))).await;
+    let server = serving(json_response(completion(&missing_summary, "stop"))).await;
     let outcome = run_default(&provider_for(&server)).await;
     let message = expect_failure(&outcome, FailureKind::SchemaInvalid);
     assert!(message.contains("summary"), "{message}");
@@ -396,8 +341,7 @@ async fn schema_invalid_twice_fails() {
 
 #[tokio::test]
 async fn non_json_twice_fails_as_invalid_json() {
-    let server = MockServer::start().await;
-    mount_always(&server, json_response(completion("I approve.", "stop"))).await;
+    let server = serving(json_response(completion("I approve.", "stop"))).await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_failure(&outcome, FailureKind::InvalidJson);
     assert_eq!(requests(&server).await.len(), 2);
@@ -405,12 +349,11 @@ async fn non_json_twice_fails_as_invalid_json() {
 
 #[tokio::test]
 async fn json_in_prose_is_recovered_in_text_mode() {
-    let server = MockServer::start().await;
     let prose = format!(
         "Here is my review.\n{}\nLet me know if you need more.",
         verdict_json()
     );
-    mount_always(&server, json_response(completion(&prose, "stop"))).await;
+    let server = serving(json_response(completion(&prose, "stop"))).await;
     let outcome = run_default(&provider_with(&server, text_mode)).await;
     expect_verdict(&outcome);
     let body = &bodies(&server).await[0];
@@ -426,9 +369,8 @@ async fn json_in_prose_is_recovered_in_text_mode() {
 
 #[tokio::test]
 async fn json_in_a_code_fence_is_recovered_in_text_mode() {
-    let server = MockServer::start().await;
     let fenced = format!("```json\n{:#}\n```", verdict_json());
-    mount_always(&server, json_response(completion(&fenced, "stop"))).await;
+    let server = serving(json_response(completion(&fenced, "stop"))).await;
     let outcome = run_default(&provider_with(&server, text_mode)).await;
     expect_verdict(&outcome);
     assert_eq!(requests(&server).await.len(), 1);
@@ -436,8 +378,7 @@ async fn json_in_a_code_fence_is_recovered_in_text_mode() {
 
 #[tokio::test]
 async fn json_object_mode_sends_json_object_and_the_schema() {
-    let server = MockServer::start().await;
-    mount_always(&server, ok()).await;
+    let server = serving(ok()).await;
     let provider = provider_with(&server, |c| {
         c.structured_output = director_llm::StructuredOutput::JsonObject;
     });
@@ -456,17 +397,11 @@ async fn json_object_mode_sends_json_object_and_the_schema() {
 
 #[tokio::test]
 async fn truncated_reply_is_retried_with_a_larger_budget() {
-    let server = MockServer::start().await;
-    mount_first(
-        &server,
-        1,
-        json_response(completion(
-            r#"{"verdict":"pass","summary":"Revie"#,
-            "length",
-        )),
-    )
+    let server = failing_then_ok([json_response(completion(
+        r#"{"verdict":"pass","summary":"Revie"#,
+        "length",
+    ))])
     .await;
-    mount_always(&server, ok()).await;
     let outcome = run(
         &provider_for(&server),
         director_llm::ReviewRequest {
@@ -489,12 +424,11 @@ async fn truncated_reply_is_retried_with_a_larger_budget() {
 
 #[tokio::test]
 async fn truncated_twice_fails_even_if_the_partial_text_parses() {
-    let server = MockServer::start().await;
     // A complete, valid verdict — but the server says it was cut off.
-    mount_always(
-        &server,
-        json_response(completion(&verdict_json().to_string(), "length")),
-    )
+    let server = serving(json_response(completion(
+        &verdict_json().to_string(),
+        "length",
+    )))
     .await;
     let outcome = run_default(&provider_for(&server)).await;
     let message = expect_failure(&outcome, FailureKind::Truncated);
@@ -506,8 +440,7 @@ async fn truncated_twice_fails_even_if_the_partial_text_parses() {
 
 #[tokio::test]
 async fn truncated_at_the_cap_is_not_retried() {
-    let server = MockServer::start().await;
-    mount_always(&server, json_response(completion("{", "length"))).await;
+    let server = serving(json_response(completion("{", "length"))).await;
     let outcome = run(
         &provider_for(&server),
         director_llm::ReviewRequest {
@@ -523,15 +456,11 @@ async fn truncated_at_the_cap_is_not_retried() {
 
 #[tokio::test]
 async fn empty_choices_fail() {
-    let server = MockServer::start().await;
-    mount_always(
-        &server,
-        json_response(json!({
-            "id": "x", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 0, "total_tokens": 10}
-        })),
-    )
+    let server = serving(json_response(json!({
+        "id": "x", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 0, "total_tokens": 10}
+    })))
     .await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_failure(&outcome, FailureKind::EmptyChoices);
@@ -543,10 +472,9 @@ async fn empty_choices_fail() {
 
 #[tokio::test]
 async fn missing_usage_is_estimated_and_flagged() {
-    let server = MockServer::start().await;
     let mut body = good_completion();
     body.as_object_mut().unwrap().remove("usage");
-    mount_always(&server, json_response(body)).await;
+    let server = serving(json_response(body)).await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     assert!(outcome.usage_estimated);
@@ -557,16 +485,11 @@ async fn missing_usage_is_estimated_and_flagged() {
 
 #[tokio::test]
 async fn unauthorized_is_not_retried_and_hides_the_key() {
-    let server = MockServer::start().await;
-    mount_always(
-        &server,
-        ResponseTemplate::new(401).set_body_json(json!({"error": {
+    let server = serving(ResponseTemplate::new(401).set_body_json(json!({"error": {
             "message": format!("Incorrect API key provided: {KEY}. You can find your API key at the dashboard."),
             "type": "invalid_request_error",
             "code": "invalid_api_key"
-        }})),
-    )
-    .await;
+        }}))).await;
     let provider = provider_for(&server);
     let outcome = run_default(&provider).await;
     let message = expect_failure(&outcome, FailureKind::Http);
@@ -583,12 +506,8 @@ async fn unauthorized_is_not_retried_and_hides_the_key() {
 
 #[tokio::test]
 async fn not_found_with_a_plain_text_body_is_not_retried() {
-    let server = MockServer::start().await;
-    mount_always(
-        &server,
-        ResponseTemplate::new(404).set_body_string("model 'llama9' not found"),
-    )
-    .await;
+    let server =
+        serving(ResponseTemplate::new(404).set_body_string("model 'llama9' not found")).await;
     let outcome = run_default(&provider_for(&server)).await;
     let message = expect_failure(&outcome, FailureKind::Http);
     assert!(message.contains("model 'llama9' not found"), "{message}");
@@ -597,17 +516,13 @@ async fn not_found_with_a_plain_text_body_is_not_retried() {
 
 #[tokio::test]
 async fn refusal_fails() {
-    let server = MockServer::start().await;
-    mount_always(
-        &server,
-        json_response(json!({
-            "id": "x", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                "role": "assistant", "content": null, "refusal": "I can't help with that."
-            }}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-        })),
-    )
+    let server = serving(json_response(json!({
+        "id": "x", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {
+            "role": "assistant", "content": null, "refusal": "I can't help with that."
+        }}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    })))
     .await;
     let outcome = run_default(&provider_for(&server)).await;
     let message = expect_failure(&outcome, FailureKind::Refusal);
@@ -621,11 +536,10 @@ async fn content_filter_and_unknown_finish_reasons_fail() {
         ("content_filter", FailureKind::ContentFilter),
         ("abort", FailureKind::AbnormalFinish),
     ] {
-        let server = MockServer::start().await;
-        mount_always(
-            &server,
-            json_response(completion(&verdict_json().to_string(), reason)),
-        )
+        let server = serving(json_response(completion(
+            &verdict_json().to_string(),
+            reason,
+        )))
         .await;
         let outcome = run_default(&provider_for(&server)).await;
         expect_failure(&outcome, kind);
@@ -634,12 +548,11 @@ async fn content_filter_and_unknown_finish_reasons_fail() {
 
 #[tokio::test]
 async fn tool_calls_finish_without_tool_calls_fails() {
-    let server = MockServer::start().await;
     // A full, valid verdict, but the server claims it stopped to call tools.
-    mount_always(
-        &server,
-        json_response(completion(&verdict_json().to_string(), "tool_calls")),
-    )
+    let server = serving(json_response(completion(
+        &verdict_json().to_string(),
+        "tool_calls",
+    )))
     .await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_failure(&outcome, FailureKind::AbnormalFinish);
@@ -647,12 +560,7 @@ async fn tool_calls_finish_without_tool_calls_fails() {
 
 #[tokio::test]
 async fn circuit_breaker_opens_and_fails_fast_without_requests() {
-    let server = MockServer::start().await;
-    mount_always(
-        &server,
-        ResponseTemplate::new(503).set_body_string("overloaded"),
-    )
-    .await;
+    let server = serving(ResponseTemplate::new(503).set_body_string("overloaded")).await;
     let provider = provider_with(&server, |c| {
         c.retry.max_retries = 1;
         c.limits.circuit_breaker_threshold = 2;
@@ -677,9 +585,7 @@ async fn circuit_breaker_opens_and_fails_fast_without_requests() {
 
 #[tokio::test]
 async fn circuit_breaker_closes_after_cooldown_on_success() {
-    let server = MockServer::start().await;
-    mount_first(&server, 1, ResponseTemplate::new(500)).await;
-    mount_always(&server, ok()).await;
+    let server = failing_then_ok([ResponseTemplate::new(500)]).await;
     let provider = provider_with(&server, |c| {
         c.retry.max_retries = 0;
         c.limits.circuit_breaker_threshold = 1;
@@ -696,8 +602,7 @@ async fn circuit_breaker_closes_after_cooldown_on_success() {
 async fn provider_errors_keep_their_attempt_counts() {
     // The ChatModel level, without the review loop: a 500 forever is an LlmError::Http.
     use director_llm::{ChatMessage, ChatModel, ChatRequest, ResponseMode};
-    let server = MockServer::start().await;
-    mount_always(&server, ResponseTemplate::new(500)).await;
+    let server = serving(ResponseTemplate::new(500)).await;
     let provider = provider_with(&server, |c| c.retry.max_retries = 1);
     let request = ChatRequest {
         model: String::new(),

@@ -20,8 +20,7 @@ use director_llm::FailureKind;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 /// llama-server's answer to `[system, system, user]` with Gemma 3's chat template,
 /// byte for byte.
@@ -103,13 +102,7 @@ impl Respond for GemmaServer {
 }
 
 async fn gemma_server(replies: impl IntoIterator<Item = Value>) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(CHAT_PATH))
-        .respond_with(GemmaServer::new(replies))
-        .mount(&server)
-        .await;
-    server
+    serving(GemmaServer::new(replies)).await
 }
 
 #[test]
@@ -263,15 +256,11 @@ const CONTEXT_ERROR: &str = r#"{"error":{"code":400,"message":"request (13920 to
 
 #[tokio::test]
 async fn a_prompt_beyond_the_context_fails_at_once_with_the_servers_words() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(CHAT_PATH))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_raw(CONTEXT_ERROR.as_bytes().to_vec(), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    let server = serving(
+        ResponseTemplate::new(400)
+            .set_body_raw(CONTEXT_ERROR.as_bytes().to_vec(), "application/json"),
+    )
+    .await;
     let outcome = run_default(&provider_for(&server)).await;
     let message = expect_failure(&outcome, FailureKind::Http);
     assert!(

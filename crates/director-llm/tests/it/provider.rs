@@ -13,8 +13,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 #[tokio::test]
 async fn request_carries_strict_json_schema_temperature_zero_and_the_key() {
-    let server = MockServer::start().await;
-    mount_always(&server, ok()).await;
+    let server = serving(ok()).await;
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     let recorded = requests(&server).await;
@@ -61,8 +60,7 @@ async fn request_carries_strict_json_schema_temperature_zero_and_the_key() {
 
 #[tokio::test]
 async fn keyless_servers_get_no_authorization_header() {
-    let server = MockServer::start().await;
-    mount_always(&server, ok()).await;
+    let server = serving(ok()).await;
     let provider = provider_with(&server, |c| c.api_key = None);
     expect_verdict(&run_default(&provider).await);
     let recorded = requests(&server).await;
@@ -71,9 +69,7 @@ async fn keyless_servers_get_no_authorization_header() {
 
 #[tokio::test]
 async fn extra_headers_are_sent_on_every_attempt() {
-    let server = MockServer::start().await;
-    mount_first(&server, 1, ResponseTemplate::new(500)).await;
-    mount_always(&server, ok()).await;
+    let server = failing_then_ok([ResponseTemplate::new(500)]).await;
     let provider = provider_with(&server, |c| {
         c.extra_headers = vec![("x-gateway-tenant".into(), "team-a".into())];
     });
@@ -143,8 +139,7 @@ impl Respond for ToolConversation {
 
 #[tokio::test]
 async fn tool_call_round_trip() {
-    let server = MockServer::start().await;
-    mount_always(&server, ResponseTemplate::new(500)).await;
+    let server = serving(ResponseTemplate::new(500)).await;
     Mock::given(method("POST"))
         .and(path(CHAT_PATH))
         .respond_with(ToolConversation)
@@ -204,12 +199,7 @@ impl Respond for EndlessTools {
 
 #[tokio::test]
 async fn tool_rounds_are_bounded_then_one_request_without_tools() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(CHAT_PATH))
-        .respond_with(EndlessTools)
-        .mount(&server)
-        .await;
+    let server = serving(EndlessTools).await;
     let tools = FakeTools::default();
     let outcome = review(
         &provider_for(&server),
@@ -245,6 +235,18 @@ impl Respond for Recorder {
     }
 }
 
+/// A mock provider that answers every request with a verdict after `delay` and
+/// records when each request arrived.
+async fn recording_server(delay: Duration) -> (MockServer, Arc<Mutex<Vec<Instant>>>) {
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let server = serving(Recorder {
+        arrivals: Arc::clone(&arrivals),
+        delay,
+    })
+    .await;
+    (server, arrivals)
+}
+
 /// Largest number of requests whose [arrival, arrival + delay) windows overlap.
 fn peak_overlap(arrivals: &[Instant], delay: Duration) -> usize {
     arrivals
@@ -261,30 +263,17 @@ fn peak_overlap(arrivals: &[Instant], delay: Duration) -> usize {
 
 #[tokio::test]
 async fn global_concurrency_cap_is_never_exceeded() {
-    let server = MockServer::start().await;
-    let arrivals = Arc::new(Mutex::new(Vec::new()));
     let delay = Duration::from_millis(150);
-    Mock::given(method("POST"))
-        .and(path(CHAT_PATH))
-        .respond_with(Recorder {
-            arrivals: arrivals.clone(),
-            delay,
-        })
-        .mount(&server)
-        .await;
+    let (server, arrivals) = recording_server(delay).await;
     // Two providers (say two models) sharing one limiter: the cap is global.
     let limiter = Arc::new(Limiter::new(RateLimits {
         max_concurrency: 2,
         circuit_breaker_threshold: 0,
         ..RateLimits::default()
     }));
-    let a = Arc::new(
-        OpenAiProvider::with_limiter(config(&format!("{}/v1", server.uri())), limiter.clone())
-            .unwrap(),
-    );
-    let b = Arc::new(
-        OpenAiProvider::with_limiter(config(&format!("{}/v1", server.uri())), limiter).unwrap(),
-    );
+    let base_url = format!("{}/v1", server.uri());
+    let a = Arc::new(OpenAiProvider::with_limiter(config(&base_url), limiter.clone()).unwrap());
+    let b = Arc::new(OpenAiProvider::with_limiter(config(&base_url), limiter).unwrap());
     let mut tasks = Vec::new();
     for i in 0..6 {
         let provider = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -304,17 +293,8 @@ async fn global_concurrency_cap_is_never_exceeded() {
 
 #[tokio::test]
 async fn directors_run_concurrently_without_a_tight_cap() {
-    let server = MockServer::start().await;
-    let arrivals = Arc::new(Mutex::new(Vec::new()));
     let delay = Duration::from_millis(300);
-    Mock::given(method("POST"))
-        .and(path(CHAT_PATH))
-        .respond_with(Recorder {
-            arrivals: arrivals.clone(),
-            delay,
-        })
-        .mount(&server)
-        .await;
+    let (server, arrivals) = recording_server(delay).await;
     let provider = Arc::new(provider_for(&server));
     let tasks: Vec<_> = (0..5)
         .map(|_| {

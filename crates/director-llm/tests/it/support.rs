@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub const KEY: &str = "sk-test-SECRET-0123456789";
 pub const CHAT_PATH: &str = "/v1/chat/completions";
@@ -68,25 +68,33 @@ pub fn json_response(body: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
-/// Answer the next `times` requests with `response` (checked before the fallbacks).
-pub async fn mount_first(server: &MockServer, times: u64, response: ResponseTemplate) {
+/// A mock provider answering every chat request with `responder` (a fixed
+/// `ResponseTemplate` or a scripted `Respond`).
+pub async fn serving(responder: impl Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(CHAT_PATH))
-        .respond_with(response)
-        .up_to_n_times(times)
-        .with_priority(1)
-        .mount(server)
+        .respond_with(responder)
+        .with_priority(5)
+        .mount(&server)
         .await;
+    server
 }
 
-/// Answer every other request with `response`.
-pub async fn mount_always(server: &MockServer, response: ResponseTemplate) {
-    Mock::given(method("POST"))
-        .and(path(CHAT_PATH))
-        .respond_with(response)
-        .with_priority(5)
-        .mount(server)
-        .await;
+/// A mock provider answering the first requests with `failures`, one each in
+/// order, then every later one with a valid verdict.
+pub async fn failing_then_ok(failures: impl IntoIterator<Item = ResponseTemplate>) -> MockServer {
+    let server = serving(ok()).await;
+    for response in failures {
+        Mock::given(method("POST"))
+            .and(path(CHAT_PATH))
+            .respond_with(response)
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    server
 }
 
 pub fn config(base_url: &str) -> ProviderConfig {
@@ -109,7 +117,12 @@ pub fn config(base_url: &str) -> ProviderConfig {
 }
 
 pub fn provider_for(server: &MockServer) -> OpenAiProvider {
-    OpenAiProvider::new(config(&format!("{}/v1", server.uri()))).unwrap()
+    provider_at(&format!("{}/v1", server.uri()))
+}
+
+/// A provider for any base URL (raw TCP servers, closed ports).
+pub fn provider_at(base_url: &str) -> OpenAiProvider {
+    OpenAiProvider::new(config(base_url)).unwrap()
 }
 
 pub fn provider_with(
