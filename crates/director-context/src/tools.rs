@@ -269,6 +269,10 @@ impl RepoTools {
         if meta.is_dir() {
             return ToolOutput::err(format!("`{rel}` is a folder; use list_dir"));
         }
+        // A FIFO, socket or device has no text, and reading a FIFO blocks.
+        if !meta.is_file() {
+            return ToolOutput::err(format!("`{rel}` is not a regular file; not shown"));
+        }
         if meta.len() > MAX_READ_BYTES {
             return ToolOutput::err(format!(
                 "`{rel}` is too large to read ({} bytes); grep it instead",

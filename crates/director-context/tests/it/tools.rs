@@ -102,6 +102,17 @@ fn reads_work_across_rounds() {
     assert!(!read(&t, "src", None, None).ok);
     assert!(!read(&t, "bin.dat", None, None).ok);
     assert!(!read(&t, "missing.txt", None, None).ok);
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let fifo = read(&t, "pipe", None, None);
+    assert!(
+        !fifo.ok && fifo.content.contains("not a regular file"),
+        "{}",
+        fifo.content
+    );
     let secret = read(&t, "config/app.yaml", None, None);
     assert!(secret.ok && !secret.content.contains("s3cr3t-Passw0rd-value"));
 }
