@@ -107,10 +107,14 @@ pub fn load_record(repo_root: &Path, run: &str, task: Option<&str>) -> Result<Ru
             hint: "list them with `director runs list`".into(),
         });
     };
-    let text =
-        std::fs::read_to_string(&found.path).map_err(|e| Error::io("read", &found.path, e))?;
+    read_record(&found.path)
+}
+
+/// Read one stored record file.
+pub fn read_record(path: &Path) -> Result<RunRecord, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
     serde_json::from_str(&text).map_err(|e| Error::Input {
-        message: format!("invalid run record {}: {e}", found.path.display()),
+        message: format!("invalid run record {}: {e}", path.display()),
         hint: "records are written by `director verify`; do not edit them by hand".into(),
     })
 }

@@ -27,7 +27,7 @@ pub fn runs(repo: &Path, cmd: RunsCommand) -> anyhow::Result<i32> {
             let runs = director::store::list_runs(&root, task.as_deref())?;
             let mut out = String::new();
             for r in &runs {
-                let summary = director::store::load_record(&root, &r.run_id, Some(&r.task))
+                let summary = director::store::read_record(&r.path)
                     .map(|rec| format!("{:<10} {}", rec.decision.as_str(), rec.reason))
                     .unwrap_or_else(|e| format!("unreadable: {e}"));
                 out.push_str(&format!("{:<30} {:<20} {summary}\n", r.run_id, r.task));
