@@ -252,7 +252,14 @@ mod tests {
         .unwrap();
         assert!(cache.get(&key).is_none());
         assert!(cache.is_empty(), "corrupted entry removed");
-        assert!(cache.get("../../etc/passwd").is_none());
+        // A key that climbs out of the directory is refused even when its target is a
+        // readable entry.
+        fs::write(
+            dir.path().join("outside.json"),
+            serde_json::to_vec(&entry("outside")).unwrap(),
+        )
+        .unwrap();
+        assert!(cache.get("../outside").is_none());
         assert!(cache.put("nope", &entry("x")).is_err());
     }
 

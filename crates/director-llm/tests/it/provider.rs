@@ -74,7 +74,9 @@ async fn extra_headers_are_sent_on_every_attempt() {
         c.extra_headers = vec![("x-gateway-tenant".into(), "team-a".into())];
     });
     expect_verdict(&run_default(&provider).await);
-    for request in requests(&server).await {
+    let recorded = requests(&server).await;
+    assert_eq!(recorded.len(), 2, "the 500 was retried");
+    for request in recorded {
         assert_eq!(request.headers.get("x-gateway-tenant").unwrap(), "team-a");
     }
 }
