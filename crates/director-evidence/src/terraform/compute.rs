@@ -180,8 +180,8 @@ fn attachment_health_checks(cx: &mut Ctx<'_, '_, '_, '_>, attachment: &Res<'_>) 
         .into_iter()
         .find_map(|addr| {
             index
-                .all("aws_autoscaling_group")
-                .find(|g| g.address() == addr)
+                .get(&addr)
+                .filter(|g| g.kind == "resource" && g.rtype == "aws_autoscaling_group")
         });
     let Some(group) = group else { return };
     let elb_type = group.blk.str("health_check_type").unwrap_or("EC2");

@@ -17,6 +17,7 @@ const MAX_RETENTION_DAYS: i64 = 35;
 
 pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
     let index = cx.index;
+    let open_selection = index.all("aws_backup_selection").any(selects_open_set);
     for db in index.targets("aws_db_instance") {
         let replica = db
             .blk
@@ -46,7 +47,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
             aurora_instances(cx, cluster);
         }
         log_exports(cx, cluster);
-        backup_plan(cx, cluster, Policy::Advice);
+        backup_plan(cx, cluster, Policy::Advice, open_selection);
     }
     for instance in index.targets("aws_rds_cluster_instance") {
         enhanced_monitoring(cx, instance);
@@ -77,7 +78,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
     dynamodb(cx);
     for rtype in ["aws_ebs_volume", "aws_efs_file_system"] {
         for r in index.targets(rtype) {
-            backup_plan(cx, r, Policy::Important);
+            backup_plan(cx, r, Policy::Important, open_selection);
         }
     }
 }
@@ -432,32 +433,32 @@ fn dynamodb(cx: &mut Ctx<'_, '_, '_, '_>) {
     }
 }
 
-/// Is the resource selected by some AWS Backup plan? Tag- or condition-based selections
-/// (and computed resource lists) could cover anything, so they count as "maybe".
-fn backup_plan(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, policy: Policy) {
+/// True if an AWS Backup selection may cover resources it does not list: it selects by
+/// tag or condition, or its resource list is computed or has wildcards.
+fn selects_open_set(sel: &Res<'_>) -> bool {
+    let resources = sel.blk.attr("resources");
+    let literal_list = resources.is_some_and(|a| value::array(a.expr()).is_some());
+    let wildcard = resources
+        .and_then(|a| value::str_list(a.expr()))
+        .is_some_and(|l| l.iter().any(|s| s.contains('*')));
+    !sel.blk.blocks("selection_tag").is_empty()
+        || sel.blk.block("condition").is_some()
+        || !literal_list
+        || wildcard
+}
+
+/// Is the resource selected by some AWS Backup plan? With `open_selection` (see
+/// [`selects_open_set`]) it may be, so nothing is reported.
+fn backup_plan(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, policy: Policy, open_selection: bool) {
     let index = cx.index;
     let address = r.address();
-    let mut maybe = false;
-    for sel in index.all("aws_backup_selection") {
-        if sel.references(&address) {
-            return;
-        }
-        let literal_list = sel
-            .blk
-            .attr("resources")
-            .is_some_and(|a| value::array(a.expr()).is_some());
-        let wildcard = sel
-            .blk
-            .attr("resources")
-            .and_then(|a| value::str_list(a.expr()))
-            .is_some_and(|l| l.iter().any(|s| s.contains('*')));
-        if !sel.blk.blocks("selection_tag").is_empty()
-            || sel.blk.block("condition").is_some()
-            || !literal_list
-            || wildcard
-        {
-            maybe = true;
-        }
+    if open_selection
+        || index
+            .referrers_of_type(&address, "aws_backup_selection")
+            .next()
+            .is_some()
+    {
+        return;
     }
     if r.rtype == "aws_efs_file_system"
         && index
@@ -472,9 +473,6 @@ fn backup_plan(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, policy: Policy) {
         return;
     }
     if r.rtype == "aws_ebs_volume" && index.all("aws_dlm_lifecycle_policy").next().is_some() {
-        return;
-    }
-    if maybe {
         return;
     }
     cx.emit_with(

@@ -264,11 +264,6 @@ impl<'a> Res<'a> {
         }
     }
 
-    /// True if the block references `address` (`type.name`).
-    pub fn references(&self, address: &str) -> bool {
-        self.refs.iter().any(|r| r == address)
-    }
-
     /// The literal tags (`tags = {...}` or `merge()` of literals), `None` if computed or absent.
     pub fn tags(&self) -> Option<Vec<(String, Option<String>)>> {
         self.blk.attr("tags").and_then(|a| value::tag_map(a.expr()))

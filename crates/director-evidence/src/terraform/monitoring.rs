@@ -1,7 +1,7 @@
 //! Monitoring: CloudWatch alarms that notify nobody, production resources no alarm
 //! watches, and VPCs without flow logs.
 
-use super::{Ctx, Res, lit_str, value};
+use super::{Ctx, lit_str, value};
 use crate::rules::{ALARM_WITHOUT_ACTIONS, NO_ALARM, VPC_NO_FLOW_LOGS};
 use std::collections::HashSet;
 
@@ -107,8 +107,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
         }
     }
 
-    let flow_logs: Vec<&Res<'_>> = index.all("aws_flow_log").collect();
-    let unresolved_flow_log = flow_logs.iter().any(|f| {
+    let unresolved_flow_log = index.all("aws_flow_log").any(|f| {
         f.blk.attr("vpc_id").is_some_and(|a| {
             lit_str(a.expr()).is_none()
                 && !value::expr_refs(a.expr())
@@ -121,7 +120,11 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
     }
     for vpc in index.targets("aws_vpc") {
         let address = vpc.address();
-        if flow_logs.iter().any(|f| f.references(&address)) {
+        if index
+            .referrers_of_type(&address, "aws_flow_log")
+            .next()
+            .is_some()
+        {
             continue;
         }
         cx.emit(
