@@ -2,7 +2,7 @@
 //! resources, probes, images and security context per container; namespaces and
 //! PodSecurityPolicies per object.
 
-use super::{Index, Manifest, Scaler, same_namespace};
+use super::{Index, Manifest, Scaler, hpa_target, same_namespace};
 use crate::dockerfile::is_unpinned;
 use crate::emit::{Hit, Sink};
 use crate::env::Policy;
@@ -73,7 +73,7 @@ pub(super) fn check(m: &Manifest<'_>, index: &Index<'_>, sink: &mut Sink<'_>) {
     let mut cx = Ctx { m, sink };
     default_namespace(&mut cx);
     match m.kind {
-        "HorizontalPodAutoscaler" => autoscaler(&mut cx, index),
+        "HorizontalPodAutoscaler" => autoscaler(&mut cx),
         "PodSecurityPolicy" => pod_security_policy(&mut cx),
         _ => {}
     }
@@ -140,7 +140,7 @@ fn default_namespace(cx: &mut Ctx<'_, '_, '_, '_>) {
     }
 }
 
-fn autoscaler(cx: &mut Ctx<'_, '_, '_, '_>, index: &Index<'_>) {
+fn autoscaler(cx: &mut Ctx<'_, '_, '_, '_>) {
     let m = cx.m;
     let Some(spec) = m.node.get("spec") else {
         return;
@@ -148,12 +148,10 @@ fn autoscaler(cx: &mut Ctx<'_, '_, '_, '_>, index: &Index<'_>) {
     let min = spec.entry("minReplicas");
     let max = spec.entry("maxReplicas");
     let min_value = min.and_then(|e| e.value.as_i64()).unwrap_or(1);
-    let target = index
-        .scalers
-        .iter()
-        .find(|s| std::ptr::eq(index.manifests[s.manifest].node, m.node))
-        .map(|s| format!("{}/{}", s.target_kind, s.target_name))
-        .unwrap_or_else(|| "its target".into());
+    let target = hpa_target(m.node).map_or_else(
+        || "its target".to_string(),
+        |(kind, name)| format!("{kind}/{name}"),
+    );
     if let Some(max) = max
         && max.value.as_i64() == Some(min_value)
     {

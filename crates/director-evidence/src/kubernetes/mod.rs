@@ -88,7 +88,6 @@ impl<'a> Manifest<'a> {
 
 /// An autoscaler (HorizontalPodAutoscaler or KEDA ScaledObject) and what it targets.
 pub(crate) struct Scaler<'a> {
-    pub manifest: usize,
     pub target_kind: &'a str,
     pub target_name: &'a str,
     pub namespace: Option<&'a str>,
@@ -226,18 +225,22 @@ fn guess_env(
     }
 }
 
+/// The `kind` and `name` of a HorizontalPodAutoscaler's `spec.scaleTargetRef`.
+pub(crate) fn hpa_target(hpa: &Node) -> Option<(&str, &str)> {
+    let target = hpa.path(&["spec", "scaleTargetRef"])?;
+    let kind = target.get("kind").and_then(Node::as_str)?;
+    let name = target.get("name").and_then(Node::as_str)?;
+    Some((kind, name))
+}
+
 fn build_index(manifests: Vec<Manifest<'_>>) -> Index<'_> {
     let mut scalers = Vec::new();
     let mut budgets = Vec::new();
-    for (i, m) in manifests.iter().enumerate() {
+    for m in &manifests {
         match m.kind {
             "HorizontalPodAutoscaler" => {
                 let spec = m.node.get("spec");
-                let target = spec.and_then(|s| s.get("scaleTargetRef"));
-                let (Some(kind), Some(name)) = (
-                    target.and_then(|t| t.get("kind")).and_then(Node::as_str),
-                    target.and_then(|t| t.get("name")).and_then(Node::as_str),
-                ) else {
+                let Some((kind, name)) = hpa_target(m.node) else {
                     continue;
                 };
                 let mut cpu = spec
@@ -256,7 +259,6 @@ fn build_index(manifests: Vec<Manifest<'_>>) -> Index<'_> {
                     }
                 }
                 scalers.push(Scaler {
-                    manifest: i,
                     target_kind: kind,
                     target_name: name,
                     namespace: m.namespace,
@@ -287,7 +289,6 @@ fn build_index(manifests: Vec<Manifest<'_>>) -> Index<'_> {
                         .any(|tr| tr.get("type").and_then(Node::as_str) == Some(t))
                 };
                 scalers.push(Scaler {
-                    manifest: i,
                     target_kind: kind,
                     target_name: name,
                     namespace: m.namespace,
