@@ -9,11 +9,12 @@
 
 use crate::config::RateLimits;
 use crate::error::LlmError;
+use crate::transport::duration_ms;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Shared rate limits, concurrency cap and circuit breaker.
@@ -177,10 +178,6 @@ impl Limiter {
     }
 }
 
-fn duration_ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
 /// One call admitted by the circuit breaker; report its end with [`CallGuard::finish`].
 #[derive(Debug)]
 pub struct CallGuard {
@@ -213,6 +210,7 @@ impl Drop for CallGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn limits(threshold: u32, cooldown_ms: u64) -> RateLimits {
         RateLimits {

@@ -16,7 +16,8 @@ use crate::model::{
     ToolCall,
 };
 use crate::transport::{
-    CallContext, Redactor, RetryService, TransportSettings, error_chain, truncate_chars,
+    CallContext, MAX_MESSAGE_CHARS, Redactor, RetryService, TransportSettings, error_chain,
+    truncate_chars,
 };
 use async_openai::Client;
 use async_openai::config::{AzureConfig, Config, OpenAIConfig};
@@ -494,7 +495,7 @@ impl WireResponse {
                 .map_or_else(|| error.to_string(), str::to_string);
             return Err(LlmError::Http {
                 status: 200,
-                message: redactor.apply(&truncate_chars(&text, 600)),
+                message: redactor.apply(&truncate_chars(&text, MAX_MESSAGE_CHARS)),
                 attempts,
             });
         }

@@ -22,7 +22,7 @@ use crate::model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ResponseMode,
     StructuredOutput, ToolSpec, estimate_tokens_from_chars,
 };
-use crate::transport::truncate_chars;
+use crate::transport::{duration_ms, truncate_chars};
 use director_core::verdict::parse_verdict;
 use director_core::{CoreError, Usage, Verdict};
 use serde::Serialize;
@@ -321,10 +321,7 @@ pub async fn review(
     span.record("prompt_tokens", progress.usage.prompt_tokens);
     span.record("completion_tokens", progress.usage.completion_tokens);
     span.record("cached_tokens", progress.usage.cached_prompt_tokens);
-    span.record(
-        "latency_ms",
-        u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-    );
+    span.record("latency_ms", duration_ms(elapsed));
     span.record(
         "outcome",
         match &result {

@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime};
 use tower::ServiceExt;
 
 /// Longest provider message kept in an error.
-const MAX_MESSAGE_CHARS: usize = 600;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 600;
 
 tokio::task_local! {
     static CALL: Arc<CallContext>;
@@ -194,7 +194,7 @@ impl RetryService {
         .notify(|failed, delay| {
             tracing::warn!(
                 attempt = failed.error.attempts(),
-                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                delay_ms = duration_ms(delay),
                 error = %failed.error,
                 "provider request failed; retrying"
             );
@@ -377,6 +377,11 @@ pub(crate) fn provider_message(body: &[u8]) -> String {
         return "(empty body)".to_string();
     }
     truncate_chars(&collapsed, MAX_MESSAGE_CHARS)
+}
+
+/// Whole milliseconds of `d`, for log fields.
+pub(crate) fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The first `max` characters of `text`, with an ellipsis when cut.
