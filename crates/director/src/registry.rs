@@ -200,6 +200,26 @@ fn resolve(repo: Option<&Path>, rel: &str) -> Result<Option<(String, Origin)>, E
     Ok(builtin(rel).map(|t| (t.to_string(), Origin::Builtin(rel.to_string()))))
 }
 
+/// Resolve a file a definition names under `folder` (repository first, then built-in);
+/// a missing one is an error naming the definition and the key.
+fn resolve_named(
+    repo: Option<&Path>,
+    folder: &str,
+    key: &str,
+    file: &str,
+    director: &str,
+    definition: &Origin,
+) -> Result<(String, Origin), Error> {
+    let rel = format!("{folder}/{file}");
+    resolve(repo, &rel)?.ok_or_else(|| Error::Director {
+        director: director.to_string(),
+        message: format!(
+            "{definition}: key `{key}`: `{file}` not found in .director/{folder}/ or the built-in {folder}"
+        ),
+        hint: format!("create .director/{rel}"),
+    })
+}
+
 fn safe_file_name(name: &str) -> bool {
     !name.is_empty()
         && !name.contains("..")
@@ -332,24 +352,22 @@ impl Panel {
 
         let mut directors = Vec::with_capacity(defs.len());
         for (_, (def, definition_origin)) in defs {
-            let prompt_rel = format!("prompts/directors/{}", def.prompt_file);
-            let (prompt_text, prompt_origin) = resolve(repo, &prompt_rel)?.ok_or_else(|| Error::Director {
-                director: def.name.clone(),
-                message: format!(
-                    "{definition_origin}: key `prompt_file`: `{}` not found in .director/prompts/directors/ or the built-in prompts",
-                    def.prompt_file
-                ),
-                hint: format!("create .director/{prompt_rel}"),
-            })?;
-            let persona_rel = format!("personas/{}", def.persona_file);
-            let (persona_text, persona_origin) = resolve(repo, &persona_rel)?.ok_or_else(|| Error::Director {
-                director: def.name.clone(),
-                message: format!(
-                    "{definition_origin}: key `persona_file`: `{}` not found in .director/personas/ or the built-in personas",
-                    def.persona_file
-                ),
-                hint: format!("create .director/{persona_rel}"),
-            })?;
+            let (prompt_text, prompt_origin) = resolve_named(
+                repo,
+                "prompts/directors",
+                "prompt_file",
+                &def.prompt_file,
+                &def.name,
+                &definition_origin,
+            )?;
+            let (persona_text, persona_origin) = resolve_named(
+                repo,
+                "personas",
+                "persona_file",
+                &def.persona_file,
+                &def.name,
+                &definition_origin,
+            )?;
             let template_name = format!("directors/{}", def.prompt_file);
             if !template_origins.contains_key(&template_name) {
                 add_template(&mut tera, &template_name, &prompt_text, &prompt_origin)?;
