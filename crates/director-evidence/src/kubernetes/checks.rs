@@ -418,18 +418,25 @@ fn image(cx: &mut Ctx<'_, '_, '_, '_>, c: &Container<'_>, label: &str) {
     }
 }
 
-fn pod_non_root(pod_sc: Option<&Node>) -> bool {
-    let non_root = pod_sc
-        .and_then(|s| s.get("runAsNonRoot"))
-        .and_then(Node::as_bool);
-    let user = pod_sc
-        .and_then(|s| s.get("runAsUser"))
-        .and_then(Node::as_i64);
+/// Whether a `runAsUser` and `runAsNonRoot` pair keeps the process off UID 0: an
+/// explicit user decides, else `runAsNonRoot: true` does.
+fn runs_non_root(user: Option<i64>, non_root: Option<bool>) -> bool {
     match user {
         Some(0) => false,
         Some(u) if u > 0 => true,
         _ => non_root == Some(true),
     }
+}
+
+fn pod_non_root(pod_sc: Option<&Node>) -> bool {
+    runs_non_root(
+        pod_sc
+            .and_then(|s| s.get("runAsUser"))
+            .and_then(Node::as_i64),
+        pod_sc
+            .and_then(|s| s.get("runAsNonRoot"))
+            .and_then(Node::as_bool),
+    )
 }
 
 fn security(
@@ -465,12 +472,7 @@ fn security(
                 .and_then(|s| s.get("runAsUser"))
                 .and_then(Node::as_i64)
         });
-    let runs_non_root = match user {
-        Some(0) => false,
-        Some(u) if u > 0 => true,
-        _ => non_root == Some(true),
-    };
-    if !runs_non_root {
+    if !runs_non_root(user, non_root) {
         let lines = lines_of("runAsUser")
             .or_else(|| lines_of("runAsNonRoot"))
             .unwrap_or(head);
