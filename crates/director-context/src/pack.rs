@@ -15,7 +15,7 @@
 //! the nonce of a context it is part of. Fence markers inside the text are broken up.
 
 use crate::changes::{ChangeSet, ChangedFile, Hunk};
-use crate::redact::{merge_counts, redact};
+use crate::redact::{Redacted, merge_counts, redact};
 use crate::text::{neutralize_fences, sanitize_label};
 use director_core::record::{ChangeMode, ContextSummary, Omission};
 use director_core::{ChangeStatus, FileClass, Finding, Severity, Task};
@@ -216,6 +216,9 @@ struct Packer<'a> {
     evidence_paths: HashSet<String>,
     /// Files whose diff windows covered every line (no need for whole content).
     fully_shown: HashSet<String>,
+    /// Redacted content of small files whose diff windows were cut from it, kept
+    /// for [`Packer::render_whole`] so the same text is not redacted twice.
+    redacted_whole: HashMap<String, Redacted>,
     head: String,
     file_list: String,
     task: String,
@@ -244,6 +247,7 @@ impl<'a> Packer<'a> {
             included: BTreeSet::new(),
             evidence_paths,
             fully_shown: HashSet::new(),
+            redacted_whole: HashMap::new(),
             head: String::new(),
             file_list: String::new(),
             task: String::new(),
@@ -400,7 +404,7 @@ impl<'a> Packer<'a> {
             (
                 !self.evidence_paths.contains(&f.path),
                 class_rank(&f.classes),
-                f.path.clone(),
+                f.path.as_str(),
             )
         });
         order
@@ -473,8 +477,9 @@ impl<'a> Packer<'a> {
             _ => "\n## Changed files\n",
         };
         if files.is_empty() {
-            self.file_list = format!("{title}No files changed.\n");
-            self.try_take(&self.file_list.clone(), true);
+            let list = format!("{title}No files changed.\n");
+            self.try_take(&list, true);
+            self.file_list = list;
             return;
         }
         // Listed by path for the reader; the cap keeps the list bounded for huge
@@ -641,22 +646,21 @@ impl<'a> Packer<'a> {
             self.omit(f.path.clone(), "token budget exhausted");
             return;
         }
-        let (kind, pieces, counts, covers_all) = if f.status == ChangeStatus::Reviewed {
+        let (kind, rendered) = if f.status == ChangeStatus::Reviewed {
             let Some(content) = &f.content else { return };
-            let (pieces, counts) = content_chunks(content, &f.path);
-            ("file", pieces, counts, true)
+            ("file", content_chunks(content, &f.path))
         } else {
             if f.hunks.is_empty() {
                 return;
             }
-            let rendered = render_diff(f, self.input.context_lines);
-            (
-                "diff",
-                rendered.windows,
-                rendered.counts,
-                rendered.covers_all,
-            )
+            ("diff", render_diff(f, self.input.context_lines))
         };
+        let Rendered {
+            pieces,
+            counts,
+            covers_all,
+            content: redacted_content,
+        } = rendered;
         if pieces.is_empty() {
             return;
         }
@@ -664,10 +668,10 @@ impl<'a> Packer<'a> {
         let open = self.open(kind, &f.path);
         let close = self.close();
         let fixed = format!("{title}{open}{close}");
-        if self.try_take(&fixed, false).is_none() {
+        let Some(fixed_tokens) = self.try_take(&fixed, false) else {
             self.omit(f.path.clone(), "token budget");
             return;
-        }
+        };
         let total = pieces.len();
         let mut body = String::new();
         let mut taken = 0usize;
@@ -680,7 +684,7 @@ impl<'a> Packer<'a> {
         }
         if taken == 0 {
             // Give the fixed part back: nothing of this file is shown.
-            self.used = self.used.saturating_sub(count_tokens(&fixed));
+            self.used = self.used.saturating_sub(fixed_tokens);
             self.exhausted = self.remaining() < STOP_TOKENS;
             self.omit(f.path.clone(), "token budget");
             return;
@@ -697,6 +701,14 @@ impl<'a> Packer<'a> {
             );
         } else if covers_all {
             self.fully_shown.insert(f.path.clone());
+        }
+        if let Some(red) = redacted_content
+            && !self.fully_shown.contains(&f.path)
+            && f.content
+                .as_ref()
+                .is_some_and(|c| c.len() as u64 <= self.input.small_file_bytes)
+        {
+            self.redacted_whole.insert(f.path.clone(), red);
         }
         merge_counts(&mut self.redactions, &counts);
         self.included.insert(f.path.clone());
@@ -723,7 +735,10 @@ impl<'a> Packer<'a> {
             }
             return;
         }
-        let red = redact(content, &f.path);
+        let red = self
+            .redacted_whole
+            .remove(&f.path)
+            .unwrap_or_else(|| redact(content, &f.path));
         let inner = numbered(&red.text);
         let piece = format!(
             "### {} (whole file, {} lines)\n{}",
@@ -910,7 +925,7 @@ fn numbered(text: &str) -> String {
 }
 
 /// A reviewed file's content (redacted) in numbered chunks.
-fn content_chunks(content: &str, path: &str) -> (Vec<String>, BTreeMap<String, u32>) {
+fn content_chunks(content: &str, path: &str) -> Rendered {
     let red = redact(content, path);
     let lines: Vec<&str> = red.text.lines().collect();
     let mut pieces = Vec::new();
@@ -921,42 +936,41 @@ fn content_chunks(content: &str, path: &str) -> (Vec<String>, BTreeMap<String, u
         }
         pieces.push(out);
     }
-    (pieces, red.counts)
+    Rendered {
+        pieces,
+        counts: red.counts,
+        covers_all: true,
+        content: None,
+    }
 }
 
-struct RenderedDiff {
-    windows: Vec<String>,
+/// A changed file rendered for the context, in pieces taken one by one.
+struct Rendered {
+    /// Diff windows (hunk groups) or numbered chunks of a reviewed file.
+    pieces: Vec<String>,
+    /// Redactions in the pieces.
     counts: BTreeMap<String, u32>,
+    /// The pieces show every line of the file.
     covers_all: bool,
+    /// The redacted content diff windows were cut from, if they were.
+    content: Option<Redacted>,
 }
 
-/// Redact lines as one text (so multi-line secrets are seen whole) and split back.
+/// Redact lines as one text (so multi-line secrets are seen whole) and split back:
+/// replacements keep every newline, so the lines stay one to one.
 fn redact_lines(lines: &[&str], path: &str) -> (Vec<String>, BTreeMap<String, u32>) {
     if lines.is_empty() {
         return (Vec::new(), BTreeMap::new());
     }
-    let joined = lines.join("\n");
-    let red = redact(&joined, path);
+    let red = redact(&lines.join("\n"), path);
     let out: Vec<String> = red.text.split('\n').map(str::to_string).collect();
-    if out.len() == lines.len() {
-        return (out, red.counts);
-    }
-    // Replacements keep newlines, so this is not expected; fall back to per line.
-    let mut counts = BTreeMap::new();
-    let out = lines
-        .iter()
-        .map(|l| {
-            let r = redact(l, path);
-            merge_counts(&mut counts, &r.counts);
-            r.text
-        })
-        .collect();
-    (out, counts)
+    debug_assert_eq!(out.len(), lines.len(), "redaction changed the line count");
+    (out, red.counts)
 }
 
 /// Render a changed file's hunks, widened to `context` lines from its content when
 /// the content is known, else as the raw hunks.
-fn render_diff(f: &ChangedFile, context: u32) -> RenderedDiff {
+fn render_diff(f: &ChangedFile, context: u32) -> Rendered {
     let minus_raw: Vec<&str> = f
         .hunks
         .iter()
@@ -971,10 +985,11 @@ fn render_diff(f: &ChangedFile, context: u32) -> RenderedDiff {
         let red = redact(content, &f.path);
         merge_counts(&mut counts, &red.counts);
         let (windows, covers_all) = widened_windows(&f.hunks, &red.text, &minus, context);
-        return RenderedDiff {
-            windows,
+        return Rendered {
+            pieces: windows,
             counts,
             covers_all,
+            content: Some(red),
         };
     }
     let plus_raw: Vec<&str> = f
@@ -1005,10 +1020,11 @@ fn render_diff(f: &ChangedFile, context: u32) -> RenderedDiff {
         }
         windows.push(out);
     }
-    RenderedDiff {
-        windows,
+    Rendered {
+        pieces: windows,
         counts,
         covers_all: false,
+        content: None,
     }
 }
 
