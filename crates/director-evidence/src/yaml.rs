@@ -143,6 +143,14 @@ impl Node {
             _ => None,
         }
     }
+
+    /// A mapping's entries with scalar values, as strings (labels, `matchLabels`).
+    pub fn scalar_pairs(&self) -> Vec<(String, String)> {
+        self.entries()
+            .iter()
+            .filter_map(|e| Some((e.key.clone(), e.value.scalar_string()?)))
+            .collect()
+    }
 }
 
 /// Parse every document of a YAML (or JSON) stream. Documents that fail are reported

@@ -75,14 +75,7 @@ impl<'a> Manifest<'a> {
             ]),
             _ => self.node.path(&["spec", "template", "metadata", "labels"]),
         };
-        labels
-            .map(|l| {
-                l.entries()
-                    .iter()
-                    .filter_map(|e| Some((e.key.clone(), e.value.scalar_string()?)))
-                    .collect()
-            })
-            .unwrap_or_default()
+        labels.map(Node::scalar_pairs).unwrap_or_default()
     }
 }
 
@@ -305,12 +298,7 @@ fn build_index(manifests: Vec<Manifest<'_>>) -> Index<'_> {
                 let selector = m.node.path(&["spec", "selector"]);
                 let match_labels = selector
                     .and_then(|s| s.get("matchLabels"))
-                    .map(|l| {
-                        l.entries()
-                            .iter()
-                            .filter_map(|e| Some((e.key.clone(), e.value.scalar_string()?)))
-                            .collect()
-                    })
+                    .map(Node::scalar_pairs)
                     .unwrap_or_default();
                 let opaque = selector.and_then(|s| s.get("matchExpressions")).is_some();
                 budgets.push(Budget {
