@@ -57,7 +57,7 @@ fn check_service(
             sink.emit(Hit {
                 rule: &COMPOSE_NO_RESTART,
                 src,
-                lines: (r.key_line, r.value.end),
+                lines: r.lines(),
                 resource: resource.clone(),
                 env,
                 title: format!("Compose service `{name}` never restarts"),
@@ -120,7 +120,7 @@ fn check_service(
         sink.emit(Hit {
             rule: &COMPOSE_IMAGE_LATEST,
             src,
-            lines: (image.key_line, image.value.end),
+            lines: image.lines(),
             resource: resource.clone(),
             env,
             title: format!("Compose service `{name}` uses unpinned image `{reference}`"),
@@ -135,7 +135,7 @@ fn check_service(
         sink.emit(Hit {
             rule: &COMPOSE_PRIVILEGED,
             src,
-            lines: (p.key_line, p.value.end),
+            lines: p.lines(),
             resource,
             env,
             title: format!("Compose service `{name}` runs privileged"),

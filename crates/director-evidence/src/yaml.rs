@@ -46,6 +46,13 @@ pub(crate) struct Entry {
     pub value: Node,
 }
 
+impl Entry {
+    /// The lines from the key to the end of the value.
+    pub fn lines(&self) -> (u32, u32) {
+        (self.key_line, self.value.end.max(self.key_line))
+    }
+}
+
 /// A node with its 1-based inclusive line range.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Node {

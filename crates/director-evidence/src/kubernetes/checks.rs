@@ -12,7 +12,7 @@ use crate::rules::{
     K8S_NO_MEMORY_REQUEST, K8S_NO_PDB, K8S_NO_READINESS, K8S_PRIV_ESCALATION, K8S_PRIVILEGED,
     K8S_PSP_ROOT, K8S_RUN_AS_ROOT, K8S_SINGLE_REPLICA, Rule,
 };
-use crate::yaml::{Node, Value};
+use crate::yaml::{Entry, Node, Value};
 
 /// Kinds that live outside namespaces, or are build-time files rather than cluster
 /// objects (the default-namespace rule skips them).
@@ -341,7 +341,7 @@ fn resources(
     if res.is_some_and(|r| !r.is_map() && !r.is_null()) {
         return; // Malformed (e.g. a list): nothing to judge.
     }
-    let lines = entry.map_or((c.node.start, c.node.start), |e| (e.key_line, e.value.end));
+    let lines = entry.map_or((c.node.start, c.node.start), Entry::lines);
     let cpu_scaled = scalers.iter().any(|s| s.cpu);
     let memory_scaled = scalers.iter().any(|s| s.memory);
     for (section, what, rule, scaled) in [
@@ -396,7 +396,7 @@ fn image(cx: &mut Ctx<'_, '_, '_, '_>, c: &Container<'_>, label: &str) {
     if image.contains('$') || image.contains("{{") {
         return;
     }
-    let lines = (entry.key_line, entry.value.end.max(entry.key_line));
+    let lines = entry.lines();
     if is_unpinned(image) {
         cx.emit(
             &K8S_IMAGE_LATEST,
@@ -449,10 +449,7 @@ fn security(
     let m = cx.m;
     let sc_entry = c.node.entry("securityContext");
     let sc = sc_entry.map(|e| &e.value).filter(|n| n.is_map());
-    let lines_of = |key: &str| {
-        sc.and_then(|s| s.entry(key))
-            .map(|e| (e.key_line, e.value.end.max(e.key_line)))
-    };
+    let lines_of = |key: &str| sc.and_then(|s| s.entry(key)).map(Entry::lines);
     let head = (c.node.start, c.node.start);
 
     // Effective user: the container's settings override the pod's.
@@ -552,7 +549,7 @@ fn pod_security_policy(cx: &mut Ctx<'_, '_, '_, '_>) {
             .node
             .get("spec")
             .and_then(|s| s.entry("runAsUser"))
-            .map_or_else(|| m.header(), |e| (e.key_line, e.value.end.max(e.key_line)));
+            .map_or_else(|| m.header(), Entry::lines);
         cx.emit(
             &K8S_PSP_ROOT,
             lines,
