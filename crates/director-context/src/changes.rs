@@ -215,7 +215,7 @@ pub fn gather(repo_root: &Path, request: &ChangeRequest) -> Result<ChangeSet, Co
         path: repo_root.to_path_buf(),
         source,
     })?;
-    GitGather::new(&repo, request, &scope)?.run()
+    GitGather::new(&repo, request, &scope).run()
 }
 
 /// Scope filter: plain entries match the path and everything under it; entries with
@@ -476,21 +476,14 @@ struct GitGather<'r, 'a> {
 }
 
 impl<'r, 'a> GitGather<'r, 'a> {
-    fn new(
-        repo: &'r Repository,
-        request: &'a ChangeRequest<'a>,
-        scope: &'a Scope,
-    ) -> Result<Self, ContextError> {
-        let root = match repo.workdir() {
-            Some(w) => clean_dir(w),
-            None => clean_dir(repo.path()),
-        };
-        Ok(GitGather {
+    fn new(repo: &'r Repository, request: &'a ChangeRequest<'a>, scope: &'a Scope) -> Self {
+        let root = clean_dir(repo.workdir().unwrap_or_else(|| repo.path()));
+        GitGather {
             repo,
             request,
             scope,
             root,
-        })
+        }
     }
 
     fn resolve(&self, spec: &str) -> Result<git2::Commit<'r>, ContextError> {
@@ -687,9 +680,8 @@ impl<'r, 'a> GitGather<'r, 'a> {
         };
         let old = delta.old_file();
         let new = delta.new_file();
-        let new_path = git_path(new.path_bytes());
         let old_path_raw = git_path(old.path_bytes());
-        let Some(raw_path) = new_path.clone().or(old_path_raw.clone()) else {
+        let Some(raw_path) = git_path(new.path_bytes()).or_else(|| old_path_raw.clone()) else {
             return Ok(None);
         };
         let path = raw_path.trim_end_matches('/').to_string();
@@ -781,12 +773,13 @@ impl<'r, 'a> GitGather<'r, 'a> {
             hunks.clear();
         }
 
-        let sample = match &content {
-            Some(c) => Some(c.clone()),
+        let side = match content {
+            Some(_) => None,
             None => side_text(&hunks, status == ChangeStatus::Deleted),
         };
+        let sample = content.as_deref().or(side.as_deref());
         let chart = charts.chart_dir(&path, head);
-        let (classes, language) = classify_with_chart(&path, sample.as_deref(), chart.as_deref());
+        let (classes, language) = classify_with_chart(&path, sample, chart.as_deref());
         Ok(Some(ChangedFile {
             path,
             old_path,
