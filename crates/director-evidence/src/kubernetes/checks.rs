@@ -47,7 +47,13 @@ struct Ctx<'m, 'a, 's, 'c> {
 }
 
 impl Ctx<'_, '_, '_, '_> {
-    fn emit(
+    /// Report `rule` on the manifest with evidence `lines`.
+    fn emit(&mut self, rule: &Rule, lines: (u32, u32), title: String, fix: String) {
+        self.emit_with(rule, lines, title, fix, None);
+    }
+
+    /// As [`Ctx::emit`], with a policy other than the rule's default.
+    fn emit_with(
         &mut self,
         rule: &Rule,
         lines: (u32, u32),
@@ -101,7 +107,6 @@ pub(super) fn check(m: &Manifest<'_>, index: &Index<'_>, sink: &mut Sink<'_>) {
                     m.address()
                 ),
                 "Fix the pod spec and set securityContext.runAsNonRoot: true.".into(),
-                None,
             );
         }
     }
@@ -124,7 +129,6 @@ fn default_namespace(cx: &mut Ctx<'_, '_, '_, '_>) {
             (e.key_line, e.key_line),
             format!("{} is placed in the default namespace", m.address()),
             "Move it to a namespace of its own.".into(),
-            None,
         ),
         Some(_) => {}
         None => cx.emit(
@@ -135,7 +139,6 @@ fn default_namespace(cx: &mut Ctx<'_, '_, '_, '_>) {
                 m.address()
             ),
             "Set metadata.namespace (or apply one with kustomize `namespace:`).".into(),
-            None,
         ),
     }
 }
@@ -165,7 +168,6 @@ fn autoscaler(cx: &mut Ctx<'_, '_, '_, '_>) {
                 m.address()
             ),
             "Raise maxReplicas above minReplicas so the workload can scale out under load.".into(),
-            None,
         );
     }
     if min_value < 2 {
@@ -179,7 +181,6 @@ fn autoscaler(cx: &mut Ctx<'_, '_, '_, '_>) {
             ),
             "Set minReplicas to at least 2 so one pod failure does not take the service down."
                 .into(),
-            None,
         );
     }
 }
@@ -216,7 +217,6 @@ fn scaling(cx: &mut Ctx<'_, '_, '_, '_>, index: &Index<'_>, scalers: &[&Scaler<'
                     "Add a HorizontalPodAutoscaler with scaleTargetRef kind: {} name: {} (minReplicas >= 2, a sensible maxReplicas, CPU/memory utilization targets), and set resource requests on its containers.",
                     m.kind, m.name
                 ),
-                None,
             );
         }
         if replicas.is_none_or(|n| n == 1) {
@@ -225,7 +225,6 @@ fn scaling(cx: &mut Ctx<'_, '_, '_, '_>, index: &Index<'_>, scalers: &[&Scaler<'
                 replica_lines,
                 format!("{} runs a single replica", m.address()),
                 "Run at least 2 replicas (spread across nodes/zones) so one pod or node failure does not take the service down.".into(),
-                None,
             );
         }
     }
@@ -249,7 +248,6 @@ fn scaling(cx: &mut Ctx<'_, '_, '_, '_>, index: &Index<'_>, scalers: &[&Scaler<'
                 m.header(),
                 format!("{} runs up to {peak} replicas with no PodDisruptionBudget", m.address()),
                 "Add a PodDisruptionBudget (e.g. maxUnavailable: 1) whose selector matches the pod template labels.".into(),
-                None,
             );
         }
     }
@@ -306,7 +304,6 @@ fn containers(cx: &mut Ctx<'_, '_, '_, '_>, spec: &Node, scalers: &[&Scaler<'_>]
                             head,
                             format!("{label} of {} has no {what} probe", m.address()),
                             format!("Add a {key} (httpGet, tcpSocket or exec) to {label}."),
-                            None,
                         );
                     }
                 }
@@ -324,7 +321,6 @@ fn containers(cx: &mut Ctx<'_, '_, '_, '_>, spec: &Node, scalers: &[&Scaler<'_>]
             (line, line),
             format!("{} does not require non-root containers", m.address()),
             "Set spec.securityContext.runAsNonRoot: true.".into(),
-            None,
         );
     }
 }
@@ -375,7 +371,7 @@ fn resources(
                 None,
             )
         };
-        cx.emit(
+        cx.emit_with(
             rule,
             lines,
             title,
@@ -404,7 +400,6 @@ fn image(cx: &mut Ctx<'_, '_, '_, '_>, c: &Container<'_>, label: &str) {
             format!("{label} of {} uses unpinned image `{image}`", m.address()),
             "Pin the image to a version tag or digest so rollouts and rollbacks are reproducible."
                 .into(),
-            None,
         );
     }
     if !image.contains('@') {
@@ -413,7 +408,6 @@ fn image(cx: &mut Ctx<'_, '_, '_, '_>, c: &Container<'_>, label: &str) {
             lines,
             format!("{label} of {} does not pin `{image}` by digest", m.address()),
             "Reference the image as `name@sha256:<digest>` (tools like kustomize or Renovate can maintain it).".into(),
-            None,
         );
     }
 }
@@ -480,7 +474,6 @@ fn security(
             format!(
                 "Set securityContext.runAsNonRoot: true (and a non-zero runAsUser) for {label}."
             ),
-            None,
         );
     }
     let private_user_ns = spec.get("hostUsers").and_then(Node::as_bool) == Some(false);
@@ -494,7 +487,6 @@ fn security(
                 m.address()
             ),
             "Set securityContext.runAsUser to 10000 or more (or hostUsers: false).".into(),
-            None,
         );
     }
     if let Some(lines) = lines_of("privileged")
@@ -506,7 +498,6 @@ fn security(
             format!("{label} of {} runs privileged", m.address()),
             "Remove privileged: true; add only the specific capabilities the container needs."
                 .into(),
-            None,
         );
     }
     let escalation = sc
@@ -519,7 +510,6 @@ fn security(
             lines,
             format!("{label} of {} allows privilege escalation", m.address()),
             format!("Set securityContext.allowPrivilegeEscalation: false for {label}."),
-            None,
         );
     }
 }
@@ -555,7 +545,6 @@ fn pod_security_policy(cx: &mut Ctx<'_, '_, '_, '_>) {
             lines,
             format!("{} admits containers running as root", m.address()),
             "Use runAsUser.rule: MustRunAsNonRoot, or MustRunAs with ranges whose min is at least 1.".into(),
-            None,
         );
     }
 }
