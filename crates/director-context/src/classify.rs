@@ -104,13 +104,6 @@ impl PathInfo {
     fn is_yaml(&self) -> bool {
         matches!(self.ext.as_str(), "yaml" | "yml")
     }
-
-    fn parent(&self) -> String {
-        match self.original.rfind('/') {
-            Some(i) => self.original[..i].to_string(),
-            None => String::new(),
-        }
-    }
 }
 
 const LOCKFILES: &[&str] = &[
@@ -725,14 +718,8 @@ fn is_helm(file: &PathInfo, content: Option<&str>, chart_dir: Option<&str>) -> b
         });
         return file.ext == "tpl" || templated;
     }
-    file.stem.starts_with("values")
-        && file.is_yaml()
-        && file.in_dir(&["charts", "chart", "helm"])
-        && file
-            .parent()
-            .rsplit('/')
-            .next()
-            .is_some_and(|p| !p.eq_ignore_ascii_case("templates"))
+    // (YAML under any `templates/` folder was decided above.)
+    file.stem.starts_with("values") && file.is_yaml() && file.in_dir(&["charts", "chart", "helm"])
 }
 
 static CFN_TYPE: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
@@ -868,6 +855,12 @@ mod tests {
                 "deploy/charts/web/values-prod.yaml",
                 Some("replicas: 2\n"),
                 &[Helm],
+                None,
+            ),
+            (
+                "deploy/charts/web/templates/values.yaml",
+                Some("replicas: 2\n"),
+                &[Config],
                 None,
             ),
             ("overlays/prod/kustomization.yaml", None, &[Kustomize], None),
