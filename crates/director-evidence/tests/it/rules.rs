@@ -461,6 +461,7 @@ COPY --from=build /src/dist /app
 EXPOSE 3000
 ";
     let report = run(&[("web/Dockerfile", dockerfile)]);
+    assert_eq!(report.files_analyzed, 1);
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 
     let bad = "FROM python\nEXPOSE 8000 22\nUSER app\nUSER root\n";
@@ -538,13 +539,25 @@ fn analyzable_files_and_counts() {
         "apiVersion: v1\nkind: {{ .Values.kind }}\n"
     ));
 
+    // A related copy of a target path is ignored (the alarm in it would otherwise
+    // watch the database), and related files' parse errors are not reported.
+    let alarm = "resource \"aws_cloudwatch_metric_alarm\" \"cpu\" {
+  alarm_actions = [\"arn:aws:sns:eu-west-1:1:oncall\"]
+  dimensions = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+}
+";
     let report = run_with(
         &[("README.md", "# hi"), ("db.tf", DB)],
-        &[("db.tf", "this would not parse {"), ("other.tf", DB)],
+        &[
+            ("db.tf", alarm),
+            ("broken.tf", "this would not parse {"),
+            ("other.tf", DB),
+        ],
         &AnalyzerConfig::default(),
     );
     assert_eq!(report.files_analyzed, 1);
     assert!(report.parse_errors.is_empty());
+    assert_eq!(of_rule(&report, "infra.monitoring.no-alarm").len(), 1);
 }
 
 #[test]
