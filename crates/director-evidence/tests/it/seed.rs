@@ -144,6 +144,9 @@ fn the_same_dev_cluster_judged_as_production_is_not_a_cost_finding() {
         ..AnalyzerConfig::default()
     };
     let report = analyze(&files, &[], &config);
+    // Analyzed at all, so the empty results below say something.
+    assert!(!files.is_empty());
+    assert_eq!(report.files_analyzed as usize, files.len());
     assert!(of_rule(&report, "infra.cost.dev-oversized").is_empty());
     assert!(of_rule(&report, "infra.cost.dev-always-on").is_empty());
 }
