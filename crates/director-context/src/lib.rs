@@ -31,9 +31,8 @@ pub use changes::{
 };
 pub use classify::{classify, classify_with_chart};
 pub use error::ContextError;
-pub use pack::{
-    PackInput, PackedContext, RelatedFile, count_tokens, find_related, pack, preload_tokenizer,
-};
+pub use pack::{PackInput, PackedContext, count_tokens, pack, preload_tokenizer};
 pub use redact::{Redacted, redact};
+pub use related::{RelatedFile, find_related};
 pub use task::{TaskStore, parse_task_json, parse_task_toml};
 pub use tools::{RepoTools, ToolOutput, ToolSpec};

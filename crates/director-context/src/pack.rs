@@ -16,13 +16,13 @@
 
 use crate::changes::{ChangeSet, ChangedFile, Hunk};
 use crate::redact::{Redacted, merge_counts, redact};
+use crate::related::RelatedFile;
 use crate::text::{neutralize_fences, sanitize_label};
 use director_core::record::{ChangeMode, ContextSummary, Omission};
 use director_core::{ChangeStatus, FileClass, Finding, Severity, Task};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::Path;
 use std::sync::LazyLock;
 use tiktoken_rs::CoreBPE;
 
@@ -75,7 +75,7 @@ pub struct PackInput<'a> {
     pub context_lines: u32,
     /// Whole content of changed files up to this size is included.
     pub small_file_bytes: u64,
-    /// Related files (see [`find_related`]).
+    /// Related files (see [`find_related`](crate::find_related)).
     pub related: &'a [RelatedFile],
 }
 
@@ -93,17 +93,6 @@ impl<'a> PackInput<'a> {
             related: &[],
         }
     }
-}
-
-/// A file outside the change worth showing, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RelatedFile {
-    /// Repository-relative path.
-    pub path: String,
-    /// Its text.
-    pub content: String,
-    /// Why it is related, e.g. `terraform module "db" used by infra/main.tf`.
-    pub why: String,
 }
 
 /// The packed context.
@@ -137,14 +126,6 @@ impl PackedContext {
             redactions: self.redactions.clone(),
         }
     }
-}
-
-/// Files outside the change that a reviewer of the change needs: Terraform modules
-/// referenced by changed `.tf` files, and Kubernetes Services, HPAs,
-/// PodDisruptionBudgets and NetworkPolicies that select or target a changed
-/// Deployment or StatefulSet. At most `limit` files.
-pub fn find_related(changes: &ChangeSet, root: &Path, limit: usize) -> Vec<RelatedFile> {
-    crate::related::find_related(changes, root, limit)
 }
 
 /// Pack the context for `input`.

@@ -6,7 +6,6 @@
 //! results; symlinks are never followed.
 
 use crate::changes::{ChangeSet, HeadText, read_workdir_file};
-use crate::pack::RelatedFile;
 use crate::text::{is_dotenv_path, rel_path_string, repo_walker};
 use director_core::FileClass;
 use saphyr::{LoadableYamlNode, Yaml};
@@ -20,7 +19,22 @@ const MAX_SCAN_BYTES: u64 = 256 * 1024;
 /// At most this many repository files are visited looking for selectors.
 const MAX_SCAN_FILES: usize = 50_000;
 
-pub(crate) fn find_related(changes: &ChangeSet, root: &Path, limit: usize) -> Vec<RelatedFile> {
+/// A file outside the change worth showing, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedFile {
+    /// Repository-relative path.
+    pub path: String,
+    /// Its text.
+    pub content: String,
+    /// Why it is related, e.g. `terraform module "db" used by infra/main.tf`.
+    pub why: String,
+}
+
+/// Files outside the change that a reviewer of the change needs: Terraform modules
+/// referenced by changed `.tf` files, and Kubernetes Services, HPAs,
+/// PodDisruptionBudgets and NetworkPolicies that select or target a changed
+/// Deployment or StatefulSet. At most `limit` files.
+pub fn find_related(changes: &ChangeSet, root: &Path, limit: usize) -> Vec<RelatedFile> {
     let mut out = Vec::new();
     if limit == 0 {
         return out;
