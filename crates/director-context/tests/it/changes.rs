@@ -126,7 +126,23 @@ fn working_tree_change_covers_every_kind() {
         "unchanged files are not listed"
     );
     let summaries = set.summaries();
-    assert_eq!(summaries.len(), set.files.len());
+    let paths: Vec<&str> = summaries.iter().map(|s| s.path.as_str()).collect();
+    let expected: Vec<&str> = set.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, expected);
+    let tf = summaries
+        .iter()
+        .find(|s| s.path == "infra/main.tf")
+        .unwrap();
+    assert_eq!(tf.status, ChangeStatus::Modified);
+    assert_eq!(tf.classes, vec![FileClass::Terraform]);
+    assert_eq!((tf.added, tf.removed), (1, 1));
+    let renamed = summaries.iter().find(|s| s.path == "new/name.py").unwrap();
+    assert_eq!(renamed.old_path.as_deref(), Some("old/name.py"));
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.path == "assets/logo.bin" && s.binary)
+    );
 }
 
 #[test]

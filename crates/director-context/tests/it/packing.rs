@@ -60,7 +60,12 @@ fn diff_windows_carry_new_file_line_numbers() {
         t.contains("   10| # line 10\n") && t.contains("   50| # line 50\n"),
         "{t}"
     );
-    assert!(!t.contains("    9| # line 9\n") || t.contains("(whole file, 60 lines)"));
+    // The diff window itself stops 20 lines from the change (line 9 is only in the
+    // whole-file section).
+    let start = t.find("### infra/main.tf (modified").unwrap();
+    let window = &t[start..start + t[start..].find("<<<END UNTRUSTED").unwrap()];
+    assert!(window.contains("@@ lines 10-50 @@"), "{window}");
+    assert!(!window.contains("    9| # line 9\n"), "{window}");
     // Small changed files are also included whole.
     assert!(
         t.contains("### infra/main.tf (whole file, 60 lines)"),
