@@ -280,9 +280,9 @@ impl Scope {
 /// director's own state (run records, verdict cache) is never part of a change: a
 /// previous run's record would otherwise show up as an untracked file in the next.
 fn is_director_state(path: &str) -> bool {
-    ["runs/", "cache/"].iter().any(|dir| {
-        let own = format!(".director/{dir}");
-        path.starts_with(&own) || path.contains(&format!("/{own}"))
+    [".director/runs/", ".director/cache/"].iter().any(|own| {
+        path.match_indices(own)
+            .any(|(at, _)| at == 0 || path.as_bytes()[at - 1] == b'/')
     })
 }
 

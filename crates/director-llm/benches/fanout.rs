@@ -219,12 +219,7 @@ async fn fan_out(
                 if cache.get(&key).is_some() {
                     return true;
                 }
-                let request = ReviewRequest::new(
-                    director,
-                    "bench-model",
-                    messages,
-                    director_core::verdict::verdict_schema().clone(),
-                );
+                let request = ReviewRequest::new(director, "bench-model", messages);
                 let outcome =
                     review(provider.as_ref(), request, None, &CancellationToken::new()).await;
                 match outcome.result {

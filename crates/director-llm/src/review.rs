@@ -23,7 +23,7 @@ use crate::model::{
     StructuredOutput, ToolSpec, estimate_tokens_from_chars,
 };
 use crate::transport::{duration_ms, truncate_chars};
-use director_core::verdict::parse_verdict;
+use director_core::verdict::{parse_verdict, verdict_schema};
 use director_core::{CoreError, Usage, Verdict};
 use serde::Serialize;
 use std::fmt;
@@ -47,8 +47,10 @@ pub struct ReviewRequest {
     pub model: String,
     /// The conversation: shared frame and context, the Director's system prompt, the instruction.
     pub messages: Vec<ChatMessage>,
-    /// The verdict JSON schema (`director_core::verdict::verdict_schema()`).
-    pub schema: serde_json::Value,
+    /// True when the messages already quote the verdict schema (the orchestrator's
+    /// instruction does for servers that cannot enforce it), so the loop does not
+    /// append a second copy in `json_object`/text mode.
+    pub schema_in_prompt: bool,
     /// Output-token budget of a request.
     pub max_output_tokens: u32,
     /// Largest output budget the length retry may ask for.
@@ -68,13 +70,12 @@ impl ReviewRequest {
         director: impl Into<String>,
         model: impl Into<String>,
         messages: Vec<ChatMessage>,
-        schema: serde_json::Value,
     ) -> ReviewRequest {
         ReviewRequest {
             director: director.into(),
             model: model.into(),
             messages,
-            schema,
+            schema_in_prompt: false,
             max_output_tokens: 4096,
             max_output_tokens_cap: 16384,
             deadline: Duration::from_secs(300),
@@ -360,19 +361,24 @@ async fn converse(
     tools: Option<&dyn ToolExecutor>,
     progress: &mut Progress,
 ) -> Result<Verdict, ReviewFailure> {
+    // Replies are validated against this very schema (`parse_verdict`), so it is the
+    // one sent or quoted, never a caller-supplied one.
+    let schema = verdict_schema();
     let capability = model.info().structured_output;
     let response_format = match capability {
         StructuredOutput::JsonSchema => ResponseMode::JsonSchema {
             name: SCHEMA_NAME.to_string(),
-            schema: request.schema.clone(),
+            schema: schema.clone(),
         },
-        StructuredOutput::JsonObject => {
-            append_schema(&mut messages, &request.schema);
-            ResponseMode::JsonObject
-        }
-        StructuredOutput::Text => {
-            append_schema(&mut messages, &request.schema);
-            ResponseMode::Text
+        StructuredOutput::JsonObject | StructuredOutput::Text => {
+            if !request.schema_in_prompt {
+                append_schema(&mut messages, schema);
+            }
+            if capability == StructuredOutput::JsonObject {
+                ResponseMode::JsonObject
+            } else {
+                ResponseMode::Text
+            }
         }
     };
     let cap = request.max_output_tokens_cap.max(request.max_output_tokens);
@@ -495,9 +501,7 @@ async fn converse(
                     tool_calls: Vec::new(),
                 });
                 chat.messages.push(ChatMessage::User(repair_instruction(
-                    &error,
-                    capability,
-                    &request.schema,
+                    &error, capability, schema,
                 )));
             }
             Err(error) => {
@@ -512,21 +516,8 @@ async fn converse(
 }
 
 /// The schema instruction for servers that cannot enforce it themselves, appended
-/// to the last user message (or added as one), unless a message already carries the
-/// schema, compact or pretty-printed: the orchestrator's instruction may quote it, and
-/// a second copy costs a small model over a thousand prompt tokens for nothing.
+/// to the last user message (or added as one).
 fn append_schema(messages: &mut Vec<ChatMessage>, schema: &serde_json::Value) {
-    let compact = schema.to_string();
-    let pretty = serde_json::to_string_pretty(schema).unwrap_or_default();
-    let carried = messages.iter().any(|m| match m {
-        ChatMessage::System(text) | ChatMessage::User(text) => {
-            text.contains(&compact) || (!pretty.is_empty() && text.contains(&pretty))
-        }
-        ChatMessage::Assistant { .. } | ChatMessage::Tool { .. } => false,
-    });
-    if carried {
-        return;
-    }
     let instruction = format!(
         "\n\nAnswer with exactly one JSON object that validates against this JSON schema, and nothing else:\n```json\n{schema}\n```"
     );
@@ -594,23 +585,6 @@ mod tests {
         let mut none = vec![ChatMessage::System("s".into())];
         append_schema(&mut none, &json!({}));
         assert!(matches!(&none[1], ChatMessage::User(t) if t.starts_with("Answer")));
-    }
-
-    #[test]
-    fn a_schema_already_in_the_prompt_is_not_repeated() {
-        let schema = json!({"type": "object", "required": ["verdict"]});
-        for quoted in [
-            schema.to_string(),
-            serde_json::to_string_pretty(&schema).unwrap(),
-        ] {
-            let instruction = format!("Reply with JSON matching:\n\n{quoted}");
-            let mut messages = vec![
-                ChatMessage::System("s".into()),
-                ChatMessage::User(instruction.clone()),
-            ];
-            append_schema(&mut messages, &schema);
-            assert_eq!(messages[1], ChatMessage::User(instruction));
-        }
     }
 
     #[test]

@@ -518,6 +518,16 @@ fn validate(config: &Config) -> Result<(), Error> {
             hint: "set DIRECTOR_MODEL or [provider] model".into(),
         });
     }
+    let bad_prices = config.prices.invalid_entries();
+    if !bad_prices.is_empty() {
+        return Err(Error::Config {
+            message: format!(
+                "key `prices`: negative or non-finite prices for {}",
+                bad_prices.join(", ")
+            ),
+            hint: "prices are US dollars per million tokens, zero or more".into(),
+        });
+    }
     if config.context.max_tokens < 1000 {
         return Err(Error::Config {
             message: format!(

@@ -12,7 +12,7 @@
 //! the user chose `on_incomplete = "pass-with-warning"`, which the record states).
 
 use crate::baseline::{Baseline, apply_suppressions};
-use crate::config::{ResolvedConfig, StructuredOutputSetting};
+use crate::config::ResolvedConfig;
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
 use crate::registry::{Director, Panel, PanelEntry};
@@ -86,6 +86,7 @@ struct Planned {
     messages: Vec<ChatMessage>,
     prompt_tokens: usize,
     max_output_tokens: u32,
+    schema_in_prompt: bool,
     cache_key: String,
 }
 
@@ -287,7 +288,10 @@ impl Engine {
                 .panel
                 .render_frame(&entries, &placeholder, "", &env_name)?;
             let frame_tokens = self.tokens(&fixed) + packed.tokens;
-            let structured = cfg.provider.structured_output == StructuredOutputSetting::JsonSchema;
+            // Whether the server enforces the schema itself; otherwise the instruction
+            // quotes it (and the review loop must not add a second copy).
+            let structured = model.as_ref().map(|m| m.info().structured_output)
+                == Some(director_llm::StructuredOutput::JsonSchema);
             let schema = director_core::verdict::verdict_schema();
             let schema_text = serde_json::to_string_pretty(schema).unwrap_or_default();
             let mut shares = Vec::new();
@@ -333,6 +337,7 @@ impl Engine {
                     ],
                     prompt_tokens,
                     max_output_tokens,
+                    schema_in_prompt: !structured,
                     cache_key,
                 });
             }
@@ -711,7 +716,7 @@ impl Engine {
                         director: d.name().to_string(),
                         model: plan.model.clone(),
                         messages: plan.messages,
-                        schema: director_core::verdict::verdict_schema().clone(),
+                        schema_in_prompt: plan.schema_in_prompt,
                         max_output_tokens: plan.max_output_tokens,
                         max_output_tokens_cap: cap.max(plan.max_output_tokens),
                         deadline,

@@ -125,6 +125,16 @@ fn unknown_config_key() {
         .output()
         .unwrap();
     assert_usage_error(&out, "modle");
+    dir.write(
+        ".director/config.toml",
+        "[prices.\"gpt-4.1\"]\ninput_per_mtok = -2.0\noutput_per_mtok = 8.0\n",
+    );
+    let out = director(&dir.path())
+        .args(["verify", "--task", "t", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_usage_error(&out, "gpt-4.1");
 }
 
 #[test]

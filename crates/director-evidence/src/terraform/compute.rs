@@ -2,14 +2,13 @@
 //! development), instance sizes outside production, launch templates, instance tags,
 //! load-balancer health checks for groups, Lambda, ECS and EKS settings.
 
-use super::{Blk, Ctx, Res, lit_int, lit_str, value};
+use super::{Attr, Blk, Ctx, Res, lit_int, lit_str, value};
 use crate::rules::{
     ASG_FIXED_SIZE, ASG_LAUNCH_CONFIGURATION, ASG_NO_ELB_HEALTH_CHECK, ASG_UNTAGGED, DEV_ALWAYS_ON,
     DEV_OVERSIZED, EC2_NO_DETAILED_MONITORING, ECS_NO_CONTAINER_INSIGHTS, ECS_NO_LOG_CONFIGURATION,
     EKS_NO_CONTROL_PLANE_LOGS, EKS_NODE_SSH_OPEN, EKS_SECRETS_UNENCRYPTED,
     LAMBDA_NO_CONCURRENCY_LIMIT, LAMBDA_NO_DLQ, LAMBDA_NO_TRACING,
 };
-use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 
 /// Instance sizes from smallest to largest; anything `NxLarge` ranks by its N.
@@ -294,66 +293,59 @@ fn ecs(cx: &mut Ctx<'_, '_, '_, '_>) {
         let Some(defs) = task.blk.attr("container_definitions") else {
             continue;
         };
-        match defs.expr() {
-            Expression::FuncCall(call) if call.name.name.as_str() == "jsonencode" => {
-                let Some(list) = call.args.iter().next().and_then(value::array) else {
-                    continue;
-                };
-                for container in list.iter() {
-                    let Some(obj) = value::object(container) else {
-                        continue;
-                    };
-                    let has_logs = obj
-                        .iter()
-                        .any(|(k, _)| value::key_str(k) == Some("logConfiguration"));
-                    if !has_logs {
-                        let name = value::obj_get(container, "name")
-                            .and_then(lit_str)
-                            .unwrap_or("container");
-                        let lines = container.span().map_or_else(
-                            || defs.lines(),
-                            |r| {
-                                let (s, _) = defs
-                                    .file
-                                    .src
-                                    .lines_of(defs.base + r.start, defs.base + r.end);
-                                (s, s)
-                            },
-                        );
-                        cx.emit(
-                            &ECS_NO_LOG_CONFIGURATION,
-                            task,
-                            lines,
-                            format!("container `{name}` of {} sends its logs nowhere", task.address()),
-                            "Add a logConfiguration (logDriver awslogs with awslogs-group, -region and -stream-prefix).".into(),
-                        );
-                    }
-                }
-            }
-            e => {
-                let Some(json) = lit_str(e) else { continue };
-                let Ok(serde_json::Value::Array(list)) =
-                    serde_json::from_str::<serde_json::Value>(json)
-                else {
-                    continue;
-                };
-                for container in &list {
-                    if container.get("logConfiguration").is_none() {
-                        let name = container
-                            .get("name")
-                            .and_then(|n| n.as_str())
-                            .unwrap_or("container");
-                        let (start, _) = defs.lines();
-                        cx.emit(
-                            &ECS_NO_LOG_CONFIGURATION,
-                            task,
-                            (start, start),
-                            format!("container `{name}` of {} sends its logs nowhere", task.address()),
-                            "Add a logConfiguration (logDriver awslogs with awslogs-group, -region and -stream-prefix).".into(),
-                        );
-                    }
-                }
-            }
+        for (name, lines) in containers_without_logs(defs) {
+            cx.emit(
+                &ECS_NO_LOG_CONFIGURATION,
+                task,
+                lines,
+                format!("container `{name}` of {} sends its logs nowhere", task.address()),
+                "Add a logConfiguration (logDriver awslogs with awslogs-group, -region and -stream-prefix).".into(),
+            );
+        }
+    }
+}
+
+/// The containers of an ECS `container_definitions` (a `jsonencode([...])` literal or a
+/// JSON string) without a `logConfiguration`: each one's name and the line to quote
+/// (the container's first line; the attribute's first line for a JSON string).
+fn containers_without_logs(defs: Attr<'_>) -> Vec<(String, (u32, u32))> {
+    let first_line = |(start, _): (u32, u32)| (start, start);
+    match defs.expr() {
+        Expression::FuncCall(call) if call.name.name.as_str() == "jsonencode" => {
+            let Some(list) = call.args.iter().next().and_then(value::array) else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter(|c| {
+                    value::object(c).is_some_and(|obj| {
+                        !obj.iter()
+                            .any(|(k, _)| value::key_str(k) == Some("logConfiguration"))
+                    })
+                })
+                .map(|c| {
+                    let name = value::obj_get(c, "name")
+                        .and_then(lit_str)
+                        .unwrap_or("container");
+                    (name.to_string(), first_line(defs.lines_of(c)))
+                })
+                .collect()
+        }
+        e => {
+            let Some(Ok(serde_json::Value::Array(list))) =
+                lit_str(e).map(serde_json::from_str::<serde_json::Value>)
+            else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter(|c| c.get("logConfiguration").is_none())
+                .map(|c| {
+                    let name = c
+                        .get("name")
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or("container");
+                    (name.to_string(), first_line(defs.lines()))
+                })
+                .collect()
         }
     }
 }

@@ -225,6 +225,15 @@ impl<'a> Attr<'a> {
         lit_bool(self.expr())
     }
 
+    /// The lines of `e`, an expression inside this attribute's value (the attribute's
+    /// lines if `e` has no span).
+    pub fn lines_of(&self, e: &Expression) -> (u32, u32) {
+        e.span().map_or_else(
+            || self.lines(),
+            |r| span_lines(self.file, self.base, Some(r)),
+        )
+    }
+
     /// The value's source text.
     pub fn text(&self) -> &'a str {
         self.attr

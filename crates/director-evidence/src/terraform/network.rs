@@ -7,7 +7,6 @@ use crate::rules::{
     LB_NO_ACCESS_LOGS, LB_NO_CROSS_ZONE, LB_NO_DELETION_PROTECTION, NACL_OPEN_SSH, Rule,
     SG_OPEN_ALL, SG_OPEN_HTTP, SG_OPEN_RDP, SG_OPEN_SSH, TG_NO_HEALTH_CHECK,
 };
-use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 
 const WORLD_V4: &str = "0.0.0.0/0";
@@ -112,15 +111,12 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
             && let Some(items) = value::array(attr.expr())
         {
             for item in items.iter() {
-                let lines = item.span().map_or_else(
-                    || attr.lines(),
-                    |r| {
-                        attr.file
-                            .src
-                            .lines_of(attr.base + r.start, attr.base + r.end)
-                    },
+                security_rule(
+                    cx,
+                    sg,
+                    &Fields::Object(item, attr.lines_of(item)),
+                    "protocol",
                 );
-                security_rule(cx, sg, &Fields::Object(item, lines), "protocol");
             }
         }
     }

@@ -185,6 +185,7 @@ async fn json_object_mode_sends_the_schema_once_when_the_instruction_quotes_it()
     });
     // As the orchestrator renders it when the server cannot enforce the schema.
     let mut request = request();
+    request.schema_in_prompt = true;
     let schema = serde_json::to_string_pretty(director_core::verdict::verdict_schema()).unwrap();
     request.messages[2] = director_llm::ChatMessage::User(format!(
         "Answer with the JSON verdict only.\n\nReply with one JSON object and nothing else. The object must match this JSON schema:\n\n{schema}"

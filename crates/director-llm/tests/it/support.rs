@@ -149,7 +149,6 @@ pub fn request() -> ReviewRequest {
                 ChatMessage::System("You are DirInfra_Agent.".into()),
                 ChatMessage::User("Review the change and answer with your verdict.".into()),
             ],
-            director_core::verdict::verdict_schema().clone(),
         )
     }
 }

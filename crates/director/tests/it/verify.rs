@@ -284,3 +284,35 @@ async fn a_chat_model_handed_to_the_builder_runs_without_provider_settings() {
     assert_eq!(record.llm.note, None);
     assert_eq!(provider.requests(), 5, "{}", record.reason);
 }
+
+#[tokio::test]
+async fn servers_without_json_schema_get_the_schema_once_in_the_prompt() {
+    let repo = five_director_repo();
+    repo.write(
+        ".director/config.toml",
+        "[provider]\nstructured_output = \"text\"\n",
+    );
+    let provider = Provider::start(Duration::ZERO).await;
+    let v = verifier(&repo, Some(&provider));
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Pass, "{}", record.reason);
+    for body in provider.bodies() {
+        assert!(body.get("response_format").is_none());
+        let copies: usize = body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                m["content"]
+                    .as_str()
+                    .unwrap_or("")
+                    .matches("DirectorVerdict")
+                    .count()
+            })
+            .sum();
+        assert_eq!(
+            copies, 1,
+            "the instruction quotes the schema; nothing adds a second copy"
+        );
+    }
+}
