@@ -995,6 +995,7 @@ mod tests {
         assert!(all.matches(".director/config.toml"));
         assert!(all.matches(".director/tasks/t.toml"));
         assert!(all.matches("src/runs/cache/x.rs"));
+        assert!(all.matches("my.director/runs/x"));
     }
 
     #[test]
