@@ -10,12 +10,11 @@ use crate::text::{is_dotenv_path, rel_path_string, repo_walker};
 use director_core::FileClass;
 use saphyr::{LoadableYamlNode, Yaml};
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
-/// Related files larger than this are skipped.
+/// Related files larger than this are skipped (and not read while looking for
+/// selectors).
 const MAX_RELATED_BYTES: u64 = 64 * 1024;
-/// YAML files larger than this are not parsed while looking for selectors.
-const MAX_SCAN_BYTES: u64 = 256 * 1024;
 /// At most this many repository files are visited looking for selectors.
 const MAX_SCAN_FILES: usize = 50_000;
 
@@ -296,7 +295,7 @@ fn kubernetes_selectors(
         return;
     }
     let walker = repo_walker(root)
-        .max_filesize(Some(MAX_SCAN_BYTES))
+        .max_filesize(Some(MAX_RELATED_BYTES))
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for (visited, entry) in walker.filter_map(Result::ok).enumerate() {
@@ -306,7 +305,7 @@ fn kubernetes_selectors(
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let path: PathBuf = entry.path().to_path_buf();
+        let path = entry.path();
         let lower = path.to_string_lossy().to_ascii_lowercase();
         if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) {
             continue;
@@ -318,9 +317,13 @@ fn kubernetes_selectors(
         if changed.contains(rel.as_str()) || seen.contains(&rel) {
             continue;
         }
-        let Some(text) = read_small(root, &rel, MAX_SCAN_BYTES) else {
+        let Some(text) = read_small(root, &rel, MAX_RELATED_BYTES) else {
             continue;
         };
+        // Lossy decoding can make the text longer than the file.
+        if text.len() as u64 > MAX_RELATED_BYTES {
+            continue;
+        }
         if ![
             "Service",
             "HorizontalPodAutoscaler",
@@ -340,7 +343,7 @@ fn kubernetes_selectors(
                 }
             }
         }
-        if why.is_empty() || text.len() as u64 > MAX_RELATED_BYTES {
+        if why.is_empty() {
             continue;
         }
         seen.insert(rel.clone());

@@ -283,6 +283,14 @@ fn related_terraform_modules_and_kubernetes_selectors() {
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector:\n    app: api\n",
     );
     r.write("k8s/deploy.yaml", "# placeholder\n");
+    // Selects the workload too, but is too large to show.
+    r.write(
+        "k8s/big-service.yaml",
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-big\nspec:\n  selector:\n    app: web\n{}",
+            "# padding\n".repeat(8000)
+        ),
+    );
     r.commit("base");
     r.write(
         "infra/main.tf",
