@@ -8,7 +8,7 @@ use crate::env::{self, EnvGuess};
 use crate::error::EvidenceError;
 use crate::rules::{
     COMPOSE_IMAGE_LATEST, COMPOSE_NO_HEALTHCHECK, COMPOSE_NO_LIMITS, COMPOSE_NO_RESTART,
-    COMPOSE_PRIVILEGED,
+    COMPOSE_PRIVILEGED, Rule,
 };
 use crate::source::SourceText;
 use crate::yaml::{self, Node};
@@ -47,6 +47,18 @@ fn check_service(
     sink: &mut Sink<'_>,
 ) {
     let resource = format!("services.{name}");
+    let mut report = |rule: &Rule, lines: (u32, u32), title: String, fix: &str| {
+        sink.emit(Hit {
+            rule,
+            src,
+            lines,
+            resource: resource.clone(),
+            env,
+            title,
+            fix: fix.into(),
+            policy: None,
+        });
+    };
     let header = (key_line, key_line);
     let deploy = service.get("deploy");
 
@@ -54,28 +66,20 @@ fn check_service(
     let restart_policy = deploy.and_then(|d| d.get("restart_policy"));
     match restart {
         Some(r) if matches!(r.value.as_str(), Some("no")) || r.value.as_bool() == Some(false) => {
-            sink.emit(Hit {
-                rule: &COMPOSE_NO_RESTART,
-                src,
-                lines: r.lines(),
-                resource: resource.clone(),
-                env,
-                title: format!("Compose service `{name}` never restarts"),
-                fix: "Set `restart: unless-stopped` (or `on-failure`).".into(),
-                policy: None,
-            })
+            report(
+                &COMPOSE_NO_RESTART,
+                r.lines(),
+                format!("Compose service `{name}` never restarts"),
+                "Set `restart: unless-stopped` (or `on-failure`).",
+            );
         }
         Some(_) => {}
-        None if restart_policy.is_none() => sink.emit(Hit {
-            rule: &COMPOSE_NO_RESTART,
-            src,
-            lines: header,
-            resource: resource.clone(),
-            env,
-            title: format!("Compose service `{name}` has no restart policy"),
-            fix: "Add `restart: unless-stopped` (or `deploy.restart_policy`).".into(),
-            policy: None,
-        }),
+        None if restart_policy.is_none() => report(
+            &COMPOSE_NO_RESTART,
+            header,
+            format!("Compose service `{name}` has no restart policy"),
+            "Add `restart: unless-stopped` (or `deploy.restart_policy`).",
+        ),
         None => {}
     }
 
@@ -85,29 +89,21 @@ fn check_service(
         || service.get("mem_limit").is_some()
         || service.get("cpus").is_some();
     if !has_limits {
-        sink.emit(Hit {
-            rule: &COMPOSE_NO_LIMITS,
-            src,
-            lines: header,
-            resource: resource.clone(),
-            env,
-            title: format!("Compose service `{name}` has no CPU or memory limits"),
-            fix: "Add `deploy.resources.limits` with `cpus` and `memory`.".into(),
-            policy: None,
-        });
+        report(
+            &COMPOSE_NO_LIMITS,
+            header,
+            format!("Compose service `{name}` has no CPU or memory limits"),
+            "Add `deploy.resources.limits` with `cpus` and `memory`.",
+        );
     }
 
     if service.get("healthcheck").is_none() {
-        sink.emit(Hit {
-            rule: &COMPOSE_NO_HEALTHCHECK,
-            src,
-            lines: header,
-            resource: resource.clone(),
-            env,
-            title: format!("Compose service `{name}` has no healthcheck"),
-            fix: "Add a `healthcheck` with a `test` command that probes the service.".into(),
-            policy: None,
-        });
+        report(
+            &COMPOSE_NO_HEALTHCHECK,
+            header,
+            format!("Compose service `{name}` has no healthcheck"),
+            "Add a `healthcheck` with a `test` command that probes the service.",
+        );
     }
 
     // With `build`, `image` names the built image rather than pulling one.
@@ -117,31 +113,22 @@ fn check_service(
         && !reference.contains('$')
         && is_unpinned(reference)
     {
-        sink.emit(Hit {
-            rule: &COMPOSE_IMAGE_LATEST,
-            src,
-            lines: image.lines(),
-            resource: resource.clone(),
-            env,
-            title: format!("Compose service `{name}` uses unpinned image `{reference}`"),
-            fix: "Pin the image to a version tag or digest.".into(),
-            policy: None,
-        });
+        report(
+            &COMPOSE_IMAGE_LATEST,
+            image.lines(),
+            format!("Compose service `{name}` uses unpinned image `{reference}`"),
+            "Pin the image to a version tag or digest.",
+        );
     }
 
     if let Some(p) = service.entry("privileged")
         && p.value.as_bool() == Some(true)
     {
-        sink.emit(Hit {
-            rule: &COMPOSE_PRIVILEGED,
-            src,
-            lines: p.lines(),
-            resource,
-            env,
-            title: format!("Compose service `{name}` runs privileged"),
-            fix: "Remove `privileged: true`; add only the capabilities needed with `cap_add`."
-                .into(),
-            policy: None,
-        });
+        report(
+            &COMPOSE_PRIVILEGED,
+            p.lines(),
+            format!("Compose service `{name}` runs privileged"),
+            "Remove `privileged: true`; add only the capabilities needed with `cap_add`.",
+        );
     }
 }
