@@ -15,7 +15,7 @@ use crate::SourceFile;
 use crate::emit::{Hit, Sink};
 use crate::env::{self, EnvGuess};
 use crate::rules::{
-    DOCKER_EXPOSE_SSH, DOCKER_NO_HEALTHCHECK, DOCKER_ROOT_USER, DOCKER_UNPINNED_BASE,
+    DOCKER_EXPOSE_SSH, DOCKER_NO_HEALTHCHECK, DOCKER_ROOT_USER, DOCKER_UNPINNED_BASE, Rule,
 };
 use crate::source::SourceText;
 use std::collections::HashMap;
@@ -248,6 +248,19 @@ pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>) {
     let src = SourceText::new(&file.path, &file.content);
     let instructions = parse(&file.content);
     let env = env::of_file(sink.config().environment, &file.path).unwrap_or_else(EnvGuess::unknown);
+    let mut report =
+        |rule: &Rule, lines: (u32, u32), resource: String, title: String, fix: String| {
+            sink.emit(Hit {
+                rule,
+                src: &src,
+                lines,
+                resource,
+                env: &env,
+                title,
+                fix,
+                policy: None,
+            });
+        };
 
     let mut global_args = HashMap::new();
     let mut stages: Vec<Stage<'_>> = Vec::new();
@@ -282,16 +295,13 @@ pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>) {
                 }
             }
             "EXPOSE" if exposes_ssh(&ins.args) => {
-                sink.emit(Hit {
-                    rule: &DOCKER_EXPOSE_SSH,
-                    src: &src,
-                    lines: (ins.start, ins.end),
-                    resource: stage_name(stages.last(), stages.len()),
-                    env: &env,
-                    title: "Dockerfile exposes SSH port 22".into(),
-                    fix: "Remove 22 from EXPOSE and drop the SSH server; use `docker exec` / `kubectl exec` for access.".into(),
-                    policy: None,
-                });
+                report(
+                    &DOCKER_EXPOSE_SSH,
+                    (ins.start, ins.end),
+                    stage_name(stages.last(), stages.len()),
+                    "Dockerfile exposes SSH port 22".into(),
+                    "Remove 22 from EXPOSE and drop the SSH server; use `docker exec` / `kubectl exec` for access.".into(),
+                );
             }
             _ => {}
         }
@@ -311,19 +321,16 @@ pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>) {
             continue;
         };
         if is_unpinned(&image) {
-            sink.emit(Hit {
-                rule: &DOCKER_UNPINNED_BASE,
-                src: &src,
-                lines: (stage.from.start, stage.from.end),
-                resource: stage_label(stage, i),
-                env: &env,
-                title: format!("Base image `{image}` is not pinned to a version"),
-                fix: format!(
+            report(
+                &DOCKER_UNPINNED_BASE,
+                (stage.from.start, stage.from.end),
+                stage_label(stage, i),
+                format!("Base image `{image}` is not pinned to a version"),
+                format!(
                     "Pin `{image}` to a version tag (e.g. `{}:<version>`) or a digest.",
                     image.split(':').next().unwrap_or(&image)
                 ),
-                policy: None,
-            });
+            );
         }
     }
 
@@ -331,19 +338,18 @@ pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>) {
         return;
     };
     let final_stage = &stages[last_index];
+    let final_label = || stage_label(final_stage, last_index);
+    let final_head = (final_stage.from.start, final_stage.from.start);
     let chain = stage_chain(&stages, last_index);
 
     match final_stage.healthchecks.last() {
-        Some(hc) if hc.args.trim().eq_ignore_ascii_case("none") => sink.emit(Hit {
-            rule: &DOCKER_NO_HEALTHCHECK,
-            src: &src,
-            lines: (hc.start, hc.end),
-            resource: stage_label(final_stage, last_index),
-            env: &env,
-            title: "Final image disables its HEALTHCHECK".into(),
-            fix: "Replace HEALTHCHECK NONE with a HEALTHCHECK CMD that probes the service.".into(),
-            policy: None,
-        }),
+        Some(hc) if hc.args.trim().eq_ignore_ascii_case("none") => report(
+            &DOCKER_NO_HEALTHCHECK,
+            (hc.start, hc.end),
+            final_label(),
+            "Final image disables its HEALTHCHECK".into(),
+            "Replace HEALTHCHECK NONE with a HEALTHCHECK CMD that probes the service.".into(),
+        ),
         Some(_) => {}
         None => {
             let inherited = chain
@@ -351,16 +357,13 @@ pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>) {
                 .skip(1)
                 .any(|&i| !stages[i].healthchecks.is_empty());
             if !inherited {
-                sink.emit(Hit {
-                    rule: &DOCKER_NO_HEALTHCHECK,
-                    src: &src,
-                    lines: (final_stage.from.start, final_stage.from.start),
-                    resource: stage_label(final_stage, last_index),
-                    env: &env,
-                    title: "Final image has no HEALTHCHECK".into(),
-                    fix: "Add `HEALTHCHECK CMD <probe>` to the final stage so Docker can detect a hung container.".into(),
-                    policy: None,
-                });
+                report(
+                    &DOCKER_NO_HEALTHCHECK,
+                    final_head,
+                    final_label(),
+                    "Final image has no HEALTHCHECK".into(),
+                    "Add `HEALTHCHECK CMD <probe>` to the final stage so Docker can detect a hung container.".into(),
+                );
             }
         }
     }
@@ -368,27 +371,21 @@ pub(crate) fn analyze(file: &SourceFile, sink: &mut Sink<'_>) {
     // The effective user: the last USER of the final stage, else of the stage it builds on.
     let last_user = chain.iter().find_map(|&i| stages[i].users.last().copied());
     match last_user {
-        Some(user) if is_root_user(&user.args) => sink.emit(Hit {
-            rule: &DOCKER_ROOT_USER,
-            src: &src,
-            lines: (user.start, user.end),
-            resource: stage_label(final_stage, last_index),
-            env: &env,
-            title: "Final image's last USER is root".into(),
-            fix: "End the final stage with `USER <non-root user>` (create one with a fixed UID, e.g. 10001).".into(),
-            policy: None,
-        }),
+        Some(user) if is_root_user(&user.args) => report(
+            &DOCKER_ROOT_USER,
+            (user.start, user.end),
+            final_label(),
+            "Final image's last USER is root".into(),
+            "End the final stage with `USER <non-root user>` (create one with a fixed UID, e.g. 10001).".into(),
+        ),
         Some(_) => {}
-        None => sink.emit(Hit {
-            rule: &DOCKER_ROOT_USER,
-            src: &src,
-            lines: (final_stage.from.start, final_stage.from.start),
-            resource: stage_label(final_stage, last_index),
-            env: &env,
-            title: "Final image has no USER, so it runs as root".into(),
-            fix: "Create an unprivileged user and add `USER <name>` to the final stage.".into(),
-            policy: None,
-        }),
+        None => report(
+            &DOCKER_ROOT_USER,
+            final_head,
+            final_label(),
+            "Final image has no USER, so it runs as root".into(),
+            "Create an unprivileged user and add `USER <name>` to the final stage.".into(),
+        ),
     }
 }
 
