@@ -149,7 +149,7 @@ fn oversized(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, instance_type: &str, lin
     if !r.env.is_non_production() {
         return;
     }
-    let limit = cx.config().dev_max_instance_size.clone();
+    let limit = &cx.config().dev_max_instance_size;
     let (Some(rank), Some(max)) = (size_rank(instance_type), size_rank(&format!("x.{limit}")))
     else {
         return;

@@ -354,7 +354,7 @@ pub(crate) struct Ctx<'i, 'a, 's, 'c> {
     pub sink: &'s mut Sink<'c>,
 }
 
-impl Ctx<'_, '_, '_, '_> {
+impl<'c> Ctx<'_, '_, '_, 'c> {
     /// Report `rule` on `res` with evidence `lines` of its file.
     pub fn emit(
         &mut self,
@@ -412,8 +412,9 @@ impl Ctx<'_, '_, '_, '_> {
         });
     }
 
-    /// The analyzer configuration.
-    pub fn config(&self) -> &crate::AnalyzerConfig {
+    /// The analyzer configuration (borrowed for the whole run, not from `self`, so rules
+    /// can read it while they emit).
+    pub fn config(&self) -> &'c crate::AnalyzerConfig {
         self.sink.config()
     }
 }
@@ -739,7 +740,7 @@ const TAGGABLE: &[&str] = &[
 ];
 
 fn tags(cx: &mut Ctx<'_, '_, '_, '_>) {
-    let required = cx.config().required_tags.clone();
+    let required = &cx.config().required_tags;
     if required.is_empty() || cx.sink.disabled(&TAGS_MISSING) {
         return;
     }
