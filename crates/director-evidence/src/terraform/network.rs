@@ -309,30 +309,30 @@ fn load_balancers(cx: &mut Ctx<'_, '_, '_, '_>) {
     for rtype in ["aws_lb", "aws_alb"] {
         for lb in index.targets(rtype) {
             let lb_type = lb.blk.str("load_balancer_type").unwrap_or("application");
-            if matches!(lb_type, "network" | "gateway") {
-                if let Some(lines) = lb.blk.unset_or_false("enable_cross_zone_load_balancing") {
-                    cx.emit(
-                        &LB_NO_CROSS_ZONE,
-                        lb,
-                        lines,
-                        format!(
-                            "{} ({lb_type} load balancer) has cross-zone load balancing off",
-                            lb.address()
-                        ),
-                        "Set `enable_cross_zone_load_balancing = true`.".into(),
-                    );
-                }
+            if matches!(lb_type, "network" | "gateway")
+                && let Some(lines) = lb.blk.unset_or_false("enable_cross_zone_load_balancing")
+            {
+                cx.emit(
+                    &LB_NO_CROSS_ZONE,
+                    lb,
+                    lines,
+                    format!(
+                        "{} ({lb_type} load balancer) has cross-zone load balancing off",
+                        lb.address()
+                    ),
+                    "Set `enable_cross_zone_load_balancing = true`.".into(),
+                );
             }
-            if lb.env.is_production_or_unknown() {
-                if let Some(lines) = lb.blk.unset_or_false("enable_deletion_protection") {
-                    cx.emit(
-                        &LB_NO_DELETION_PROTECTION,
-                        lb,
-                        lines,
-                        format!("{} can be deleted without protection", lb.address()),
-                        "Set `enable_deletion_protection = true`.".into(),
-                    );
-                }
+            if lb.env.is_production_or_unknown()
+                && let Some(lines) = lb.blk.unset_or_false("enable_deletion_protection")
+            {
+                cx.emit(
+                    &LB_NO_DELETION_PROTECTION,
+                    lb,
+                    lines,
+                    format!("{} can be deleted without protection", lb.address()),
+                    "Set `enable_deletion_protection = true`.".into(),
+                );
             }
             if lb_type != "gateway" {
                 let logs = lb.blk.block("access_logs");
