@@ -57,16 +57,13 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
     let mut watched_refs: HashSet<&str> = HashSet::new();
     let mut watched_names: HashSet<String> = HashSet::new();
     for alarm in index.all("aws_cloudwatch_metric_alarm") {
-        let refs: Vec<&String> = alarm
-            .refs
-            .iter()
-            .filter(|r| index.get(r).is_some())
-            .collect();
         watched_refs.extend(alarm.refs.iter().map(String::as_str));
         if let Some(dims) = alarm.blk.attr("dimensions") {
             match value::tag_map(dims.expr()) {
                 Some(pairs) => watched_names.extend(pairs.into_iter().filter_map(|(_, v)| v)),
-                None if refs.is_empty() => opaque_alarm = true,
+                None if !alarm.refs.iter().any(|r| index.get(r).is_some()) => {
+                    opaque_alarm = true;
+                }
                 None => {}
             }
         }
