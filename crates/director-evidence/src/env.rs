@@ -134,43 +134,30 @@ pub(crate) fn from_name(name: &str) -> Option<Environment> {
 }
 
 fn from_tokens(text: &str, allow_test: bool) -> Option<Environment> {
-    let mut found: Option<Environment> = None;
-    for token in text
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|t| !t.is_empty())
-    {
-        let env = match token.to_ascii_lowercase().as_str() {
-            "prod" | "production" | "prd" => Environment::Production,
-            "staging" | "stage" | "stg" | "preprod" => Environment::Staging,
-            "dev" | "development" | "develop" => Environment::Development,
-            "sandbox" | "prototype" | "poc" | "experiment" => Environment::Prototype,
-            "test" | "testing" | "qa" if allow_test => Environment::Test,
-            _ => continue,
-        };
-        match found {
-            None => found = Some(env),
-            Some(prev) if prev == env => {}
-            // Two different environment words: the name says nothing reliable.
-            Some(_) => return None,
-        }
-    }
-    found
+    agreed(
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter_map(|token| match token.to_ascii_lowercase().as_str() {
+                "prod" | "production" | "prd" => Some(Environment::Production),
+                "staging" | "stage" | "stg" | "preprod" => Some(Environment::Staging),
+                "dev" | "development" | "develop" => Some(Environment::Development),
+                "sandbox" | "prototype" | "poc" | "experiment" => Some(Environment::Prototype),
+                "test" | "testing" | "qa" if allow_test => Some(Environment::Test),
+                _ => None,
+            }),
+    )
 }
 
 /// Guess from a path: each directory and the file name (`Dockerfile.dev`,
 /// `compose.prod.yaml`) are names.
 pub(crate) fn from_path(path: &str) -> Option<Environment> {
-    let mut found = None;
-    for part in path.split(['/', '\\']) {
-        if let Some(env) = from_name(part) {
-            match found {
-                None => found = Some(env),
-                Some(prev) if prev == env => {}
-                Some(_) => return None,
-            }
-        }
-    }
-    found
+    agreed(path.split(['/', '\\']).filter_map(from_name))
+}
+
+/// The environment every word found names; `None` if none does or two differ (then the
+/// text says nothing reliable).
+fn agreed(mut found: impl Iterator<Item = Environment>) -> Option<Environment> {
+    let first = found.next()?;
+    found.all(|e| e == first).then_some(first)
 }
 
 #[cfg(test)]
