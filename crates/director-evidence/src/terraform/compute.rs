@@ -14,7 +14,8 @@ use hcl_edit::expr::Expression;
 /// Instance sizes from smallest to largest; anything `NxLarge` ranks by its N.
 const SIZES: &[&str] = &["nano", "micro", "small", "medium", "large", "xlarge"];
 
-/// The rank of an instance type's size (`m5.2xlarge` -> 7), if recognisable.
+/// The rank of an instance type's size (`m5.2xlarge` -> 7), if recognisable; a bare
+/// size (`large`, the configured limit) ranks the same.
 pub(super) fn size_rank(instance_type: &str) -> Option<u32> {
     let size = instance_type.rsplit('.').next()?;
     if size == "metal" || size.starts_with("metal-") {
@@ -150,8 +151,7 @@ fn oversized(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, instance_type: &str, lin
         return;
     }
     let limit = &cx.config().dev_max_instance_size;
-    let (Some(rank), Some(max)) = (size_rank(instance_type), size_rank(&format!("x.{limit}")))
-    else {
+    let (Some(rank), Some(max)) = (size_rank(instance_type), size_rank(limit)) else {
         return;
     };
     if rank > max {
@@ -413,5 +413,6 @@ mod tests {
         assert_eq!(size_rank("t3.large"), size_rank("x.large"));
         assert!(size_rank("m5.metal") > size_rank("m5.24xlarge"));
         assert_eq!(size_rank("weird"), None);
+        assert_eq!(size_rank("large"), size_rank("x.large"));
     }
 }
