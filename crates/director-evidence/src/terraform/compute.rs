@@ -244,8 +244,8 @@ fn lambda(cx: &mut Ctx<'_, '_, '_, '_>) {
                 "Set `reserved_concurrent_executions` to the concurrency the function and its downstreams can sustain.".into(),
             );
         }
-        let mode = f.blk.block("tracing_config").map(|t| t.str("mode"));
-        match mode {
+        let tracing = f.blk.block("tracing_config");
+        match tracing.map(|t| (t, t.str("mode"))) {
             None => cx.emit(
                 &LAMBDA_NO_TRACING,
                 f,
@@ -253,12 +253,10 @@ fn lambda(cx: &mut Ctx<'_, '_, '_, '_>) {
                 format!("{} has no X-Ray tracing", f.address()),
                 "Add `tracing_config { mode = \"Active\" }`.".into(),
             ),
-            Some(Some(m)) if !matches!(m, "Active" | "PassThrough") => cx.emit(
+            Some((t, Some(m))) if !matches!(m, "Active" | "PassThrough") => cx.emit(
                 &LAMBDA_NO_TRACING,
                 f,
-                f.blk
-                    .block("tracing_config")
-                    .map_or_else(|| f.blk.head(), |b| b.lines()),
+                t.lines(),
                 format!("{} has an unknown tracing mode `{m}`", f.address()),
                 "Set tracing_config.mode to \"Active\".".into(),
             ),
@@ -270,16 +268,13 @@ fn lambda(cx: &mut Ctx<'_, '_, '_, '_>) {
 fn ecs(cx: &mut Ctx<'_, '_, '_, '_>) {
     let index = cx.index;
     for cluster in index.targets("aws_ecs_cluster") {
-        let enabled = cluster.blk.blocks("setting").iter().any(|s| {
+        // Enabled, or set to a value that is not a literal: nothing to report.
+        let maybe_on = cluster.blk.blocks("setting").iter().any(|s| {
             s.str("name") == Some("containerInsights")
-                && matches!(s.str("value"), Some("enabled" | "enhanced"))
+                && s.str("value")
+                    .is_none_or(|v| matches!(v, "enabled" | "enhanced"))
         });
-        let unknown = cluster
-            .blk
-            .blocks("setting")
-            .iter()
-            .any(|s| s.str("name") == Some("containerInsights") && s.str("value").is_none());
-        if !enabled && !unknown {
+        if !maybe_on {
             cx.emit(
                 &ECS_NO_CONTAINER_INSIGHTS,
                 cluster,
@@ -379,12 +374,13 @@ fn eks(cx: &mut Ctx<'_, '_, '_, '_>) {
                 "Set `enabled_cluster_log_types = [\"api\", \"audit\", \"authenticator\", \"controllerManager\", \"scheduler\"]`.".into(),
             );
         }
+        // A computed (non-literal) resources list may name secrets.
         let encrypts_secrets = cluster.blk.blocks("encryption_config").iter().any(|e| {
             e.attr("resources")
-                .and_then(|r| value::str_list(r.expr()))
-                .is_some_and(|l| l.contains(&"secrets"))
-                || e.attr("resources")
-                    .is_some_and(|r| value::array(r.expr()).is_none())
+                .is_some_and(|r| match value::array(r.expr()) {
+                    Some(_) => value::str_list(r.expr()).is_some_and(|l| l.contains(&"secrets")),
+                    None => true,
+                })
         });
         if !encrypts_secrets {
             let lines = cluster
