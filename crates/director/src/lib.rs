@@ -276,11 +276,11 @@ pub fn provider_config(resolved: &ResolvedConfig) -> ProviderConfig {
         p.model.clone(),
     );
     cfg.api_key = resolved.api_key.clone();
-    cfg.structured_output = match p.structured_output {
+    cfg.structured_output = Some(match p.structured_output {
         config::StructuredOutputSetting::JsonSchema => director_llm::StructuredOutput::JsonSchema,
         config::StructuredOutputSetting::JsonObject => director_llm::StructuredOutput::JsonObject,
         config::StructuredOutputSetting::Text => director_llm::StructuredOutput::Text,
-    };
+    });
     cfg.request_timeout = Duration::from_secs(p.request_timeout_secs.max(1));
     cfg.retry.max_retries = p.max_retries;
     cfg.retry.initial_backoff = Duration::from_millis(p.initial_backoff_ms);

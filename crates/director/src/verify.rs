@@ -722,6 +722,9 @@ impl Engine {
                         deadline,
                         max_tool_rounds: tool_rounds,
                         temperature: Some(0.0),
+                        structured_output: None,
+                        bound: None,
+                        schema_max_length: false,
                     };
                     let tools_ref: Option<&dyn ToolExecutor> =
                         tools.as_deref().map(|t| t as &dyn ToolExecutor);
