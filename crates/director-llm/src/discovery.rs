@@ -28,6 +28,28 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+/// A text like director's prompts (markdown prose, a fenced diff, Terraform and
+/// JSON) whose token count on the server calibrates director's own counting.
+pub const TOKENIZER_SAMPLE: &str = r#"## Review Checklist
+
+When reviewing the implementation, evaluate these aspects. Report a problem only when the
+answer is "no" for something the change adds, modifies or clearly depends on.
+
+- [ ] Are automated backups configured for data stores?
+- [ ] Is there appropriate redundancy for critical components (multi-AZ, replicas)?
+
+<<<BEGIN UNTRUSTED diff infra/database.tf [e393b3593efb0653]>>>
+  10 | resource "aws_db_instance" "orders" {
+  11 |   engine                  = "postgres"
+  12 |   multi_az                = false
+  13 |   backup_retention_period = 1
+<<<END UNTRUSTED [e393b3593efb0653]>>>
+
+{"verdict": "block", "summary": "The database is single-AZ.", "findings": [{"severity": "blocking",
+"category": "reliability", "title": "RDS instance `orders` is single-AZ", "resources": ["aws_db_instance.orders"],
+"path": "infra/database.tf", "start_line": 12, "end_line": 12, "evidence": "multi_az = false"}]}
+"#;
+
 /// Largest probe answer read (llama-server's `/props` carries the chat template).
 const MAX_PROBE_BYTES: usize = 1024 * 1024;
 /// The context Ollama gives a model unless told otherwise (`num_ctx`).
@@ -109,6 +131,10 @@ pub struct ServerFacts {
     pub trained_window: Option<u32>,
     /// Requests the server processes at once (llama-server slots).
     pub slots: Option<u32>,
+    /// The server's token count of [`TOKENIZER_SAMPLE`] (llama-server `/tokenize`),
+    /// so that a caller can compare its own counting with the model's tokenizer.
+    #[serde(default)]
+    pub sample_tokens: Option<u32>,
     /// What the probes could not learn, and why.
     pub notes: Vec<String>,
     /// When the facts were gathered, seconds since the Unix epoch.
@@ -125,6 +151,7 @@ impl ServerFacts {
             window_source: None,
             trained_window: None,
             slots: None,
+            sample_tokens: None,
             notes: Vec::new(),
             discovered_at: unix_now(),
         }
@@ -340,13 +367,13 @@ pub fn parse_ollama_show(show: &Value) -> Option<(Option<u32>, Option<u32>)> {
         .and_then(Value::as_str)
         .into_iter()
         .flat_map(str::lines)
-        .filter_map(|line| {
+        .rev()
+        .find_map(|line| {
             let mut words = line.split_whitespace();
             (words.next() == Some("num_ctx"))
                 .then(|| words.next()?.parse::<u32>().ok())
                 .flatten()
-        })
-        .last();
+        });
     let trained = info.and_then(Value::as_object).and_then(|map| {
         map.iter()
             .find(|(key, _)| key.ends_with(".context_length"))
@@ -411,7 +438,8 @@ impl Prober<'_> {
         let root = self.root().to_string();
         match self.json(self.http.get(format!("{root}/props"))).await {
             Ok(props) => {
-                if let Some(facts) = parse_llama_props(&props) {
+                if let Some(mut facts) = parse_llama_props(&props) {
+                    facts.sample_tokens = self.sample_tokens(&root).await;
                     return facts;
                 }
             }
@@ -446,6 +474,20 @@ impl Prober<'_> {
         let mut facts = ServerFacts::new(ServerKind::Unknown);
         facts.notes = notes;
         facts
+    }
+
+    /// llama-server's count of [`TOKENIZER_SAMPLE`] (`POST /tokenize`).
+    async fn sample_tokens(&self, root: &str) -> Option<u32> {
+        let answer = self
+            .json(
+                self.http
+                    .post(format!("{root}/tokenize"))
+                    .json(&serde_json::json!({ "content": TOKENIZER_SAMPLE })),
+            )
+            .await
+            .ok()?;
+        let tokens = answer.get("tokens")?.as_array()?.len();
+        u32::try_from(tokens).ok().filter(|n| *n > 0)
     }
 
     async fn ollama(

@@ -23,11 +23,12 @@ pub mod config;
 mod error;
 pub mod event;
 pub mod exit;
+pub mod fit;
+mod pipeline;
 pub mod registry;
 mod related;
 pub mod report;
 pub mod store;
-mod verify;
 
 use director_llm::{ChatModel, OpenAiProvider, ProviderConfig, VerdictCache};
 use std::path::{Path, PathBuf};
@@ -39,9 +40,9 @@ pub use director_core as core;
 pub use director_core::{Decision, Finding, RunRecord, Task};
 pub use error::Error;
 pub use event::{EventSink, VerificationEvent};
+pub use pipeline::{ContextPreview, VerifyOptions};
 pub use registry::Panel;
 pub use tokio_util::sync::CancellationToken;
-pub use verify::{ContextPreview, VerifyOptions};
 
 /// Tasks: the store under `.director/tasks/`, the parsers and the TOML writer.
 pub mod tasks {
@@ -135,7 +136,7 @@ pub async fn evidence_record(
     verifier.verify(task).await
 }
 
-use verify::Engine;
+use pipeline::Engine;
 
 /// Where the Directors' replies come from.
 #[derive(Clone)]
@@ -276,12 +277,27 @@ pub fn provider_config(resolved: &ResolvedConfig) -> ProviderConfig {
         p.model.clone(),
     );
     cfg.api_key = resolved.api_key.clone();
-    cfg.structured_output = Some(match p.structured_output {
-        config::StructuredOutputSetting::JsonSchema => director_llm::StructuredOutput::JsonSchema,
-        config::StructuredOutputSetting::JsonObject => director_llm::StructuredOutput::JsonObject,
-        config::StructuredOutputSetting::Text => director_llm::StructuredOutput::Text,
-    });
+    cfg.structured_output = match p.structured_output {
+        config::StructuredOutputSetting::Auto => None,
+        config::StructuredOutputSetting::JsonSchema => {
+            Some(director_llm::StructuredOutput::JsonSchema)
+        }
+        config::StructuredOutputSetting::JsonObject => {
+            Some(director_llm::StructuredOutput::JsonObject)
+        }
+        config::StructuredOutputSetting::Text => Some(director_llm::StructuredOutput::Text),
+    };
     cfg.request_timeout = Duration::from_secs(p.request_timeout_secs.max(1));
+    cfg.stream = p.stream;
+    cfg.stall_timeout = Duration::from_secs(p.stall_timeout_secs.max(1));
+    cfg.discovery = director_llm::DiscoveryConfig {
+        enabled: p.discovery,
+        context_window: p.context_window,
+        max_in_flight: p.max_in_flight,
+        cache_dir: director_llm::discovery::user_cache_dir(),
+        ttl: Duration::from_secs(p.discovery_ttl_secs),
+        ..director_llm::DiscoveryConfig::default()
+    };
     cfg.retry.max_retries = p.max_retries;
     cfg.retry.initial_backoff = Duration::from_millis(p.initial_backoff_ms);
     cfg.retry.max_retry_after = Duration::from_secs(p.max_retry_after_secs);
