@@ -5,9 +5,9 @@
 //! failure before anything is sent when nothing can fit.
 //!
 //! Parts are shared by every Director that needs them (packed once, for the
-//! smallest room among them), so their prompts still share a prefix per part. In a
-//! part the deterministic evidence is listed in one line per finding (its quote and
-//! recommendation are in the record anyway), which leaves the room to the code.
+//! smallest room among them), so their prompts still share a prefix per part. A part
+//! carries no deterministic evidence (it stands in the result whatever a Director
+//! says), which leaves the little room there is to the code.
 
 use super::Engine;
 use super::plan::Planned;
@@ -23,6 +23,9 @@ use director_llm::{
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+/// Context rooms within this many tokens of each other share their parts.
+const ROOM_STEP: usize = 256;
 
 /// One part of a Director's review in parts.
 pub(crate) struct PlannedPart {
@@ -184,9 +187,19 @@ impl Engine {
             plan.fit = Some(fit_plan);
             fitted.push(plan);
         }
-        if let Some(budget) = in_parts.iter().map(|(_, _, b)| *b).min() {
+        // Directors whose room is about the same share their parts (and so a prompt
+        // prefix per part); each is packed for the smallest room of its group.
+        let mut by_room: BTreeMap<usize, Vec<(usize, PromptProfile, usize)>> = BTreeMap::new();
+        for (i, profile, budget) in in_parts {
+            by_room
+                .entry(budget / ROOM_STEP)
+                .or_default()
+                .push((i, profile, budget));
+        }
+        for group in by_room.into_values() {
+            let budget = group.iter().map(|(_, _, b)| *b).min().unwrap_or(0);
             let parts = self.pack_parts(task, changes, evidence, budget).await?;
-            for (i, profile, _) in in_parts {
+            for (i, profile, _) in group {
                 self.render_parts(&mut fitted[i], &parts, &input, profile)?;
             }
         }
@@ -288,22 +301,18 @@ impl Engine {
         let cfg = self.config.config.clone();
         let task = task.clone();
         let changes = Arc::clone(changes);
-        let evidence = one_line_evidence(evidence);
+        // The evidence stands on its own; in a part the room goes to the code.
+        let _ = evidence;
         super::blocking("packing the parts", move || {
             let pack = |files: &[String], budget: usize| {
                 let mut sub = (*changes).clone();
                 sub.files.retain(|f| files.contains(&f.path));
-                let evidence: Vec<Finding> = evidence
-                    .iter()
-                    .filter(|f| f.path.as_ref().is_none_or(|p| files.contains(p)))
-                    .cloned()
-                    .collect();
                 let related =
                     director_context::find_related(&sub, &sub.root, cfg.context.related_files);
                 director_context::pack(&PackInput {
                     task: &task,
                     changes: &sub,
-                    evidence: &evidence,
+                    evidence: &[],
                     budget_tokens: budget,
                     context_lines: cfg.context.context_lines,
                     small_file_bytes: cfg.context.small_file_kib * 1024,
@@ -374,6 +383,14 @@ impl Engine {
         }
         plan.prompt_tokens = planned.iter().map(|p| p.prompt_tokens).sum();
         if let Some(fit) = plan.fit.as_mut() {
+            if planned.is_empty() {
+                // Not even one file fits a part: failing is all that is left; the
+                // whole request must never go out instead.
+                fit.too_small = Some(format!(
+                    "context-too-small: no file of the change fits beside the prompt ({} omitted); hint: give the model a larger context window",
+                    parts.omitted.len()
+                ));
+            }
             fit.parts = planned;
             fit.omitted.clone_from(&parts.omitted);
         }
@@ -399,22 +416,8 @@ fn token_ratio(profile: &ModelProfile) -> f64 {
         return fit::DEFAULT_TOKEN_RATIO;
     };
     let ours = director_context::count_tokens(TOKENIZER_SAMPLE).max(1);
-    // A few percent on top: the sample is not the prompt.
-    (f64::from(server) / ours as f64 * 1.05).clamp(0.5, 3.0)
-}
-
-/// Deterministic findings in one line each (rule, title, location): a part's room
-/// goes to the code.
-fn one_line_evidence(evidence: &[Finding]) -> Vec<Finding> {
-    evidence
-        .iter()
-        .map(|f| Finding {
-            evidence: None,
-            recommendation: String::new(),
-            resources: Vec::new(),
-            ..f.clone()
-        })
-        .collect()
+    // Some percent on top: the sample is not the prompt.
+    (f64::from(server) / ours as f64 * 1.08).clamp(0.5, 3.0)
 }
 
 /// The folders of a part's files, for its label.
