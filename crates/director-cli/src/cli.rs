@@ -65,6 +65,20 @@ pub enum Command {
     Init(InitArgs),
     /// Serve the verify_task, list_directors and get_run tools over MCP on stdio.
     Mcp(McpArgs),
+    /// Show the model's server (window, slots, structured output, speed) and how
+    /// director will fit its requests to it.
+    Doctor(DoctorArgs),
+}
+
+/// `director doctor`
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Provider overrides.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `director init`

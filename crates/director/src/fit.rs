@@ -37,6 +37,16 @@ const TEMPLATE_TOKENS: u32 = 64;
 /// Smallest context share of a part worth sending, in tokens.
 const MIN_PART_CONTEXT: usize = 200;
 
+/// Server tokens per director token, from the server's count of a sample text and
+/// director's own count of it (a few percent on top: the sample is not the prompt);
+/// the default ratio when the server did not count.
+pub fn token_ratio(server_sample: Option<u32>, our_sample: usize) -> f64 {
+    match server_sample {
+        Some(server) => (f64::from(server) / our_sample.max(1) as f64 * 1.08).clamp(0.5, 3.0),
+        None => DEFAULT_TOKEN_RATIO,
+    }
+}
+
 /// `[run] prompt_profile`: which prompt profile Directors are rendered in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -411,13 +411,12 @@ fn others(entries: &[PanelEntry], name: &str) -> Vec<PanelEntry> {
 
 /// Server tokens per director token: measured by discovery (llama-server's count of
 /// the sample text against director's), else the default ratio.
-fn token_ratio(profile: &ModelProfile) -> f64 {
-    let Some(server) = profile.facts.sample_tokens else {
-        return fit::DEFAULT_TOKEN_RATIO;
-    };
-    let ours = director_context::count_tokens(TOKENIZER_SAMPLE).max(1);
-    // Some percent on top: the sample is not the prompt.
-    (f64::from(server) / ours as f64 * 1.08).clamp(0.5, 3.0)
+pub(crate) fn token_ratio(profile: &ModelProfile) -> f64 {
+    let ours = profile
+        .facts
+        .sample_tokens
+        .map_or(0, |_| director_context::count_tokens(TOKENIZER_SAMPLE));
+    fit::token_ratio(profile.facts.sample_tokens, ours)
 }
 
 /// The folders of a part's files, for its label.
