@@ -17,6 +17,10 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Apply the working tree's .director/ policy (config, Directors, prompts,
+    /// baseline) instead of the trusted base commit's: for your own checkout, never CI.
+    #[arg(long, global = true)]
+    pub trust_worktree_config: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,

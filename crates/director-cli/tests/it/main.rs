@@ -14,4 +14,5 @@ mod git;
 mod integrations;
 mod mcp;
 mod support;
+mod trust;
 mod verify;
