@@ -152,12 +152,10 @@ pub async fn run(
         Plan::Live | Plan::Offline => None,
     };
     let mut results = Vec::new();
-    let mut models = std::collections::BTreeSet::new();
     let mut problems = Vec::new();
     for (n, case) in suite.cases.iter().enumerate() {
         let (result, tape, model) = run_case(case, n, plan, server.as_ref(), opts).await?;
         if let Some(model) = model {
-            models.insert(model.clone());
             if let Some(tape) = tape {
                 problems.extend(tape_problems(case, &tape));
                 if matches!(plan, Plan::Record { .. }) && tape.upstream_errors.is_empty() {
@@ -181,7 +179,6 @@ pub async fn run(
     Ok(SuiteReport::new(
         label.to_string(),
         plan.name().to_string(),
-        models.into_iter().collect(),
         opts.director.clone(),
         results,
     ))

@@ -63,6 +63,8 @@ pub struct RoutingCheck {
 pub struct CaseDirector {
     /// Director name.
     pub name: String,
+    /// The model it asked.
+    pub model: Option<String>,
     /// `ran` or `failed`.
     pub status: DirectorStatus,
     /// Why it failed, when it did.
@@ -140,6 +142,7 @@ impl CaseResult {
             .filter(|r| r.status != DirectorStatus::Skipped)
             .map(|r| CaseDirector {
                 name: r.name.clone(),
+                model: r.model.clone(),
                 status: r.status,
                 reason: (r.status == DirectorStatus::Failed)
                     .then(|| r.reason.clone())
@@ -267,7 +270,7 @@ pub struct SuiteReport {
     pub suite: String,
     /// `replay`, `record`, `live` or `offline`.
     pub mode: String,
-    /// The models asked (one per case; usually one model).
+    /// The models the Directors asked (usually one).
     pub models: Vec<String>,
     /// `--director`, if given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -297,10 +300,13 @@ impl SuiteReport {
     pub fn new(
         suite: String,
         mode: String,
-        models: Vec<String>,
         director: Option<String>,
         cases: Vec<CaseResult>,
     ) -> SuiteReport {
+        let models: BTreeSet<String> = cases
+            .iter()
+            .flat_map(|c| c.directors.iter().filter_map(|d| d.model.clone()))
+            .collect();
         let n = cases.len() as u32;
         let correct = cases.iter().filter(|c| c.decision_correct).count() as u32;
         let routed: Vec<&RoutingCheck> = cases.iter().filter_map(|c| c.routing.as_ref()).collect();
@@ -322,7 +328,7 @@ impl SuiteReport {
         SuiteReport {
             suite,
             mode,
-            models,
+            models: models.into_iter().collect(),
             decision_accuracy: Rate::new(correct, n),
             routing_accuracy: Rate::new(
                 routed.iter().filter(|r| r.ok).count() as u32,
