@@ -111,11 +111,26 @@ fn the_seed_suite_replays_with_the_scores_its_cassettes_imply() {
     assert_eq!(hallucinated["title"], "Hard-coded Flask secret key");
     assert_eq!(traversal["decision"], "block");
 
-    assert_eq!(counts(&director_score(&report, "security")["findings"]), [4, 1, 0, 12]);
-    assert_eq!(director_score(&report, "security")["unverified"]["count"], 1);
-    assert_eq!(counts(&director_score(&report, "testing")["findings"]), [2, 0, 1, 4]);
-    assert_eq!(counts(&director_score(&report, "code-quality")["findings"]), [1, 1, 0, 0]);
-    assert_eq!(counts(&director_score(&report, "infrastructure")["findings"]), [7, 0, 0, 49]);
+    assert_eq!(
+        counts(&director_score(&report, "security")["findings"]),
+        [4, 1, 0, 12]
+    );
+    assert_eq!(
+        director_score(&report, "security")["unverified"]["count"],
+        1
+    );
+    assert_eq!(
+        counts(&director_score(&report, "testing")["findings"]),
+        [2, 0, 1, 4]
+    );
+    assert_eq!(
+        counts(&director_score(&report, "code-quality")["findings"]),
+        [1, 1, 0, 0]
+    );
+    assert_eq!(
+        counts(&director_score(&report, "infrastructure")["findings"]),
+        [7, 0, 0, 49]
+    );
     assert_eq!(director_score(&report, "requirements")["ran"], 4);
     let docs = case(&report, "docs-only-change");
     assert_eq!(docs["directors"], json!([]));
@@ -129,9 +144,15 @@ fn the_seed_suite_replays_with_the_scores_its_cassettes_imply() {
     ] {
         assert!(stdout.contains(line), "{line:?} not in\n{stdout}");
     }
-    let all = stdout.lines().find(|l| l.starts_with("all findings")).unwrap();
+    let all = stdout
+        .lines()
+        .find(|l| l.starts_with("all findings"))
+        .unwrap();
     let cells: Vec<&str> = all.split_whitespace().collect();
-    assert_eq!(cells[2..], ["16", "2", "1", "67", "0.889", "0.941", "0.914"]);
+    assert_eq!(
+        cells[2..],
+        ["16", "2", "1", "67", "0.889", "0.941", "0.914"]
+    );
 }
 
 #[test]
@@ -247,7 +268,14 @@ async fn record_writes_cassettes_through_the_proxy_and_replay_serves_them() {
     let suite_path = suite.path();
     let recorded = tokio::task::spawn_blocking(move || {
         director(&home_path)
-            .args(["eval", "--record", "--model", "tiny", "--base-url", &base_url])
+            .args([
+                "eval",
+                "--record",
+                "--model",
+                "tiny",
+                "--base-url",
+                &base_url,
+            ])
             .arg(&suite_path)
             .assert()
             .code(0)
@@ -274,8 +302,11 @@ async fn record_writes_cassettes_through_the_proxy_and_replay_serves_them() {
         .collect();
     directors.sort_unstable();
     assert_eq!(directors, ["infrastructure", "security"]);
-    assert!(lines[1..].iter().all(|e| e["status"] == 200
-        && e["response"]["usage"]["prompt_tokens"] == 1000));
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|e| e["status"] == 200 && e["response"]["usage"]["prompt_tokens"] == 1000)
+    );
     // The provider is gone; replay answers from what was recorded, with its usage.
     drop(provider);
     let out = home.path().join("scores.json");

@@ -148,9 +148,11 @@ impl Cassette {
             .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty());
-        let bad = |line: usize, what: String| Error::Input {
+        let bad = |line: usize, what: String| {
+            Error::Input {
             message: format!("cassette `{origin}` line {}: {what}", line + 1),
             hint: "see docs/evals.md for the cassette format (a header line, then one JSON answer per line)".into(),
+        }
         };
         let Some((n, first)) = lines.next() else {
             return Err(bad(0, "the file is empty (no header line)".into()));
@@ -295,8 +297,12 @@ fn tool_calls(calls: &Value) -> Vec<Value> {
                 .iter()
                 .map(|c| {
                     serde_json::json!([
-                        c.pointer("/function/name").and_then(Value::as_str).unwrap_or(""),
-                        c.pointer("/function/arguments").and_then(Value::as_str).unwrap_or(""),
+                        c.pointer("/function/name")
+                            .and_then(Value::as_str)
+                            .unwrap_or(""),
+                        c.pointer("/function/arguments")
+                            .and_then(Value::as_str)
+                            .unwrap_or(""),
                     ])
                 })
                 .collect()
@@ -319,7 +325,11 @@ fn which_director(instruction: &str, system: &str, panel: &[(String, String)]) -
     }
     system
         .lines()
-        .filter_map(|l| l.trim_start_matches('#').trim().strip_prefix("You are the "))
+        .filter_map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .strip_prefix("You are the ")
+        })
         .find_map(named)
         .unwrap_or_else(|| "unknown".into())
 }
@@ -389,7 +399,10 @@ mod tests {
 
     #[test]
     fn key_ignores_the_nonce_templates_and_output_budget() {
-        let a = chat_key(&body(&context("aaaa1111", "x = 1"), "Security Director"), &panel());
+        let a = chat_key(
+            &body(&context("aaaa1111", "x = 1"), "Security Director"),
+            &panel(),
+        );
         let mut other = body(
             &format!("# A reworded frame\n{}", context("bbbb2222", "x = 1")),
             "Security Director",
@@ -410,7 +423,10 @@ mod tests {
             k,
             key(&body(&context("aaaa1111", "x = 2"), "Security Director"))
         );
-        let testing = chat_key(&body(&context("aaaa1111", "x = 1"), "Testing Director"), &panel());
+        let testing = chat_key(
+            &body(&context("aaaa1111", "x = 1"), "Testing Director"),
+            &panel(),
+        );
         assert_ne!(k, testing.key);
         assert_eq!(testing.director, "testing");
         let mut model = base.clone();

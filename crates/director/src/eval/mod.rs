@@ -97,9 +97,9 @@ pub fn plan(suite: &Suite, opts: &EvalOptions) -> Result<Plan, Error> {
             ..Overrides::default()
         };
         let config = ResolvedConfig::load(None, &overrides)?;
-        Ok(config.provider_configured().then(|| {
-            crate::provider_config(&config).base_url
-        }))
+        Ok(config
+            .provider_configured()
+            .then(|| crate::provider_config(&config).base_url))
     };
     match opts.mode {
         Some(ModeChoice::Replay) => Ok(Plan::Replay),
@@ -112,7 +112,11 @@ pub fn plan(suite: &Suite, opts: &EvalOptions) -> Result<Plan, Error> {
             Ok(Plan::Record { origin, path })
         }
         None if suite.cases.iter().any(|c| c.cassette_path().is_file()) => Ok(Plan::Replay),
-        None => Ok(if live()?.is_some() { Plan::Live } else { Plan::Offline }),
+        None => Ok(if live()?.is_some() {
+            Plan::Live
+        } else {
+            Plan::Offline
+        }),
     }
 }
 
@@ -155,12 +159,10 @@ pub async fn run(
     let mut problems = Vec::new();
     for (n, case) in suite.cases.iter().enumerate() {
         let (result, tape, model) = run_case(case, n, plan, server.as_ref(), opts).await?;
-        if let Some(model) = model {
-            if let Some(tape) = tape {
-                problems.extend(tape_problems(case, &tape));
-                if matches!(plan, Plan::Record { .. }) && tape.upstream_errors.is_empty() {
-                    save_recording(case, &model, tape, opts.director.as_deref())?;
-                }
+        if let (Some(model), Some(tape)) = (model, tape) {
+            problems.extend(tape_problems(case, &tape));
+            if matches!(plan, Plan::Record { .. }) && tape.upstream_errors.is_empty() {
+                save_recording(case, &model, tape, opts.director.as_deref())?;
             }
         }
         on_case(&result);
@@ -227,7 +229,9 @@ async fn run_case(
     let root = case.materialize(tmp.path())?;
     let panel = Panel::load(Some(&root))?;
     let cassette = match plan {
-        Plan::Replay if case.cassette_path().is_file() => Some(Cassette::load(&case.cassette_path())?),
+        Plan::Replay if case.cassette_path().is_file() => {
+            Some(Cassette::load(&case.cassette_path())?)
+        }
         _ => None,
     };
     let mut overrides = Overrides {
@@ -248,7 +252,10 @@ async fn run_case(
         Plan::Replay | Plan::Record { .. } => None,
     };
     // The model as configuration resolves it, to tell the cassette server.
-    let model = ResolvedConfig::load(None, &overrides)?.config.provider.model;
+    let model = ResolvedConfig::load(None, &overrides)?
+        .config
+        .provider
+        .model;
     let url = server.map(|s| {
         let tape = CaseTape {
             model: model.clone(),
@@ -280,7 +287,12 @@ async fn run_case(
         options.head = Some("head".into());
     }
     let record = verifier
-        .verify_with(case.task.clone(), &options, &EventSink::none(), &CancellationToken::new())
+        .verify_with(
+            case.task.clone(),
+            &options,
+            &EventSink::none(),
+            &CancellationToken::new(),
+        )
         .await;
     let tape = server.map(|s| s.close(n));
     let record = record?;
@@ -310,7 +322,7 @@ fn assign_directors(
                 e.director = panel
                     .directors()
                     .iter()
-                    .find(|d| d.def.owns.iter().any(|c| *c == e.category))
+                    .find(|d| d.def.owns.contains(&e.category))
                     .map(|d| d.name().to_string());
             }
             e

@@ -486,16 +486,31 @@ pub fn render_table(r: &SuiteReport) -> String {
         r.suite,
         r.cases.len(),
         r.mode,
-        if r.models.is_empty() { "-".into() } else { r.models.join(", ") },
+        if r.models.is_empty() {
+            "-".into()
+        } else {
+            r.models.join(", ")
+        },
         r.director
             .as_deref()
             .map(|d| format!(", Director {d} only"))
             .unwrap_or_default()
     );
     let mut rows = vec![
-        ["case", "expected", "decision", "ok", "tp", "fp", "missed", "unverified", "tokens", "ms"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "case",
+            "expected",
+            "decision",
+            "ok",
+            "tp",
+            "fp",
+            "missed",
+            "unverified",
+            "tokens",
+            "ms",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for c in &r.cases {
         let (llm, unverified) = c.llm_findings();
@@ -520,7 +535,12 @@ pub fn render_table(r: &SuiteReport) -> String {
     let _ = writeln!(out);
     let head = ["", "tp", "fp", "missed", "may", "precision", "recall", "f1"].map(String::from);
     let mut rows = vec![
-        [&["director".to_string()], &head[1..], &["ran", "failed", "unverified", "tokens", "ms/review"].map(String::from)[..]].concat(),
+        [
+            &["director".to_string()],
+            &head[1..],
+            &["ran", "failed", "unverified", "tokens", "ms/review"].map(String::from)[..],
+        ]
+        .concat(),
     ];
     for d in &r.directors {
         let mut row = vec![d.name.clone()];
@@ -530,7 +550,8 @@ pub fn render_table(r: &SuiteReport) -> String {
             d.failed.to_string(),
             rate(&d.unverified),
             d.usage.total_tokens().to_string(),
-            d.mean_latency_ms.map_or_else(|| "-".into(), |v| v.to_string()),
+            d.mean_latency_ms
+                .map_or_else(|| "-".into(), |v| v.to_string()),
         ]);
         rows.push(row);
     }
@@ -547,10 +568,10 @@ pub fn render_table(r: &SuiteReport) -> String {
     rows.push(all);
     table(&mut out, &rows);
     let _ = writeln!(out);
-    let cost = r
-        .usage
-        .cost_usd
-        .map_or_else(|| "- (no [prices] for the model)".into(), |c| format!("${c:.4}"));
+    let cost = r.usage.cost_usd.map_or_else(
+        || "- (no [prices] for the model)".into(),
+        |c| format!("${c:.4}"),
+    );
     let summary = [
         ("decision accuracy", rate(&r.decision_accuracy)),
         ("routing accuracy", rate(&r.routing_accuracy)),

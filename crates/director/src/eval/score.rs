@@ -316,19 +316,43 @@ mod tests {
     #[test]
     fn overlap_is_inclusive_and_touching_ranges_match() {
         let e = exp("scalability", Some("k.yaml"), Some((5, 9)));
-        assert!(matches(&e, &obs("scalability", Some("k.yaml"), Some((9, 12)))));
-        assert!(matches(&e, &obs("scalability", Some("k.yaml"), Some((1, 5)))));
-        assert!(matches(&e, &obs("scalability", Some("k.yaml"), Some((6, 6)))));
-        assert!(matches(&e, &obs("scalability", Some("k.yaml"), Some((1, 30)))));
-        assert!(!matches(&e, &obs("scalability", Some("k.yaml"), Some((10, 12)))));
-        assert!(!matches(&e, &obs("scalability", Some("k.yaml"), Some((1, 4)))));
+        assert!(matches(
+            &e,
+            &obs("scalability", Some("k.yaml"), Some((9, 12)))
+        ));
+        assert!(matches(
+            &e,
+            &obs("scalability", Some("k.yaml"), Some((1, 5)))
+        ));
+        assert!(matches(
+            &e,
+            &obs("scalability", Some("k.yaml"), Some((6, 6)))
+        ));
+        assert!(matches(
+            &e,
+            &obs("scalability", Some("k.yaml"), Some((1, 30)))
+        ));
+        assert!(!matches(
+            &e,
+            &obs("scalability", Some("k.yaml"), Some((10, 12)))
+        ));
+        assert!(!matches(
+            &e,
+            &obs("scalability", Some("k.yaml"), Some((1, 4)))
+        ));
     }
 
     #[test]
     fn category_and_path_must_both_agree() {
         let e = exp("scalability", Some("k.yaml"), Some((5, 9)));
-        assert!(!matches(&e, &obs("reliability", Some("k.yaml"), Some((5, 9)))));
-        assert!(!matches(&e, &obs("scalability", Some("other.yaml"), Some((5, 9)))));
+        assert!(!matches(
+            &e,
+            &obs("reliability", Some("k.yaml"), Some((5, 9)))
+        ));
+        assert!(!matches(
+            &e,
+            &obs("scalability", Some("other.yaml"), Some((5, 9)))
+        ));
         assert!(!matches(&e, &obs("scalability", None, None)));
         assert!(!matches(&e, &obs("scalability", Some("k.yaml"), None)));
     }
@@ -337,7 +361,10 @@ mod tests {
     fn pathless_expectations_match_pathless_reports_only() {
         let e = exp("requirements", None, None);
         assert!(matches(&e, &obs("requirements", None, None)));
-        assert!(!matches(&e, &obs("requirements", Some("a.py"), Some((1, 1)))));
+        assert!(!matches(
+            &e,
+            &obs("requirements", Some("a.py"), Some((1, 1)))
+        ));
     }
 
     #[test]

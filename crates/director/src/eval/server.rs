@@ -159,7 +159,8 @@ async fn handle(req: Request<Incoming>, tapes: &Tapes, mode: &Mode) -> Response<
         body,
     };
     let json: Option<Value> = serde_json::from_slice(&request.body).ok();
-    let is_chat = request.method == hyper::Method::POST && request.rest.ends_with("/chat/completions");
+    let is_chat =
+        request.method == hyper::Method::POST && request.rest.ends_with("/chat/completions");
     let stream = json
         .as_ref()
         .and_then(|j| j.get("stream"))
@@ -167,10 +168,18 @@ async fn handle(req: Request<Incoming>, tapes: &Tapes, mode: &Mode) -> Response<
         .unwrap_or(false);
     let id = {
         let Ok(tapes) = tapes.lock() else {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "state poisoned");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "state poisoned",
+            );
         };
         let Some(tape) = tapes.get(&case) else {
-            return error(StatusCode::NOT_FOUND, "not_found", "no case is open at this path");
+            return error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no case is open at this path",
+            );
         };
         match (&json, is_chat) {
             (Some(body), true) => cassette::chat_key(body, &tape.panel),
@@ -182,16 +191,26 @@ async fn handle(req: Request<Incoming>, tapes: &Tapes, mode: &Mode) -> Response<
     };
     match mode {
         Mode::Replay => replay(tapes, case, id, stream),
-        Mode::Record { origin, client } => record(tapes, &request, id, stream, origin, client).await,
+        Mode::Record { origin, client } => {
+            record(tapes, &request, id, stream, origin, client).await
+        }
     }
 }
 
 fn replay(tapes: &Tapes, case: usize, id: RequestId, stream: bool) -> Response<Full<Bytes>> {
     let Ok(mut tapes) = tapes.lock() else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "state poisoned");
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "state poisoned",
+        );
     };
     let Some(tape) = tapes.get_mut(&case) else {
-        return error(StatusCode::NOT_FOUND, "not_found", "no case is open at this path");
+        return error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no case is open at this path",
+        );
     };
     let candidates: Vec<&Entry> = tape.entries.iter().filter(|e| e.key == id.key).collect();
     let n = tape.served.get(&id.key).copied().unwrap_or(0);
@@ -247,10 +266,18 @@ async fn record(
         Err(e) => Err(e),
     };
     let Ok(mut guard) = tapes.lock() else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "state poisoned");
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "state poisoned",
+        );
     };
     let Some(tape) = guard.get_mut(&request.case) else {
-        return error(StatusCode::NOT_FOUND, "not_found", "no case is open at this path");
+        return error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no case is open at this path",
+        );
     };
     let (status, kind, bytes) = match answer {
         Ok(a) => a,
@@ -285,7 +312,9 @@ fn respond(status: StatusCode, content_type: &str, body: Bytes) -> Response<Full
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
-        response.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, v);
     }
     response
 }
@@ -299,7 +328,10 @@ fn error(status: StatusCode, kind: &str, message: &str) -> Response<Full<Bytes>>
 /// A chat completion as server-sent events: the message in one delta, the finish
 /// reason, the usage (if any) and `[DONE]`.
 pub(crate) fn to_sse(completion: &Value) -> String {
-    let choice = completion.pointer("/choices/0").cloned().unwrap_or(Value::Null);
+    let choice = completion
+        .pointer("/choices/0")
+        .cloned()
+        .unwrap_or(Value::Null);
     let message = choice.get("message").cloned().unwrap_or(Value::Null);
     let mut delta = json!({"role": "assistant"});
     if let Some(content) = message.get("content").filter(|c| !c.is_null()) {
@@ -330,9 +362,18 @@ pub(crate) fn to_sse(completion: &Value) -> String {
         }
         format!("data: {c}\n\n")
     };
-    let finish = choice.get("finish_reason").cloned().unwrap_or(json!("stop"));
-    let mut out = chunk(json!([{"index": 0, "delta": delta, "finish_reason": null}]), None);
-    out.push_str(&chunk(json!([{"index": 0, "delta": {}, "finish_reason": finish}]), None));
+    let finish = choice
+        .get("finish_reason")
+        .cloned()
+        .unwrap_or(json!("stop"));
+    let mut out = chunk(
+        json!([{"index": 0, "delta": delta, "finish_reason": null}]),
+        None,
+    );
+    out.push_str(&chunk(
+        json!([{"index": 0, "delta": {}, "finish_reason": finish}]),
+        None,
+    ));
     if let Some(usage) = completion.get("usage").filter(|u| !u.is_null()) {
         out.push_str(&chunk(json!([]), Some(usage)));
     }
@@ -395,14 +436,18 @@ pub(crate) fn from_sse(text: &str) -> Value {
 fn merge_call(calls: &mut Vec<Value>, delta: &Value) {
     let index = delta.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
     while calls.len() <= index {
-        calls.push(json!({"id": "", "type": "function", "function": {"name": "", "arguments": ""}}));
+        calls
+            .push(json!({"id": "", "type": "function", "function": {"name": "", "arguments": ""}}));
     }
     let call = &mut calls[index];
     if let Some(id) = delta.get("id").and_then(Value::as_str) {
         call["id"] = json!(id);
     }
     for field in ["name", "arguments"] {
-        if let Some(part) = delta.pointer(&format!("/function/{field}")).and_then(Value::as_str) {
+        if let Some(part) = delta
+            .pointer(&format!("/function/{field}"))
+            .and_then(Value::as_str)
+        {
             let so_far = call["function"][field].as_str().unwrap_or("").to_string();
             call["function"][field] = json!(format!("{so_far}{part}"));
         }
@@ -426,7 +471,10 @@ mod tests {
         let sse = to_sse(&completion);
         assert!(sse.ends_with("data: [DONE]\n\n"));
         let back = from_sse(&sse);
-        assert_eq!(back["choices"][0]["message"]["content"], completion["choices"][0]["message"]["content"]);
+        assert_eq!(
+            back["choices"][0]["message"]["content"],
+            completion["choices"][0]["message"]["content"]
+        );
         assert_eq!(back["choices"][0]["finish_reason"], json!("stop"));
         assert_eq!(back["usage"], completion["usage"]);
         assert_eq!(

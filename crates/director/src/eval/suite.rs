@@ -176,9 +176,11 @@ fn read(path: &Path) -> Result<String, Error> {
 
 fn parse_expected(path: &Path) -> Result<Expected, Error> {
     let text = read(path)?;
-    let bad = |message: String| Error::Input {
+    let bad = |message: String| {
+        Error::Input {
         message: format!("`{}`: {message}", path.display()),
         hint: "expected.toml holds `decision`, optional `directors` and [[finding]] tables (category, path, lines = [start, end], expect = \"must\"|\"may\"); see docs/evals.md".into(),
+    }
     };
     let file: ExpectedFile = toml::from_str(&text).map_err(|e| bad(e.message().to_string()))?;
     let mut findings = Vec::new();
@@ -267,10 +269,13 @@ fn commit(
         .add_all(["*"], git2::IndexAddOption::FORCE, None)
         .map_err(fail)?;
     index.write().map_err(fail)?;
-    let tree = repo.find_tree(index.write_tree().map_err(fail)?).map_err(fail)?;
+    let tree = repo
+        .find_tree(index.write_tree().map_err(fail)?)
+        .map_err(fail)?;
     // A fixed author and date: the same case gives the same commit ids everywhere.
     let when = git2::Time::new(1_700_000_000, 0);
-    let sig = git2::Signature::new("director eval", "eval@director.invalid", &when).map_err(fail)?;
+    let sig =
+        git2::Signature::new("director eval", "eval@director.invalid", &when).map_err(fail)?;
     let parents = match parent {
         Some(p) => vec![repo.find_commit(p).map_err(fail)?],
         None => Vec::new(),
@@ -321,7 +326,11 @@ mod tests {
                 assert!(!root.join("gone.tf").exists());
                 assert!(root.join("b.tf").exists());
                 let repo = git2::Repository::open(&root).unwrap();
-                let head = repo.revparse_single("head").unwrap().peel_to_commit().unwrap();
+                let head = repo
+                    .revparse_single("head")
+                    .unwrap()
+                    .peel_to_commit()
+                    .unwrap();
                 let tree = head.tree().unwrap();
                 assert!(tree.get_name("gone.tf").is_none(), "deleted at head");
                 assert_eq!(head.parent(0).unwrap().tree().unwrap().len(), 2);
@@ -341,14 +350,19 @@ mod tests {
             "decision = \"block\"\n[[finding]]\ncategory = \"cost\"\npath = \"b.tf\"\nlines = [5, 2]\n",
         );
         let err = Suite::load(tmp.path()).unwrap_err().to_string();
-        assert!(err.contains("expected.toml") && err.contains("finding 1"), "{err}");
+        assert!(
+            err.contains("expected.toml") && err.contains("finding 1"),
+            "{err}"
+        );
         write(&c, "expected.toml", "decision = \"maybe\"\n");
         let err = Suite::load(tmp.path()).unwrap_err().to_string();
         assert!(err.contains("expected.toml"), "{err}");
         std::fs::remove_dir_all(c.join("head")).unwrap();
         let err = Suite::load(tmp.path()).unwrap_err().to_string();
         assert!(err.contains("no head/"), "{err}");
-        let err = Suite::load(&tmp.path().join("nope")).unwrap_err().to_string();
+        let err = Suite::load(&tmp.path().join("nope"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not an eval suite"), "{err}");
     }
 }
