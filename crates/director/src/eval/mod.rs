@@ -4,7 +4,7 @@
 //! Stages: [`Suite::load`] reads the cases → [`plan`] picks where answers come
 //! from (cassettes, a live provider recorded or not, or none) → each case is
 //! materialised into a temporary git repository and verified by the real
-//! [`Verifier`](crate::Verifier) (the same pipeline as `director verify`), its
+//! [`crate::Verifier`] (the same pipeline as `director verify`), its
 //! provider pointed at the loopback cassette server in replay and record modes →
 //! [`CaseResult::new`] scores the run record against the case's expectations →
 //! [`SuiteReport::new`] aggregates. Scoring is pure ([`score`]).
