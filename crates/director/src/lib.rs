@@ -21,6 +21,7 @@
 pub mod baseline;
 pub mod config;
 mod error;
+pub mod eval;
 pub mod event;
 pub mod exit;
 mod pipeline;

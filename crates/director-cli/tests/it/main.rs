@@ -9,6 +9,7 @@
 
 mod commands;
 mod errors;
+mod eval;
 mod examples;
 mod git;
 mod integrations;
