@@ -62,9 +62,11 @@ pub struct DirectorFit {
 impl Engine {
     /// Ask the server, probe it, and size every Director's prompt against it.
     pub(crate) async fn doctor(&self) -> Result<DoctorReport, Error> {
-        let Some(model) = self.model.clone() else {
+        let setup = std::sync::Arc::clone(&self.default);
+        let Some(model) = setup.model.clone() else {
             return Err(Error::Config {
-                message: self
+                message: setup
+                    .policy
                     .config
                     .offline_reason()
                     .unwrap_or_else(|| "no LLM provider is configured".into()),
@@ -72,7 +74,8 @@ impl Engine {
                     .into(),
             });
         };
-        let cfg = &self.config.config;
+        let cfg = &setup.policy.config.config;
+        let panel = &setup.policy.panel;
         let profile = model.profile(&cfg.provider.model).await;
         let probe = probe(model.as_ref()).await;
         let window = profile.context_window.map(|tokens| Window {
@@ -80,26 +83,19 @@ impl Engine {
             ratio: crate::pipeline::fitting::token_ratio(&profile),
         });
         let output = fit::output_plan(profile.context_window, cfg.run.max_output_tokens);
-        let entries: Vec<PanelEntry> = self
-            .panel
-            .directors()
-            .iter()
-            .map(|d| d.panel_entry())
-            .collect();
+        let entries: Vec<PanelEntry> = panel.directors().iter().map(|d| d.panel_entry()).collect();
         let mut directors = Vec::new();
-        for d in self.panel.directors() {
+        for d in panel.directors() {
             let size = |profile| -> Result<usize, Error> {
-                let frame = self.panel.render_frame_as(
+                let frame = panel.render_frame_as(
                     &entries,
                     "0000000000000000",
                     "",
                     "production",
                     profile,
                 )?;
-                let own = self
-                    .panel
-                    .render_director_as(d, &entries, "production", profile)?;
-                let instruction = self.panel.render_instruction_as(d, true, "", profile)?;
+                let own = panel.render_director_as(d, &entries, "production", profile)?;
+                let instruction = panel.render_instruction_as(d, true, "", profile)?;
                 Ok(self.tokens(&frame) + self.tokens(&own) + self.tokens(&instruction))
             };
             let sizes = Sizes {

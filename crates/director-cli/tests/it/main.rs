@@ -10,9 +10,11 @@
 mod commands;
 mod doctor;
 mod errors;
+mod eval;
 mod examples;
 mod git;
 mod integrations;
 mod mcp;
 mod support;
+mod trust;
 mod verify;

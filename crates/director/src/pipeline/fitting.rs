@@ -14,6 +14,7 @@ use super::plan::Planned;
 use crate::error::Error;
 use crate::fit::{self, FileCost, Fit, ProfileChoice, PromptProfile, Sizes, Window};
 use crate::registry::{Director, PanelEntry};
+use crate::setup::Setup;
 use director_context::{ChangeSet, PackInput, PackedContext};
 use director_core::record::Omission;
 use director_core::{Finding, Task};
@@ -81,6 +82,7 @@ impl Engine {
     )]
     pub(super) async fn fit_requests(
         &self,
+        setup: &Setup,
         task: &Task,
         changes: &Arc<ChangeSet>,
         evidence: &[Finding],
@@ -89,7 +91,7 @@ impl Engine {
         model: &dyn ChatModel,
         requests: Vec<Planned>,
     ) -> Result<Fitted, Error> {
-        let cfg = &self.config.config;
+        let cfg = &setup.policy.config.config;
         let mut profiles: HashMap<String, ModelProfile> = HashMap::new();
         for plan in &requests {
             if !profiles.contains_key(&plan.model) {
@@ -104,7 +106,7 @@ impl Engine {
         });
         let entries: Vec<PanelEntry> = requests
             .iter()
-            .map(|p| self.panel.directors()[p.director_index].panel_entry())
+            .map(|p| setup.policy.panel.directors()[p.director_index].panel_entry())
             .collect();
         let structured = model.info().structured_output == StructuredOutput::JsonSchema;
         let schema_text = serde_json::to_string_pretty(director_core::verdict::verdict_schema())
@@ -118,7 +120,7 @@ impl Engine {
         let mut fitted = Vec::with_capacity(requests.len());
         let mut in_parts: Vec<(usize, PromptProfile, usize)> = Vec::new();
         for mut plan in requests {
-            let d = self.panel.directors()[plan.director_index].clone();
+            let d = setup.policy.panel.directors()[plan.director_index].clone();
             let profile = &profiles[&plan.model];
             let window = cfg
                 .directors
@@ -136,8 +138,15 @@ impl Engine {
             // The compact prompt is measured only when it may be chosen.
             let fixed_compact = if win.is_some() || cfg.run.prompt_profile == ProfileChoice::Compact
             {
-                self.render_messages(&d, &own_entries, &input, PromptProfile::Compact, None)?
-                    .1
+                self.render_messages(
+                    setup,
+                    &d,
+                    &own_entries,
+                    &input,
+                    PromptProfile::Compact,
+                    None,
+                )?
+                .1
             } else {
                 usize::MAX / 4
             };
@@ -160,6 +169,7 @@ impl Engine {
                 Fit::Whole(PromptProfile::Compact) => {
                     fit_plan.profile = PromptProfile::Compact;
                     let (messages, tokens) = self.render_messages(
+                        setup,
                         &d,
                         &own_entries,
                         &input,
@@ -167,7 +177,7 @@ impl Engine {
                         Some(packed),
                     )?;
                     plan.prompt_tokens = tokens;
-                    plan.cache_key = self.cache_key(&d, &plan, &messages, &fit_plan, "");
+                    plan.cache_key = self.cache_key(setup, &d, &plan, &messages, &fit_plan, "");
                     plan.messages = messages;
                 }
                 Fit::Parts {
@@ -198,9 +208,11 @@ impl Engine {
         }
         for group in by_room.into_values() {
             let budget = group.iter().map(|(_, _, b)| *b).min().unwrap_or(0);
-            let parts = self.pack_parts(task, changes, evidence, budget).await?;
+            let parts = self
+                .pack_parts(setup, task, changes, evidence, budget)
+                .await?;
             for (i, profile, _) in group {
-                self.render_parts(&mut fitted[i], &parts, &input, profile)?;
+                self.render_parts(setup, &mut fitted[i], &parts, &input, profile)?;
             }
         }
         Ok(Fitted {
@@ -213,6 +225,7 @@ impl Engine {
     /// the fixed part); returns the messages and their tokens.
     fn render_messages(
         &self,
+        setup: &Setup,
         d: &Director,
         others: &[PanelEntry],
         input: &RenderInput<'_>,
@@ -223,11 +236,15 @@ impl Engine {
             Some(p) => (p.nonce.clone(), p.text.as_str(), p.tokens),
             None => ("0".repeat(16), "", 0),
         };
-        let frame =
-            self.panel
-                .render_frame_as(input.entries, &nonce, text, input.env_name, profile)?;
+        let frame = setup.policy.panel.render_frame_as(
+            input.entries,
+            &nonce,
+            text,
+            input.env_name,
+            profile,
+        )?;
         let fixed_frame = if packed.is_some() {
-            self.panel.render_frame_as(
+            setup.policy.panel.render_frame_as(
                 input.entries,
                 &"0".repeat(nonce.len()),
                 "",
@@ -237,12 +254,16 @@ impl Engine {
         } else {
             frame.clone()
         };
-        let own = self
+        let own = setup
+            .policy
             .panel
             .render_director_as(d, others, input.env_name, profile)?;
-        let instruction =
-            self.panel
-                .render_instruction_as(d, input.structured, input.schema_text, profile)?;
+        let instruction = setup.policy.panel.render_instruction_as(
+            d,
+            input.structured,
+            input.schema_text,
+            profile,
+        )?;
         let tokens = self.tokens(&fixed_frame)
             + context_tokens
             + self.tokens(&own)
@@ -259,13 +280,14 @@ impl Engine {
 
     fn cache_key(
         &self,
+        setup: &Setup,
         d: &Director,
         plan: &Planned,
         messages: &[ChatMessage],
         fit: &FitPlan,
         part: &str,
     ) -> String {
-        let cfg = &self.config.config;
+        let cfg = &setup.policy.config.config;
         let mut parts: Vec<Vec<u8>> = vec![d.fingerprint.clone().into_bytes()];
         for m in messages {
             if let ChatMessage::System(t) | ChatMessage::User(t) = m {
@@ -293,12 +315,13 @@ impl Engine {
     /// pack each part.
     async fn pack_parts(
         &self,
+        setup: &Setup,
         task: &Task,
         changes: &Arc<ChangeSet>,
         evidence: &[Finding],
         budget: usize,
     ) -> Result<Parts, Error> {
-        let cfg = self.config.config.clone();
+        let cfg = setup.policy.config.config.clone();
         let task = task.clone();
         let changes = Arc::clone(changes);
         // The evidence stands on its own; in a part the room goes to the code.
@@ -357,20 +380,21 @@ impl Engine {
     /// Render a Director's messages for every part.
     fn render_parts(
         &self,
+        setup: &Setup,
         plan: &mut Planned,
         parts: &Parts,
         input: &RenderInput<'_>,
         profile: PromptProfile,
     ) -> Result<(), Error> {
-        let d = self.panel.directors()[plan.director_index].clone();
+        let d = setup.policy.panel.directors()[plan.director_index].clone();
         let own_entries = others(input.entries, d.name());
         let mut planned = Vec::with_capacity(parts.packed.len());
         for (label, files, context) in &parts.packed {
             let (messages, tokens) =
-                self.render_messages(&d, &own_entries, input, profile, Some(context))?;
+                self.render_messages(setup, &d, &own_entries, input, profile, Some(context))?;
             let fit = plan.fit.as_ref();
             let cache_key = match fit {
-                Some(fit) => self.cache_key(&d, plan, &messages, fit, label),
+                Some(fit) => self.cache_key(setup, &d, plan, &messages, fit, label),
                 None => String::new(),
             };
             planned.push(PlannedPart {
