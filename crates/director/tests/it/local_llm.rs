@@ -156,6 +156,9 @@ async fn verify(repo: &Path, server: &MockServer) -> director::RunRecord {
         .provider(format!("{}/v1", server.uri()))
         .overrides(Overrides {
             write_record: Some(false),
+            // The copy's .director/config.toml (discovery never cached: each mock is a
+            // new server, maybe on a port an earlier one used) is the test's own.
+            trust_worktree_config: Some(true),
             ..Overrides::default()
         })
         .build()

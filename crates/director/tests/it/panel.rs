@@ -82,13 +82,20 @@ fn every_shipped_director_renders_in_both_profiles() {
                 .render_director_as(d, &entries, "production", profile)
                 .unwrap();
             let instruction = panel.render_instruction_as(d, true, "{}", profile).unwrap();
-            for kept in [
-                "Review Checklist",
-                "Success Criteria",
-                "Failure Criteria",
-                "Your output",
-            ] {
+            for kept in ["Review Checklist", "Failure Criteria", "Your output"] {
                 assert!(own.contains(kept), "{} {profile:?} lacks {kept}", d.name());
+            }
+            for full_only in [
+                "Examples of Issues to Catch",
+                "Success Criteria",
+                "Applicability Rules",
+            ] {
+                assert_eq!(
+                    own.contains(full_only),
+                    profile == PromptProfile::Full,
+                    "{} {profile:?}: {full_only}",
+                    d.name()
+                );
             }
             assert!(
                 own.contains(&d.def.persona),
