@@ -342,6 +342,9 @@ pub struct Overrides {
     /// `--trust-worktree-config`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trust_worktree_config: Option<bool>,
+    /// `[provider] discovery` (off where the server is a recording, e.g. `director eval`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<bool>,
 }
 
 impl Overrides {
@@ -385,6 +388,9 @@ impl Overrides {
         }
         if let Some(v) = self.on_incomplete {
             put("gate", "on_incomplete", json!(v));
+        }
+        if let Some(v) = self.discovery {
+            put("provider", "discovery", json!(v));
         }
         if let Some(v) = self.trust_worktree_config {
             put("trust", "worktree_config", json!(v));
