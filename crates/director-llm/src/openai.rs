@@ -25,7 +25,7 @@ use crate::model::{
 };
 use crate::transport::{
     CallContext, MAX_MESSAGE_CHARS, Redactor, RetryService, TransportSettings, error_chain,
-    same_origin_redirects, truncate_chars,
+    same_origin_redirects, truncate,
 };
 use async_openai::Client;
 use async_openai::config::{AzureConfig, Config, OpenAIConfig};
@@ -359,7 +359,7 @@ impl OpenAiProvider {
             OpenAIError::JSONDeserialize(e, body) => LlmError::Deserialize {
                 message: format!(
                     "{e}; body starts with: {}",
-                    self.redactor.apply(&truncate_chars(body.trim(), 200))
+                    self.redactor.apply(&truncate(body.trim(), 200))
                 ),
                 attempts,
             },
@@ -662,7 +662,7 @@ impl WireResponse {
                 .map_or_else(|| error.to_string(), str::to_string);
             return Err(LlmError::Http {
                 status: 200,
-                message: redactor.apply(&truncate_chars(&text, MAX_MESSAGE_CHARS)),
+                message: redactor.apply(&truncate(&text, MAX_MESSAGE_CHARS)),
                 attempts,
             });
         }

@@ -27,7 +27,7 @@ use crate::model::{
     Attempt, ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ResponseMode,
     StructuredOutput, ToolSpec, estimate_tokens_from_chars,
 };
-use crate::transport::{AttemptJournal, duration_ms, truncate_chars};
+use crate::transport::{AttemptJournal, duration_ms, truncate};
 use director_core::verdict::{parse_verdict, verdict_schema};
 use director_core::{CoreError, Usage, Verdict};
 use serde::Serialize;
@@ -468,7 +468,7 @@ async fn converse(
         chat.max_tokens = Some(max_tokens);
         let response = progress.call(model, &chat).await?;
         if let Some(text) = &response.content {
-            progress.raw_reply = Some(truncate_bytes(text, RAW_REPLY_LIMIT));
+            progress.raw_reply = Some(truncate(text, RAW_REPLY_LIMIT));
         }
         if response.choices == 0 {
             return Err(failure(
@@ -479,7 +479,7 @@ async fn converse(
         if let Some(refusal) = &response.refusal {
             return Err(failure(
                 FailureKind::Refusal,
-                format!("the model refused: {}", truncate_chars(refusal, 300)),
+                format!("the model refused: {}", truncate(refusal, 300)),
             ));
         }
         match &response.finish_reason {
@@ -609,20 +609,8 @@ fn repair_instruction(
     };
     format!(
         "Your previous reply could not be used: {}. Reply again with the corrected JSON object only: no prose, no code fences, every required field present, no extra fields.{schema_text}",
-        truncate_chars(&detail, 2000)
+        truncate(&detail, 2000)
     )
-}
-
-/// At most `limit` bytes of `text`, cut on a character boundary.
-fn truncate_bytes(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_string();
-    }
-    let mut cut = limit;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    text[..cut].to_string()
 }
 
 #[cfg(test)]
@@ -651,8 +639,8 @@ mod tests {
 
     #[test]
     fn truncation_respects_char_boundaries() {
-        assert_eq!(truncate_bytes("héllo", 2), "h");
-        assert_eq!(truncate_bytes("abc", 10), "abc");
+        assert_eq!(truncate("héllo", 2), "h…");
+        assert_eq!(truncate("abc", 10), "abc");
     }
 
     #[test]

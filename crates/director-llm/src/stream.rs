@@ -159,7 +159,7 @@ pub(crate) async fn read_event_stream(
         let chunk: Value = serde_json::from_str(data).map_err(|e| {
             ReadError::Malformed(format!(
                 "a streamed event is not JSON ({e}); it starts with: {}",
-                crate::transport::truncate_chars(data, 200)
+                crate::transport::truncate(data, 200)
             ))
         })?;
         folded.absorb(chunk);

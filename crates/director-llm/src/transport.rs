@@ -491,7 +491,7 @@ impl RetryService {
                 .unwrap_or("(no Location header)");
             format!(
                 "the provider redirected to {}; director does not follow a redirect to another host, so the key never leaves the configured one; hint: set base_url to the final address",
-                truncate_chars(target, 200)
+                truncate(target, 200)
             )
         } else {
             provider_message(body)
@@ -632,7 +632,7 @@ pub(crate) fn provider_message(body: &[u8]) -> String {
     if collapsed.is_empty() {
         return "(empty body)".to_string();
     }
-    truncate_chars(&collapsed, MAX_MESSAGE_CHARS)
+    truncate(&collapsed, MAX_MESSAGE_CHARS)
 }
 
 /// Whole milliseconds of `d`, for log fields.
@@ -640,12 +640,17 @@ pub(crate) fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The first `max` characters of `text`, with an ellipsis when cut.
-pub(crate) fn truncate_chars(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
+/// At most `max` bytes of `text`, cut on a character boundary, with an ellipsis when
+/// cut: the one truncation of provider text for messages, logs and the record.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
     }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &text[..cut])
 }
 
 #[cfg(test)]
