@@ -181,6 +181,9 @@ cp -R "$ROOT/examples/$E2E_EXAMPLE" "$REPO"
 # An empty user-config home, so nothing from ~/.config/director leaks into the run.
 export DIRECTOR_CONFIG_HOME="$RUN_DIR/config-home"
 mkdir -p "$DIRECTOR_CONFIG_HOME"
+# The copy is this script's own scratch folder (not git, so there is no trusted base):
+# its .director/config.toml, written below, is trusted on purpose.
+export DIRECTOR_TRUST__WORKTREE_CONFIG=true
 unset OPENAI_BASE_URL OPENAI_API_KEY DIRECTOR_MODEL DIRECTOR_BASE_URL DIRECTOR_OFFLINE
 
 CONTEXT_STATS=$("$DIRECTOR" context --task "$E2E_TASK" --repo "$REPO" --stats) ||
