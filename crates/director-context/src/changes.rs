@@ -277,10 +277,11 @@ impl Scope {
     }
 }
 
-/// director's own state (run records, verdict cache) is never part of a change: a
-/// previous run's record would otherwise show up as an untracked file in the next.
+/// director's own state (run records, verdict cache, stop-hook sessions) is never part
+/// of a change: a previous run's record would otherwise show up as an untracked file in
+/// the next.
 fn is_director_state(path: &str) -> bool {
-    [".director/runs/", ".director/cache/"].iter().any(|own| {
+    [".director/runs/", ".director/cache/", ".director/sessions/"].iter().any(|own| {
         path.match_indices(own)
             .any(|(at, _)| at == 0 || path.as_bytes()[at - 1] == b'/')
     })
@@ -992,6 +993,7 @@ mod tests {
         let all = Scope::new(&[]).unwrap();
         assert!(!all.matches(".director/runs/t/1.json"));
         assert!(!all.matches("svc/.director/cache/ab.json"));
+        assert!(!all.matches(".director/sessions/abc-123.json"));
         assert!(all.matches(".director/config.toml"));
         assert!(all.matches(".director/tasks/t.toml"));
         assert!(all.matches("src/runs/cache/x.rs"));

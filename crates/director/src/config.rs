@@ -39,6 +39,8 @@ pub struct Config {
     pub prices: PriceTable,
     /// Which Directors take part, and per-Director models.
     pub directors: DirectorsSection,
+    /// The stop-hook adapters' policy (`director hook`).
+    pub hook: crate::hook::HookSection,
 }
 
 /// How replies are constrained to the verdict schema.

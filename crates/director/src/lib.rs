@@ -23,6 +23,7 @@ pub mod config;
 mod error;
 pub mod event;
 pub mod exit;
+pub mod hook;
 pub mod registry;
 mod related;
 pub mod report;
