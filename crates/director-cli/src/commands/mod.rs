@@ -1,7 +1,9 @@
 //! One module per command group.
 
+pub mod agent;
 pub mod baseline;
 pub mod directors;
+pub mod hook;
 pub mod init;
 pub mod mcp;
 pub mod misc;

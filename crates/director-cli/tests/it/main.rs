@@ -11,6 +11,7 @@ mod commands;
 mod errors;
 mod examples;
 mod git;
+mod hooks;
 mod integrations;
 mod mcp;
 mod support;

@@ -78,7 +78,11 @@ pub fn block_reason(
     if !warnings.is_empty() {
         out.push_str("\nWarnings (not blocking):\n");
         for f in warnings.iter().take(MAX_WARNINGS) {
-            let _ = writeln!(out, "- {}", clip(&format!("{} — {}", location(f), f.title), 200));
+            let _ = writeln!(
+                out,
+                "- {}",
+                clip(&format!("{} — {}", location(f), f.title), 200)
+            );
         }
         if warnings.len() > MAX_WARNINGS {
             let _ = writeln!(out, "- … and {} more", warnings.len() - MAX_WARNINGS);
@@ -223,23 +227,38 @@ mod tests {
             finding("no backup window", false, Severity::Warning),
         ]);
         let text = block_reason(&r, Some(".director/runs/t/x.json"), true, 2, 3);
-        assert!(text.starts_with("director: BLOCK — 1 blocking finding must"), "{text}");
+        assert!(
+            text.starts_with("director: BLOCK — 1 blocking finding must"),
+            "{text}"
+        );
         assert!(text.contains("The same 1 finding remains"), "{text}");
         assert!(
             text.contains("1. infra/db.tf:3 — RDS is single-AZ [infra.rds.single-az]\n   fix: set multi_az = true"),
             "{text}"
         );
-        assert!(text.contains("Warnings (not blocking):\n- infra/db.tf:3 — no backup window"), "{text}");
-        assert!(text.contains("Round 2 of at most 3") && text.ends_with(".director/runs/t/x.json"), "{text}");
+        assert!(
+            text.contains("Warnings (not blocking):\n- infra/db.tf:3 — no backup window"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Round 2 of at most 3") && text.ends_with(".director/runs/t/x.json"),
+            "{text}"
+        );
     }
 
     #[test]
     fn long_reasons_are_capped_and_point_at_the_record() {
         let many = (0..200)
-            .map(|i| finding(&format!("finding {i} {}", "x".repeat(80)), true, Severity::Blocking))
+            .map(|i| {
+                finding(
+                    &format!("finding {i} {}", "x".repeat(80)),
+                    true,
+                    Severity::Blocking,
+                )
+            })
             .collect();
         let text = block_reason(&record(many), Some("rec.json"), false, 1, 3);
         assert!(text.chars().count() <= MAX_REASON, "{}", text.len());
-        assert!(text.ends_with("the rest is in rec.json"), "{text}");
+        assert!(text.ends_with("the rest is in rec.json)"), "{text}");
     }
 }

@@ -172,6 +172,9 @@ mod tests {
         assert!(parse_json(b"\xff\xfe").unwrap_err().0.contains("UTF-8"));
         let map = parse_json(b"{\"cwd\": \"/x\"}").unwrap();
         let err = required(&map, "session_id").unwrap_err();
-        assert!(err.0.contains("`session_id`") && err.0.contains("cwd"), "{err}");
+        assert!(
+            err.0.contains("`session_id`") && err.0.contains("cwd"),
+            "{err}"
+        );
     }
 }

@@ -95,14 +95,20 @@ pub(super) async fn run(harness: Harness, bytes: &[u8], options: &HookOptions) -
         EventKind::Other(name) => HookReply::new(
             harness,
             Answer::Allow { note: None },
-            vec![format!("director: nothing to do for the `{name}` hook event")],
+            vec![format!(
+                "director: nothing to do for the `{name}` hook event"
+            )],
         ),
         EventKind::Stop => stop(&ctx, &event).await,
     }
 }
 
 /// The policy: configuration, then the command line, then the harness's default budget.
-fn policy_of(harness: Harness, options: &HookOptions, config: Option<&ResolvedConfig>) -> HookPolicy {
+fn policy_of(
+    harness: Harness,
+    options: &HookOptions,
+    config: Option<&ResolvedConfig>,
+) -> HookPolicy {
     let section = config.map(|c| c.config.hook.clone()).unwrap_or_default();
     let budget = options
         .budget_secs
@@ -131,7 +137,9 @@ fn on_error(harness: Harness, policy: &HookPolicy, text: &str) -> HookReply {
 }
 
 fn allow_note(text: &str) -> String {
-    format!("director: warning: {text} The agent was let stop unreviewed ([hook] on_error = \"allow\").")
+    format!(
+        "director: warning: {text} The agent was let stop unreviewed ([hook] on_error = \"allow\")."
+    )
 }
 
 /// The session's state-file key: the session id, plus the subagent's id.
@@ -148,7 +156,12 @@ fn pinned_task(root: &Path) -> Option<String> {
     let from_file = || {
         std::fs::read_to_string(root.join(".director").join("current-task"))
             .ok()
-            .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string))
+            .and_then(|t| {
+                t.lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .map(str::to_string)
+            })
     };
     from_env
         .map(|t| t.trim().to_string())
@@ -172,20 +185,30 @@ fn record_start(ctx: &Ctx<'_>, event: &Event, source: Option<&str>) -> HookReply
             ..SessionState::default()
         };
         if let Err(e) = state.save(&ctx.root, &key) {
-            notes.push(format!("director: warning: could not record the session start: {e}"));
+            notes.push(format!(
+                "director: warning: could not record the session start: {e}"
+            ));
         }
     }
     HookReply::new(ctx.harness, Answer::Allow { note: None }, notes)
 }
 
 /// The task of this stop, and whether it was derived from the session.
-fn resolve_task(ctx: &Ctx<'_>, event: &Event, state: &SessionState) -> Result<(Task, bool), crate::Error> {
+fn resolve_task(
+    ctx: &Ctx<'_>,
+    event: &Event,
+    state: &SessionState,
+) -> Result<(Task, bool), crate::Error> {
     let store = director_context::TaskStore::new(&ctx.root);
     let pinned = ctx
         .options
         .task
         .clone()
-        .or_else(|| std::env::var("DIRECTOR_TASK").ok().filter(|t| !t.trim().is_empty()))
+        .or_else(|| {
+            std::env::var("DIRECTOR_TASK")
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+        })
         .or_else(|| state.pinned_task.clone())
         .or_else(|| pinned_task(&ctx.root));
     if let Some(id) = pinned {
@@ -195,7 +218,11 @@ fn resolve_task(ctx: &Ctx<'_>, event: &Event, state: &SessionState) -> Result<(T
 }
 
 fn first_line(text: &str, max: usize) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     let mut out: String = line.chars().take(max).collect();
     if line.chars().count() > max {
         out.push('…');
@@ -227,7 +254,8 @@ fn derived_task(harness: Harness, event: &Event, state: &SessionState) -> Task {
         .unwrap_or_else(|| format!("Work of {} session {}", harness.name(), event.session_id));
     let mut description = String::new();
     if let Some(p) = &prompt {
-        description.push_str("What the user asked the coding agent (first prompt of the session):\n");
+        description
+            .push_str("What the user asked the coding agent (first prompt of the session):\n");
         description.push_str(&clip(p, 8000));
     }
     if let Some(m) = &event.last_message {
@@ -245,7 +273,10 @@ fn derived_task(harness: Harness, event: &Event, state: &SessionState) -> Task {
 
 /// The part of a task that decides what is reviewed (not its volatile prose).
 fn task_key(task: &Task) -> String {
-    format!("{}|{:?}|{:?}|{:?}|{:?}", task.id, task.base, task.head, task.paths, task.scope)
+    format!(
+        "{}|{:?}|{:?}|{:?}|{:?}",
+        task.id, task.base, task.head, task.paths, task.scope
+    )
 }
 
 /// `Stop`: verify, or pass fast, and answer.
@@ -266,7 +297,9 @@ async fn stop(ctx: &Ctx<'_>, event: &Event) -> HookReply {
     let answer = decide(ctx, event, &mut state).await;
     let mut notes = Vec::new();
     if let Err(e) = state.save(&ctx.root, &key) {
-        notes.push(format!("director: warning: could not save the session state: {e}"));
+        notes.push(format!(
+            "director: warning: could not save the session state: {e}"
+        ));
     }
     HookReply::new(ctx.harness, answer, notes)
 }
@@ -280,14 +313,20 @@ async fn decide(ctx: &Ctx<'_>, event: &Event, state: &mut SessionState) -> Answe
     if derived && let (Some(start), Some(now)) = (&state.start, &now) {
         match change::changed_since(&ctx.root, start, now) {
             Some(files) if files.is_empty() => {
-                return fast_pass(state, now.fingerprint(&task_key(&task)), "no change since the session started");
+                return fast_pass(
+                    state,
+                    now.fingerprint(&task_key(&task)),
+                    "no change since the session started",
+                );
             }
             // Files dirty before the session and untouched since are not its work.
             Some(files) if !start.files.is_empty() => task.scope = files,
             _ => {}
         }
     }
-    let fingerprint = now.as_ref().map(|s: &Snapshot| s.fingerprint(&task_key(&task)));
+    let fingerprint = now
+        .as_ref()
+        .map(|s: &Snapshot| s.fingerprint(&task_key(&task)));
     if let Some(fp) = &fingerprint
         && state.last_pass.as_ref() == Some(fp)
     {
@@ -317,7 +356,13 @@ async fn decide(ctx: &Ctx<'_>, event: &Event, state: &mut SessionState) -> Answe
     }
 }
 
-fn round(outcome: &str, answer: &Answer, record: Option<String>, blocking: usize, note: Option<String>) -> Round {
+fn round(
+    outcome: &str,
+    answer: &Answer,
+    record: Option<String>,
+    blocking: usize,
+    note: Option<String>,
+) -> Round {
     Round {
         at: crate::now_rfc3339(),
         outcome: outcome.into(),
@@ -340,7 +385,12 @@ fn fast_pass(state: &mut SessionState, fingerprint: String, why: &str) -> Answer
     answer
 }
 
-fn passed(state: &mut SessionState, record: &RunRecord, path: Option<String>, fingerprint: Option<String>) -> Answer {
+fn passed(
+    state: &mut SessionState,
+    record: &RunRecord,
+    path: Option<String>,
+    fingerprint: Option<String>,
+) -> Answer {
     state.rounds = 0;
     state.last_findings.clear();
     state.last_pass = fingerprint;
@@ -354,7 +404,12 @@ fn passed(state: &mut SessionState, record: &RunRecord, path: Option<String>, fi
     answer
 }
 
-fn blocked(ctx: &Ctx<'_>, state: &mut SessionState, mut record: RunRecord, path: Option<String>) -> Answer {
+fn blocked(
+    ctx: &Ctx<'_>,
+    state: &mut SessionState,
+    mut record: RunRecord,
+    path: Option<String>,
+) -> Answer {
     let mut fps: Vec<String> = record.blocking().map(|f| f.fingerprint.clone()).collect();
     fps.sort();
     let n = fps.len();
@@ -395,7 +450,13 @@ fn blocked(ctx: &Ctx<'_>, state: &mut SessionState, mut record: RunRecord, path:
         reason,
         note: Some(note),
     };
-    state.push(round("block", &answer, path, n, Some(record.reason.clone())));
+    state.push(round(
+        "block",
+        &answer,
+        path,
+        n,
+        Some(record.reason.clone()),
+    ));
     answer
 }
 
@@ -404,7 +465,13 @@ fn failed(ctx: &Ctx<'_>, state: &mut SessionState, failure: &Failure, outcome: &
 }
 
 /// The failure policy, with the round cap bounding `on_error = "block"` too.
-fn failed_with_text(ctx: &Ctx<'_>, state: &mut SessionState, text: &str, outcome: &str, path: Option<String>) -> Answer {
+fn failed_with_text(
+    ctx: &Ctx<'_>,
+    state: &mut SessionState,
+    text: &str,
+    outcome: &str,
+    path: Option<String>,
+) -> Answer {
     let answer = match ctx.policy.on_error {
         OnHookError::Allow => Answer::Allow {
             note: Some(allow_note(text)),
@@ -439,7 +506,13 @@ async fn verify_within(ctx: &Ctx<'_>, task: Task) -> Result<RunRecord, Failure> 
     let reserve = (budget / 10).clamp(Duration::from_secs(2), Duration::from_secs(15));
     let left = budget.saturating_sub(ctx.started.elapsed() + reserve);
     let mut overrides = ctx.options.overrides.clone();
-    let timeout = ctx.config.config.run.timeout_secs.min(left.as_secs()).max(1);
+    let timeout = ctx
+        .config
+        .config
+        .run
+        .timeout_secs
+        .min(left.as_secs())
+        .max(1);
     overrides.timeout_secs = Some(timeout);
     let mut builder = Verifier::builder().repo(&ctx.root).overrides(overrides);
     if let Some(provider) = &ctx.options.provider {
@@ -454,7 +527,9 @@ async fn verify_within(ctx: &Ctx<'_>, task: Task) -> Result<RunRecord, Failure> 
             .await
     });
     let soft = tokio::time::Instant::from_std(ctx.started + budget.saturating_sub(reserve / 2));
-    let hard = tokio::time::Instant::from_std(ctx.started + budget.saturating_sub(Duration::from_millis(500)));
+    let hard = tokio::time::Instant::from_std(
+        ctx.started + budget.saturating_sub(Duration::from_millis(500)),
+    );
     let joined = tokio::select! {
         joined = &mut handle => joined,
         () = tokio::time::sleep_until(soft) => {

@@ -19,8 +19,10 @@ pub fn first_user_prompt(path: &Path) -> Option<String> {
     let mut text = String::new();
     file.take(MAX_READ).read_to_string(&mut text).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(text) {
-        let messages = doc.get("messages").and_then(Value::as_array)?;
+    // A one-line JSONL file is a JSON document too: only `messages` makes it Gemini's.
+    if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(text)
+        && let Some(messages) = doc.get("messages").and_then(Value::as_array)
+    {
         return messages.iter().find_map(user_text);
     }
     text.lines()
@@ -51,7 +53,12 @@ fn user_text(entry: &Value) -> Option<String> {
         .or_else(|| payload.and_then(|p| p.get("content").or_else(|| p.get("message"))))?;
     let text = content_text(content)?;
     let text = strip_tag(text.trim(), "user_query");
-    let injected = ["<environment_context", "<user_instructions", "# AGENTS.md", "<command-"];
+    let injected = [
+        "<environment_context",
+        "<user_instructions",
+        "# AGENTS.md",
+        "<command-",
+    ];
     (!text.is_empty() && !injected.iter().any(|p| text.starts_with(p))).then(|| text.to_string())
 }
 
@@ -113,10 +120,13 @@ mod tests {
             "{\"type\":\"event_msg\",\"payload\":{\"type\":\"user_message\",\"message\":\"Fix the build\"}}\n"
         );
         assert_eq!(first(codex).as_deref(), Some("Fix the build"));
-        let cursor = "{\"role\":\"user\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"<user_query>\nRename it\n</user_query>\"}]}}\n";
+        let cursor = "{\"role\":\"user\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"<user_query>\\nRename it\\n</user_query>\"}]}}\n";
         assert_eq!(first(cursor).as_deref(), Some("Rename it"));
         let gemini = "{\"sessionId\":\"s\",\"messages\":[{\"type\":\"gemini\",\"content\":\"hi\"},{\"type\":\"user\",\"content\":\"Write tests\"}]}";
         assert_eq!(first(gemini).as_deref(), Some("Write tests"));
         assert_eq!(first("not json"), None);
+        let one_line =
+            "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"Only line\"}}";
+        assert_eq!(first(one_line).as_deref(), Some("Only line"));
     }
 }
