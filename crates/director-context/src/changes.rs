@@ -281,10 +281,12 @@ impl Scope {
 /// of a change: a previous run's record would otherwise show up as an untracked file in
 /// the next.
 fn is_director_state(path: &str) -> bool {
-    [".director/runs/", ".director/cache/", ".director/sessions/"].iter().any(|own| {
-        path.match_indices(own)
-            .any(|(at, _)| at == 0 || path.as_bytes()[at - 1] == b'/')
-    })
+    [".director/runs/", ".director/cache/", ".director/sessions/"]
+        .iter()
+        .any(|own| {
+            path.match_indices(own)
+                .any(|(at, _)| at == 0 || path.as_bytes()[at - 1] == b'/')
+        })
 }
 
 /// Path bytes from git as a `/`-separated string (lossy for non-UTF-8 names).
