@@ -48,3 +48,52 @@ pub fn render(answer: &Answer) -> Value {
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn subagent_stops_read_the_subagents_own_transcript() {
+        let e = parse(&map(
+            json!({"session_id": "s", "transcript_path": "/t/main.jsonl",
+            "cwd": "/r", "hook_event_name": "SubagentStop", "stop_hook_active": true,
+            "agent_id": "a1", "agent_type": "reviewer", "agent_transcript_path": "/t/a1.jsonl",
+            "last_assistant_message": "reviewed"}),
+        ))
+        .unwrap();
+        assert_eq!(e.kind, EventKind::Stop);
+        assert_eq!(e.agent_id.as_deref(), Some("a1"));
+        assert_eq!(
+            e.transcript_path.as_deref(),
+            Some(std::path::Path::new("/t/a1.jsonl"))
+        );
+        assert_eq!(e.continuing, Some(true));
+        let start = parse(&map(
+            json!({"session_id": "s", "hook_event_name": "SessionStart", "source": "resume"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            start.kind,
+            EventKind::SessionStart {
+                source: Some("resume".into())
+            }
+        );
+    }
+
+    #[test]
+    fn answers_use_only_documented_fields() {
+        assert_eq!(render(&Answer::Allow { note: None }), json!({}));
+        assert_eq!(
+            render(&Answer::Continue {
+                reason: "fix".into(),
+                note: None
+            }),
+            json!({"decision": "block", "reason": "fix"})
+        );
+    }
+}

@@ -149,16 +149,31 @@ pub fn incomplete_text(record: &RunRecord, record_path: Option<&str>) -> String 
     cap(out, record_path)
 }
 
+/// Why no record came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The task, the configuration or the hook payload: a person must fix it.
+    Setup,
+    /// The review did not fit in the hook's time budget.
+    Time,
+    /// A bug in director.
+    Internal,
+}
+
 /// What an error (no record at all) tells the agent or the person.
-pub fn error_text(what: &str, hint: Option<&str>, user_error: bool) -> String {
+pub fn error_text(what: &str, hint: Option<&str>, cause: Cause) -> String {
     let mut out = format!("director could not verify this work: {what}.");
     if let Some(hint) = hint {
         let _ = write!(out, " hint: {hint}.");
     }
-    out.push_str(if user_error {
-        " This is a problem in director's setup (task, configuration or hook payload), not in the code: a person must fix it."
-    } else {
-        " This is an internal error of director, not a problem in the code."
+    out.push_str(match cause {
+        Cause::Setup => {
+            " This is a problem in director's setup (task, configuration or hook payload), not in the code: a person must fix it."
+        }
+        Cause::Time => {
+            " This is not a problem in the code: the review did not fit in the hook's time budget; stopping again retries it."
+        }
+        Cause::Internal => " This is an internal error of director, not a problem in the code.",
     });
     out
 }

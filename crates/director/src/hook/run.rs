@@ -4,7 +4,7 @@
 //! the round cap and the failure policy) → save the session state.
 
 use super::change::{self, Snapshot};
-use super::message;
+use super::message::{self, Cause};
 use super::payload::{Answer, Event, EventKind};
 use super::policy::{HookPolicy, OnHookError};
 use super::session::{self, Round, SessionState};
@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 struct Failure {
     what: String,
     hint: Option<String>,
-    user_error: bool,
+    cause: Cause,
 }
 
 impl Failure {
@@ -28,12 +28,16 @@ impl Failure {
         Failure {
             what: e.to_string(),
             hint: e.hint(),
-            user_error: e.is_user_error(),
+            cause: if e.is_user_error() {
+                Cause::Setup
+            } else {
+                Cause::Internal
+            },
         }
     }
 
     fn text(&self) -> String {
-        message::error_text(&self.what, self.hint.as_deref(), self.user_error)
+        message::error_text(&self.what, self.hint.as_deref(), self.cause)
     }
 }
 
@@ -77,7 +81,7 @@ pub(super) async fn run(harness: Harness, bytes: &[u8], options: &HookOptions) -
                     "configure the hook with `director init --agent {}`; it must run on the harness's stop event",
                     harness.name()
                 )),
-                user_error: true,
+                cause: Cause::Setup,
             };
             return on_error(harness, &policy, &failure.text());
         }
@@ -349,7 +353,7 @@ async fn decide(ctx: &Ctx<'_>, event: &Event, state: &mut SessionState) -> Answe
             let failure = Failure {
                 what: message::incomplete_text(&record, record_path.as_deref()),
                 hint: None,
-                user_error: false,
+                cause: Cause::Time,
             };
             failed_with_text(ctx, state, &failure.what, "incomplete", record_path)
         }
@@ -541,7 +545,7 @@ async fn verify_within(ctx: &Ctx<'_>, task: Task) -> Result<RunRecord, Failure> 
                     return Err(Failure {
                         what: format!("verification did not finish within the hook's {} s budget", budget.as_secs()),
                         hint: Some("raise [hook] budget_secs (and the harness's hook timeout), or lower [run] timeout_secs".into()),
-                        user_error: false,
+                        cause: Cause::Time,
                     });
                 }
             }
@@ -553,7 +557,7 @@ async fn verify_within(ctx: &Ctx<'_>, task: Task) -> Result<RunRecord, Failure> 
         Err(e) => Err(Failure {
             what: format!("the verification task failed: {e}"),
             hint: None,
-            user_error: false,
+            cause: Cause::Internal,
         }),
     }
 }
