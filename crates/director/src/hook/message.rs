@@ -232,6 +232,7 @@ mod tests {
             evidence: Default::default(),
             context: Default::default(),
             usage: Default::default(),
+            policy: Default::default(),
         }
     }
 

@@ -61,7 +61,12 @@ pub(super) async fn run(harness: Harness, bytes: &[u8], options: &HookOptions) -
         .or(cwd)
         .unwrap_or_else(|| PathBuf::from("."));
     let setup = crate::project_root(&start).and_then(|root| {
-        let config = ResolvedConfig::load(Some(&root), &options.overrides)?;
+        // The repository's configuration as of the trusted base, as `verify` reads it:
+        // the agent's own edits to `.director/config.toml` cannot loosen the hook.
+        let trust = crate::config::load_trust(&options.overrides)?;
+        let trusted =
+            crate::trust::TrustedPolicy::resolve(&root, None, None, trust.worktree_config)?;
+        let config = ResolvedConfig::load(trusted.repo_config().as_ref(), &options.overrides)?;
         Ok((root, config))
     });
     let (root, config) = match setup {
