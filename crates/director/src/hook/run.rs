@@ -267,7 +267,13 @@ fn derived_task(harness: Harness, event: &Event, state: &SessionState) -> Task {
             .push_str("What the user asked the coding agent (first prompt of the session):\n");
         description.push_str(&clip(p, 8000));
     }
-    if let Some(m) = &event.last_message {
+    let last = event.last_message.clone().or_else(|| {
+        event
+            .transcript_path
+            .as_deref()
+            .and_then(super::transcript::last_assistant_message)
+    });
+    if let Some(m) = &last {
         description.push_str("\n\nWhat the agent says it did (its last message):\n");
         description.push_str(&clip(m, 4000));
     }

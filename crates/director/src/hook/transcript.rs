@@ -4,7 +4,8 @@
 //! differently, so a message counts as the user's when its role (or type) is `user`
 //! (or a Codex `user_message` event), and its text is the string content or the text
 //! parts of an array content. Tool results and injected environment blocks are not
-//! prompts. Only the head of a large transcript is read.
+//! prompts. Only the head of a large transcript is read for the prompt; the agent's
+//! last message is read from transcripts up to 32 MiB.
 
 use serde_json::Value;
 use std::io::Read as _;
@@ -28,6 +29,51 @@ pub fn first_user_prompt(path: &Path) -> Option<String> {
     text.lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .find_map(|v| user_text(&v))
+}
+
+/// The last assistant message in the transcript at `path` (for harnesses whose stop
+/// payload does not carry it, such as Cursor).
+pub fn last_assistant_message(path: &Path) -> Option<String> {
+    // Whole-file read: only for transcripts of a reasonable size.
+    if std::fs::metadata(path).ok()?.len() > 4 * MAX_READ {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let entries: Vec<Value> = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(doc)) if doc.get("messages").is_some_and(Value::is_array) => doc
+            .get("messages")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        _ => text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
+    };
+    entries.iter().rev().find_map(assistant_text)
+}
+
+fn assistant_text(entry: &Value) -> Option<String> {
+    let message = entry.get("message");
+    let role = [
+        entry.get("role"),
+        entry.get("type"),
+        message.and_then(|m| m.get("role")),
+    ];
+    if !role
+        .into_iter()
+        .flatten()
+        .any(|r| r == "assistant" || r == "gemini")
+    {
+        return None;
+    }
+    let content = message
+        .and_then(|m| m.get("content"))
+        .or_else(|| entry.get("content"))?;
+    content_text(content)
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
 }
 
 /// The user's text in one transcript entry.
@@ -128,5 +174,9 @@ mod tests {
         let one_line =
             "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"Only line\"}}";
         assert_eq!(first(one_line).as_deref(), Some("Only line"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        std::fs::write(&path, format!("{cursor}{{\"role\":\"assistant\",\"message\":{{\"content\":[{{\"type\":\"text\",\"text\":\"Renamed.\"}}]}}}}\n")).unwrap();
+        assert_eq!(last_assistant_message(&path).as_deref(), Some("Renamed."));
     }
 }
