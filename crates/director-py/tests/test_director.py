@@ -82,6 +82,8 @@ def repo(tmp_path):
     tasks = root / ".director" / "tasks"
     tasks.mkdir(parents=True)
     (tasks / "sum.toml").write_text('id = "sum"\ntitle = "Sum items"\npaths = ["src"]\n')
+    # Outside git there is no trusted base, so this repository configuration is not
+    # applied (director's trust rule); tests that need settings pass config={...}.
     (root / ".director" / "config.toml").write_text("[provider]\nmax_retries = 0\n[cache]\nenabled = false\n")
     return root
 
@@ -130,7 +132,8 @@ def test_a_task_object_and_input_errors(repo):
 def test_async_use_and_the_gil_is_released(repo):
     slow = Provider(delay=0.3)
     try:
-        verifier = director.Verifier(repo=str(repo), base_url=slow.url)
+        # No verdict cache: every call below must really wait for the slow provider.
+        verifier = director.Verifier(repo=str(repo), base_url=slow.url, config={"cache": False})
 
         async def main():
             ticks = 0
