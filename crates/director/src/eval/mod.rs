@@ -227,7 +227,7 @@ async fn run_case(
 ) -> Result<(CaseResult, Option<CaseTape>, Option<String>), Error> {
     let tmp = tempfile::tempdir().map_err(|e| Error::io("create", "a temporary folder", e))?;
     let root = case.materialize(tmp.path())?;
-    // The case's own materialised repository: its .director/ is the suite's, trusted.
+    // The case is the suite's own data, materialised here: its policy is trusted.
     let panel = Panel::load(Some(&crate::trust::TrustedPolicy::worktree(&root)?))?;
     let cassette = match plan {
         Plan::Replay if case.cassette_path().is_file() => {

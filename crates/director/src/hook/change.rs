@@ -5,6 +5,7 @@
 //! director's own state (`.director/runs/`, `cache/`, `sessions/`) is never part of it.
 
 use serde::{Deserialize, Serialize};
+use director_core::fingerprint::hex;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -68,10 +69,6 @@ fn content_hash(path: &Path) -> String {
         _ => None,
     };
     bytes.map_or_else(|| "-".into(), |b| hex(&Sha256::digest(&b)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Snapshot {

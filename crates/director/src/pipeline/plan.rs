@@ -272,7 +272,7 @@ impl Engine {
             })
             .collect();
         let evidence_root = changes.root.clone();
-        let evidence = tokio::task::spawn_blocking(move || {
+        let evidence = evidence_step(move || {
             let related = if targets.is_empty() {
                 Vec::new()
             } else {
@@ -280,11 +280,7 @@ impl Engine {
             };
             director_evidence::analyze(&targets, &related, &analyzer_config)
         })
-        .await
-        .map_err(|e| format!("the analyzers {}", super::join_error_text(e)));
-        if let Err(why) = &evidence {
-            tracing::error!("deterministic evidence failed: {why}");
-        }
+        .await;
         Ok(Prepared {
             changes: Arc::new(changes),
             evidence,
@@ -341,5 +337,30 @@ impl Engine {
             summary: packed.summary(setup.policy.config.config.context.max_tokens),
             text: packed.text,
         })
+    }
+}
+
+/// Run the analyzers off the async workers. A panic is the step's failure, said in
+/// one line (the run is then incomplete) — never a report of zero findings.
+async fn evidence_step(
+    analyze: impl FnOnce() -> EvidenceReport + Send + 'static,
+) -> Result<EvidenceReport, String> {
+    let result = tokio::task::spawn_blocking(analyze)
+        .await
+        .map_err(|e| format!("the analyzers {}", super::join_error_text(e)));
+    if let Err(why) = &result {
+        tracing::error!("deterministic evidence failed: {why}");
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn an_analyzer_panic_is_a_failed_step_not_an_empty_report() {
+        let failed = super::evidence_step(|| panic!("rule exploded")).await;
+        assert_eq!(failed, Err("the analyzers panicked: rule exploded".into()));
+        let fine = super::evidence_step(super::EvidenceReport::default).await;
+        assert_eq!(fine, Ok(super::EvidenceReport::default()));
     }
 }
