@@ -4,8 +4,8 @@
 //! that lets a stop with nothing changed since the last pass return in milliseconds.
 //! director's own state (`.director/runs/`, `cache/`, `sessions/`) is never part of it.
 
-use serde::{Deserialize, Serialize};
 use director_core::fingerprint::hex;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
