@@ -42,6 +42,8 @@ pub struct Config {
     pub prices: PriceTable,
     /// Which Directors take part, and per-Director models.
     pub directors: DirectorsSection,
+    /// The stop-hook adapters' policy (`director hook`).
+    pub hook: crate::hook::HookSection,
     /// Inline `director:ignore` suppressions.
     pub suppressions: SuppressionsSection,
     /// What the repository may decide (user config, environment and flags only).

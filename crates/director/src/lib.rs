@@ -26,6 +26,7 @@ pub mod eval;
 pub mod event;
 pub mod exit;
 pub mod fit;
+pub mod hook;
 mod pipeline;
 pub mod registry;
 mod related;

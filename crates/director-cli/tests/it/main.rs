@@ -13,6 +13,7 @@ mod errors;
 mod eval;
 mod examples;
 mod git;
+mod hooks;
 mod integrations;
 mod mcp;
 mod support;
