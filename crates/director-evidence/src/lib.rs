@@ -22,6 +22,7 @@ mod env;
 mod error;
 mod kubernetes;
 mod rules;
+mod secrets;
 mod source;
 mod terraform;
 mod yaml;
