@@ -11,5 +11,6 @@ mod checkov;
 mod common;
 mod files;
 mod robustness;
+mod rule_fixtures;
 mod rules;
 mod seed;
