@@ -51,6 +51,8 @@ macro_rules! rules {
             };
         )*
         static ALL: &[RuleInfo] = &[$($konst.info),*];
+        /// Every rule with its policy, in catalogue order.
+        pub(crate) static ALL_RULES: &[&Rule] = &[$(&$konst),*];
     };
 }
 

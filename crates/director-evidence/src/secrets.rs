@@ -88,7 +88,7 @@ pub(crate) fn is_literal_secret(value: &str) -> bool {
         && !v.contains("${")
         && !v.starts_with('/')
         && !v.starts_with("arn:")
-        && !(v.contains("://") && !v.contains('@'))
+        && (!v.contains("://") || v.contains('@'))
         && !v.chars().all(|c| c.is_ascii_digit() || c == '.')
         && !matches!(lower.as_str(), "true" | "false" | "null" | "none")
         && !lower.starts_with("ssm:")
