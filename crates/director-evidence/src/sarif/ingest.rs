@@ -5,7 +5,7 @@
 //! listed as not ingested.
 
 use super::mapping::{self, Signals};
-use super::{SarifInput, base_ids};
+use super::{SarifInput, artifact_of, base_ids};
 use crate::AnalyzerConfig;
 use crate::source::SourceText;
 use director_core::Finding;
@@ -113,7 +113,7 @@ fn run_results(
             .or_else(|| result.rule.as_ref().and_then(|r| r.id.clone()))
             .or_else(|| rule.map(|r| r.id.clone()))
             .unwrap_or_else(|| "unnamed".into());
-        let place = match locate(input, result, &bases, files) {
+        let place = match locate(input, run, result, &bases, files) {
             Ok(place) => place,
             Err(why) => {
                 out.not_ingested.push(format!(
@@ -128,8 +128,14 @@ fn run_results(
             && native.iter().any(|f| {
                 f.rule_id.as_deref() == Some(n.info.id)
                     && f.path.as_deref() == Some(place.src.path)
-                    && f.lines()
+                    && (f
+                        .lines()
                         .is_some_and(|(s, e)| s <= place.lines.1 && place.lines.0 <= e)
+                        || place.logical.as_deref().is_some_and(|name| {
+                            f.resources
+                                .iter()
+                                .any(|r| r.rsplit('/').next() == Some(name))
+                        }))
             })
         {
             out.duplicates += 1;
@@ -168,6 +174,7 @@ struct Place<'s, 'a> {
 
 fn locate<'s, 'a>(
     input: &SarifInput,
+    run: &Run,
     result: &SarifResult,
     bases: &BTreeMap<String, String>,
     files: &'s BTreeMap<&str, SourceText<'a>>,
@@ -186,7 +193,7 @@ fn locate<'s, 'a>(
         .artifact_location
         .as_ref()
         .ok_or("no artifact location")?;
-    let path = input.log.resolve(artifact, bases)?;
+    let path = input.log.resolve(artifact_of(run, artifact), bases)?;
     let src = files
         .get(path.as_str())
         .ok_or_else(|| format!("`{path}` was not found in the repository"))?;

@@ -67,7 +67,7 @@ pub(crate) fn native_rule(tool: &str, rule_id: &str) -> Option<&'static Rule> {
         let ids: &[&str] = if checkov_family {
             r.info.checkov
         } else {
-            r.info.trivy
+            r.info.peers
         };
         ids.iter().any(|id| normalise_id(id) == want)
     })

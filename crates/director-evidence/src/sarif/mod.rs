@@ -16,7 +16,7 @@ pub(crate) mod mapping;
 
 use crate::SourceFile;
 use crate::error::EvidenceError;
-use serde_sarif::sarif::{ArtifactLocation, Sarif};
+use serde_sarif::sarif::{ArtifactLocation, Run, Sarif};
 use std::collections::BTreeMap;
 
 /// A parsed SARIF log whose locations are resolved against the repository root.
@@ -86,7 +86,7 @@ impl SarifLog {
                     .flatten()
                     .flat_map(|r| r.locations.iter().flatten())
                     .filter_map(|l| l.physical_location.as_ref()?.artifact_location.as_ref())
-                    .filter_map(move |a| self.resolve(a, &bases).ok())
+                    .filter_map(move |a| self.resolve(artifact_of(run, a), &bases).ok())
                     .collect::<Vec<_>>()
             })
             .collect();
@@ -102,12 +102,22 @@ impl SarifLog {
         bases: &BTreeMap<String, String>,
     ) -> Result<String, String> {
         let uri = artifact.uri.as_deref().ok_or("the location has no uri")?;
-        let mut path = decode(uri);
-        if !is_absolute(&path)
+        let relative = decode(uri);
+        if !is_absolute(&relative)
             && let Some(base) = artifact.uri_base_id.as_ref().and_then(|b| bases.get(b))
         {
-            path = format!("{}/{}", base.trim_end_matches('/'), path);
+            let joined = format!("{}/{}", base.trim_end_matches('/'), relative);
+            // A log written on another machine (CI) names that machine's checkout as
+            // its base; the relative part still names the repository file.
+            return self
+                .repo_path(&joined)
+                .or_else(|_| self.repo_path(&relative));
         }
+        self.repo_path(&relative)
+    }
+
+    /// A decoded path (absolute, or relative to the root) as a repository path.
+    fn repo_path(&self, path: &str) -> Result<String, String> {
         let path = path.replace('\\', "/");
         let rel = if is_absolute(&path) {
             let prefix = format!("{}/", self.root);
@@ -123,6 +133,18 @@ impl SarifLog {
         }
         Ok(rel)
     }
+}
+
+/// The artifact location to resolve: `a` itself, or the run's `artifacts[index]` when
+/// `a` gives only an index (as CodeQL may).
+pub(crate) fn artifact_of<'r>(run: &'r Run, a: &'r ArtifactLocation) -> &'r ArtifactLocation {
+    if a.uri.is_some() {
+        return a;
+    }
+    a.index
+        .and_then(|i| usize::try_from(i).ok())
+        .and_then(|i| run.artifacts.as_ref()?.get(i)?.location.as_ref())
+        .unwrap_or(a)
 }
 
 /// `originalUriBaseIds` of a run, decoded (`%SRCROOT%` -> `/abs/checkout`).

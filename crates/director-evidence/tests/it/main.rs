@@ -14,4 +14,5 @@ mod rendered;
 mod robustness;
 mod rule_fixtures;
 mod rules;
+mod sarif;
 mod seed;
