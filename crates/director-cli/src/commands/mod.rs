@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod directors;
+pub mod evidence_flags;
 pub mod init;
 pub mod mcp;
 pub mod misc;

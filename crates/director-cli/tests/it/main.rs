@@ -9,6 +9,7 @@
 
 mod commands;
 mod errors;
+mod evidence;
 mod examples;
 mod git;
 mod integrations;

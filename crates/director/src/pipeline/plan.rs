@@ -234,13 +234,22 @@ impl Engine {
             })
             .collect();
         let evidence_root = changes.root.clone();
+        let (root, config, extra) = (
+            self.repo_root.clone(),
+            cfg.evidence.clone(),
+            options.evidence.clone(),
+        );
+        let loaded = blocking("reading rendered and SARIF evidence", move || {
+            crate::evidence_inputs::load(&root, &config, &extra)
+        })
+        .await??;
         let evidence = tokio::task::spawn_blocking(move || {
             let related = if targets.is_empty() {
                 Vec::new()
             } else {
                 crate::related::analyzable_files(&evidence_root, &targets)
             };
-            director_evidence::analyze(&targets, &related, &analyzer_config)
+            crate::evidence_inputs::analyze(&targets, &related, &analyzer_config, &loaded)
         })
         .await
         .map_err(|e| format!("the analyzers {}", super::join_error_text(e)));

@@ -28,6 +28,9 @@ pub fn render_markdown(r: &RunRecord) -> String {
     if let Some(note) = &r.llm.note {
         let _ = writeln!(out, "\n> {note}");
     }
+    for line in &r.evidence.not_evaluated {
+        let _ = writeln!(out, "\n> {}", cell(line));
+    }
     let _ = writeln!(
         out,
         "\n### Directors\n\n| Director | Status | Verdict | Notes |\n|---|---|---|---|"
