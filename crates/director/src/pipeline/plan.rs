@@ -7,6 +7,8 @@ use super::route::Routing;
 use super::{ContextPreview, Engine, VerifyOptions, blocking};
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
+use crate::setup::Setup;
+use crate::trust::policy_change_finding;
 use director_context::{ChangeRequest, ChangeSet, PackInput, PackedContext};
 use director_core::record::{ContextSummary, DirectorRun};
 use director_core::{Environment, Finding, Task};
@@ -54,6 +56,10 @@ pub(crate) struct Plan {
     pub runs: Vec<Option<DirectorRun>>,
     /// The requests to send, in panel (priority) order.
     pub requests: Vec<Planned>,
+    /// The trusted policy of this run and the model and cache built from it.
+    pub setup: Arc<Setup>,
+    /// Policy files the change alters, which are therefore not applied.
+    pub policy_ignored: Vec<String>,
     /// The model the requests go to (`None` when offline).
     pub model: Option<Arc<dyn ChatModel>>,
     /// Why no LLM Director runs, when offline.
@@ -70,9 +76,31 @@ struct Prepared {
     evidence: Result<EvidenceReport, String>,
 }
 
-fn environment_of(task: &Task, engine: &Engine) -> Option<Environment> {
+fn environment_of(task: &Task, setup: &Setup) -> Option<Environment> {
     task.environment
-        .or(engine.config.config.context.environment)
+        .or(setup.policy.config.config.context.environment)
+}
+
+/// The base, head and whole paths of the change a task asks for (and the run's extra
+/// evidence inputs).
+struct ChangeRefs {
+    base: Option<String>,
+    head: Option<String>,
+    paths: Vec<String>,
+    extra: crate::evidence_inputs::ExtraEvidence,
+}
+
+fn change_refs(task: &Task, options: &VerifyOptions) -> ChangeRefs {
+    ChangeRefs {
+        base: options.base.clone().or_else(|| task.base.clone()),
+        head: options.head.clone().or_else(|| task.head.clone()),
+        paths: if options.paths.is_empty() {
+            task.paths.clone()
+        } else {
+            options.paths.clone()
+        },
+        extra: options.evidence.clone(),
+    }
 }
 
 fn new_run_id(now: &chrono::DateTime<chrono::Utc>) -> String {
@@ -97,20 +125,36 @@ impl Engine {
         let started = Instant::now();
         let started_at = chrono::Utc::now();
         let run_id = new_run_id(&started_at);
-        let environment = environment_of(&task, self);
+        let refs = change_refs(&task, options);
+        // Whole paths are not a change from a base: their policy is the default one.
+        let (setup, policy_ignored) = if refs.paths.is_empty() {
+            self.setup_for(refs.base.clone(), refs.head.clone()).await?
+        } else {
+            self.setup_for(None, None).await?
+        };
+        if setup.model.is_some() && !setup.policy.config.config.provider.offline {
+            preload_tokenizer();
+        }
+        let environment = environment_of(&task, &setup);
         for name in &options.directors {
-            if self.panel.get(name).is_none() {
+            if setup.policy.panel.get(name).is_none() {
                 return Err(Error::Input {
                     message: format!("unknown Director `{name}`"),
-                    hint: format!("the panel is: {}", self.panel.names().join(", ")),
+                    hint: format!("the panel is: {}", setup.policy.panel.names().join(", ")),
                 });
             }
         }
-        let Prepared { changes, evidence } = self.prepare(&task, options, environment).await?;
-        let (evidence, evidence_failure) = match evidence {
+        let Prepared { changes, evidence } = self.prepare(&setup, &task, refs, environment).await?;
+        let (mut evidence, evidence_failure) = match evidence {
             Ok(report) => (report, None),
             Err(why) => (EvidenceReport::default(), Some(why)),
         };
+        for path in &policy_ignored {
+            tracing::warn!("policy changes in the reviewed change are not applied: {path}");
+            evidence
+                .findings
+                .push(policy_change_finding(path, &setup.policy.trusted.source));
+        }
         events.emit(VerificationEvent::ChangeGathered {
             task: task.id.clone(),
             files: changes.files.len(),
@@ -120,7 +164,7 @@ impl Engine {
             findings: evidence.findings.len(),
         });
 
-        let routing = self.route(&task, options, &changes, environment);
+        let routing = self.route(&setup, &task, options, &changes, environment);
         let Routing {
             mut runs,
             selected,
@@ -132,7 +176,7 @@ impl Engine {
             run_id: run_id.clone(),
             directors: selected
                 .iter()
-                .map(|&i| self.panel.directors()[i].name().to_string())
+                .map(|&i| setup.policy.panel.directors()[i].name().to_string())
                 .collect(),
             offline_reason: offline_reason.clone(),
         });
@@ -140,28 +184,31 @@ impl Engine {
             if let Some(run) = run {
                 events.emit(VerificationEvent::DirectorSkipped {
                     task: task.id.clone(),
-                    director: self.panel.directors()[i].name().to_string(),
+                    director: setup.policy.panel.directors()[i].name().to_string(),
                     reason: run.reason.clone().unwrap_or_default(),
                 });
             }
         }
 
         let mut context = ContextSummary {
-            budget: self.config.config.context.max_tokens as u64,
+            budget: setup.policy.config.config.context.max_tokens as u64,
             ..ContextSummary::default()
         };
         let mut requests = Vec::new();
         let mut partial = false;
         if !selected.is_empty() {
-            let packed = self.pack(&task, &changes, &evidence.findings).await?;
+            let packed = self
+                .pack(&setup, &task, &changes, &evidence.findings)
+                .await?;
             let env_name = environment.map_or("unspecified", Environment::as_str);
-            let rendered = self.render_requests(&selected, &packed, env_name, model.as_deref())?;
+            let rendered =
+                self.render_requests(&setup, &selected, &packed, env_name, model.as_deref())?;
             context = rendered.context;
-            let (kept, dropped) = self.apply_budget(rendered.requests)?;
+            let (kept, dropped) = self.apply_budget(&setup, rendered.requests)?;
             requests = kept;
             for (plan, reason) in dropped {
                 partial = true;
-                let d = &self.panel.directors()[plan.director_index];
+                let d = &setup.policy.panel.directors()[plan.director_index];
                 events.emit(VerificationEvent::DirectorSkipped {
                     task: task.id.clone(),
                     director: d.name().to_string(),
@@ -182,6 +229,8 @@ impl Engine {
             evidence_failure,
             runs,
             requests,
+            setup,
+            policy_ignored,
             model,
             offline_reason,
             context,
@@ -193,18 +242,18 @@ impl Engine {
     /// the evidence step fail (the run is then incomplete), never zero findings.
     async fn prepare(
         &self,
+        setup: &Setup,
         task: &Task,
-        options: &VerifyOptions,
+        refs: ChangeRefs,
         environment: Option<Environment>,
     ) -> Result<Prepared, Error> {
-        let cfg = &self.config.config;
-        let base = options.base.clone().or_else(|| task.base.clone());
-        let head = options.head.clone().or_else(|| task.head.clone());
-        let paths = if options.paths.is_empty() {
-            task.paths.clone()
-        } else {
-            options.paths.clone()
-        };
+        let cfg = &setup.policy.config.config;
+        let ChangeRefs {
+            base,
+            head,
+            paths,
+            extra,
+        } = refs;
         let scope = task.scope.clone();
         let root = self.repo_root.clone();
         let max_file_bytes = cfg.context.max_file_kib * 1024;
@@ -234,16 +283,12 @@ impl Engine {
             })
             .collect();
         let evidence_root = changes.root.clone();
-        let (root, config, extra) = (
-            self.repo_root.clone(),
-            cfg.evidence.clone(),
-            options.evidence.clone(),
-        );
+        let (root, config) = (self.repo_root.clone(), cfg.evidence.clone());
         let loaded = blocking("reading rendered and SARIF evidence", move || {
             crate::evidence_inputs::load(&root, &config, &extra)
         })
         .await??;
-        let evidence = tokio::task::spawn_blocking(move || {
+        let evidence = evidence_step(move || {
             let related = if targets.is_empty() {
                 Vec::new()
             } else {
@@ -251,11 +296,7 @@ impl Engine {
             };
             crate::evidence_inputs::analyze(&targets, &related, &analyzer_config, &loaded)
         })
-        .await
-        .map_err(|e| format!("the analyzers {}", super::join_error_text(e)));
-        if let Err(why) = &evidence {
-            tracing::error!("deterministic evidence failed: {why}");
-        }
+        .await;
         Ok(Prepared {
             changes: Arc::new(changes),
             evidence,
@@ -265,11 +306,12 @@ impl Engine {
     /// Pack the shared context: task, evidence, hunks, small files and related files.
     async fn pack(
         &self,
+        setup: &Setup,
         task: &Task,
         changes: &Arc<ChangeSet>,
         evidence: &[Finding],
     ) -> Result<PackedContext, Error> {
-        let cfg = self.config.config.context.clone();
+        let cfg = setup.policy.config.config.context.clone();
         let task = task.clone();
         let changes = Arc::clone(changes);
         let evidence = evidence.to_vec();
@@ -295,13 +337,63 @@ impl Engine {
         task: &Task,
         options: &VerifyOptions,
     ) -> Result<ContextPreview, Error> {
-        let environment = environment_of(task, self);
-        let Prepared { changes, evidence } = self.prepare(task, options, environment).await?;
+        preload_tokenizer();
+        let refs = change_refs(task, options);
+        let (setup, _) = if refs.paths.is_empty() {
+            self.setup_for(refs.base.clone(), refs.head.clone()).await?
+        } else {
+            self.setup_for(None, None).await?
+        };
+        let environment = environment_of(task, &setup);
+        let Prepared { changes, evidence } = self.prepare(&setup, task, refs, environment).await?;
         let evidence = evidence.map_err(Error::Internal)?;
-        let packed = self.pack(task, &changes, &evidence.findings).await?;
+        let packed = self
+            .pack(&setup, task, &changes, &evidence.findings)
+            .await?;
         Ok(ContextPreview {
-            summary: packed.summary(self.config.config.context.max_tokens),
+            summary: packed.summary(setup.policy.config.config.context.max_tokens),
             text: packed.text,
         })
+    }
+}
+
+/// Start loading the tokenizer (a few hundred milliseconds) on a thread of its own, so
+/// it overlaps gathering the change and the analyzers. Only runs that pack a context
+/// call this: offline runs and `director evidence` never load it.
+fn preload_tokenizer() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("director-tokenizer".into())
+            .spawn(director_context::preload_tokenizer);
+        if let Err(e) = spawned {
+            // Not fatal: the first count loads it on the spot.
+            tracing::debug!("could not start the tokenizer thread: {e}");
+        }
+    });
+}
+
+/// Run the analyzers off the async workers. A panic is the step's failure, said in
+/// one line (the run is then incomplete) — never a report of zero findings.
+async fn evidence_step(
+    analyze: impl FnOnce() -> EvidenceReport + Send + 'static,
+) -> Result<EvidenceReport, String> {
+    let result = tokio::task::spawn_blocking(analyze)
+        .await
+        .map_err(|e| format!("the analyzers {}", super::join_error_text(e)));
+    if let Err(why) = &result {
+        tracing::error!("deterministic evidence failed: {why}");
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn an_analyzer_panic_is_a_failed_step_not_an_empty_report() {
+        let failed = super::evidence_step(|| panic!("rule exploded")).await;
+        assert_eq!(failed, Err("the analyzers panicked: rule exploded".into()));
+        let fine = super::evidence_step(super::EvidenceReport::default).await;
+        assert_eq!(fine, Ok(super::EvidenceReport::default()));
     }
 }

@@ -6,7 +6,7 @@ use super::judge::Judgement;
 use super::plan::Plan;
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
-use director_core::record::{EvidenceSummary, LlmInfo, RunRecord};
+use director_core::record::{EvidenceSummary, LlmInfo, PolicyInfo, RunRecord};
 
 impl Engine {
     /// Stage 4: build, announce and persist the record.
@@ -16,7 +16,8 @@ impl Engine {
         judgement: Judgement,
         events: &EventSink,
     ) -> Result<RunRecord, Error> {
-        let cfg = &self.config.config;
+        let setup = plan.setup.clone();
+        let cfg = &setup.policy.config.config;
         for f in &judgement.findings {
             events.emit(VerificationEvent::Finding {
                 task: plan.task.id.clone(),
@@ -42,12 +43,12 @@ impl Engine {
             partial: plan.partial,
             cancelled: judgement.cancelled,
             llm: LlmInfo {
-                configured: self.model.is_some(),
-                base_url: self
+                configured: setup.model.is_some(),
+                base_url: setup
                     .model
                     .as_ref()
                     .map(|m| without_userinfo(&m.info().base_url)),
-                model: self.model.as_ref().map(|_| cfg.provider.model.clone()),
+                model: setup.model.as_ref().map(|_| cfg.provider.model.clone()),
                 note: plan
                     .offline_reason
                     .map(|r| format!("no LLM Director ran: {r}")),
@@ -63,6 +64,10 @@ impl Engine {
             },
             context: plan.context,
             usage: judgement.usage,
+            policy: PolicyInfo {
+                source: setup.policy.trusted.source.to_string(),
+                ignored_changes: plan.policy_ignored,
+            },
         };
         if cfg.run.write_record {
             let root = self.repo_root.clone();
@@ -79,13 +84,17 @@ impl Engine {
     }
 }
 
-/// A base URL for the record, without any `user:password@` part.
+/// A base URL for the record, without any `user:password@` part (an unparsable one
+/// is recorded as such, never verbatim).
 fn without_userinfo(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => {
-            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            // Both fail only for URLs that cannot carry credentials at all.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
         }
-        _ => url.to_string(),
+        Err(_) => "(unparsable URL)".into(),
     }
 }
 
