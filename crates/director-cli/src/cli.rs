@@ -69,8 +69,22 @@ pub enum Command {
     Init(InitArgs),
     /// Serve the verify_task, list_directors and get_run tools over MCP on stdio.
     Mcp(McpArgs),
+    /// Show the model's server (window, slots, structured output, speed) and how
+    /// director will fit its requests to it.
+    Doctor(DoctorArgs),
     /// Score the Directors on a suite of cases: decisions, precision/recall, cost.
     Eval(EvalArgs),
+}
+
+/// `director doctor`
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Provider overrides.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `director eval`

@@ -20,11 +20,13 @@
 
 pub mod baseline;
 pub mod config;
+pub mod doctor;
 mod error;
 pub mod eval;
 pub mod event;
 mod evidence_inputs;
 pub mod exit;
+pub mod fit;
 mod pipeline;
 pub mod registry;
 mod related;
@@ -125,7 +127,7 @@ impl VerifierBuilder {
         self
     }
 
-    /// The LLM provider: a base URL, a [`ChatModel`], or [`ProviderSpec::Offline`].
+    /// The LLM provider: a base URL, a [`ChatModel`](director_llm::ChatModel), or [`ProviderSpec::Offline`].
     pub fn provider(mut self, provider: impl Into<ProviderSpec>) -> Self {
         self.provider = Some(provider.into());
         self
@@ -258,6 +260,12 @@ impl Verifier {
         options: &VerifyOptions,
     ) -> Result<ContextPreview, Error> {
         self.engine.context_preview(&task, options).await
+    }
+
+    /// What director knows about the configured model and what it will do with it
+    /// (`director doctor`): discovery, a tiny probe, every Director's fit.
+    pub async fn doctor(&self) -> Result<doctor::DoctorReport, Error> {
+        self.engine.doctor().await
     }
 
     /// Verify several tasks concurrently under the same limits; one result each, in order.

@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod directors;
+pub mod doctor;
 pub mod eval;
 pub mod evidence_flags;
 pub mod init;

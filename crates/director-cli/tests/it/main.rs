@@ -8,6 +8,7 @@
 )]
 
 mod commands;
+mod doctor;
 mod errors;
 mod eval;
 mod evidence;
