@@ -442,6 +442,13 @@ pub struct EvidenceArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+    /// Rendered Kubernetes manifests to analyze (`helm template` / `kustomize build`
+    /// output), a file or `-` for standard input; repeatable.
+    #[arg(long, value_name = "FILE|-")]
+    pub rendered: Vec<PathBuf>,
+    /// Another scanner's SARIF 2.1.0 log to ingest as evidence; repeatable.
+    #[arg(long = "evidence-sarif", value_name = "FILE")]
+    pub evidence_sarif: Vec<PathBuf>,
 }
 
 /// Parse an environment name or alias (`prod`, `dev`, ...).

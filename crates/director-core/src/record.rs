@@ -343,6 +343,10 @@ pub struct EvidenceSummary {
     pub findings: u32,
     /// Files they could not parse, with the parser's message.
     pub parse_errors: Vec<String>,
+    /// What they saw but did not evaluate, one line each (a Helm chart or Kustomize
+    /// overlay without rendered input, a SARIF result that could not be placed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_evaluated: Vec<String>,
 }
 
 /// Something left out of the Directors' context, and why.

@@ -12,6 +12,9 @@ pub(crate) enum FileKind {
     Compose,
     /// Dockerfiles and Containerfiles.
     Dockerfile,
+    /// A Helm chart's `Chart.yaml` or template, or a Kustomize file: needs rendering
+    /// before it is Kubernetes.
+    Unrendered,
 }
 
 /// Classify `path` (repository-relative) with its `content`.
@@ -29,12 +32,20 @@ pub(crate) fn classify(path: &str, content: &str) -> Option<FileKind> {
     }
     let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
     let json = name.ends_with(".json");
+    if name == "kustomization" {
+        return Some(FileKind::Unrendered);
+    }
     if !yaml && !json {
         return None;
     }
-    // Helm and other Go templates are not YAML until rendered.
+    if yaml && (name == "chart.yaml" || name.starts_with("kustomization.")) {
+        return Some(FileKind::Unrendered);
+    }
+    // Helm and other Go templates are not YAML until rendered; a chart's templates are
+    // recognised so the chart can be listed as not evaluated.
     if content.contains("{{") {
-        return None;
+        let in_templates = path.starts_with("templates/") || path.contains("/templates/");
+        return (yaml && in_templates).then_some(FileKind::Unrendered);
     }
     if yaml && is_compose_name(&name) {
         return Some(FileKind::Compose);
@@ -119,7 +130,19 @@ mod tests {
                 "chart/templates/d.yaml",
                 "apiVersion: {{ .Values.v }}\nkind: X\n"
             ),
+            Some(FileKind::Unrendered)
+        );
+        assert_eq!(
+            classify("k8s/d.yaml", "apiVersion: {{ .V }}\nkind: X\n"),
             None
+        );
+        assert_eq!(
+            classify("chart/Chart.yaml", "name: x\n"),
+            Some(FileKind::Unrendered)
+        );
+        assert_eq!(
+            classify("overlays/prod/kustomization.yaml", "resources: [a.yaml]\n"),
+            Some(FileKind::Unrendered)
         );
         assert_eq!(
             classify("k8s/pod.json", r#"{"apiVersion":"v1","kind":"Pod"}"#),

@@ -1,8 +1,9 @@
 //! Analyzer settings: the `[evidence]` table of `.director/config.toml`. Every key has
 //! a default, unknown keys are rejected.
 
-use director_core::Environment;
+use director_core::{Environment, Severity};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Analyzer settings (embedded by the orchestrator as the `[evidence]` table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,24 @@ pub struct AnalyzerConfig {
     /// < `medium` < `large` < `xlarge` < `2xlarge` < ... < `metal`). Bigger instances in
     /// development, test or prototype environments are reported as cost waste.
     pub dev_max_instance_size: String,
+    /// SARIF logs of other scanners to ingest as evidence (paths relative to the
+    /// repository root; read by the caller, which passes them in).
+    pub sarif: Vec<String>,
+    /// Severity of ingested SARIF results by `"<tool>"` or `"<tool>/<rule id>"` (tool
+    /// names lowercase, e.g. `"checkov"`, `"semgrep/python.lang.security.audit.eval"`);
+    /// the more specific key wins over the built-in level mapping.
+    pub sarif_severity: BTreeMap<String, Severity>,
+    /// `[evidence.kubernetes]`: rendered manifests.
+    pub kubernetes: KubernetesConfig,
+}
+
+/// `[evidence.kubernetes]`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KubernetesConfig {
+    /// Rendered manifests (`helm template` / `kustomize build` output) to analyze, paths
+    /// relative to the repository root.
+    pub rendered: Vec<String>,
 }
 
 impl Default for AnalyzerConfig {
@@ -32,6 +51,9 @@ impl Default for AnalyzerConfig {
             required_tags: vec!["Environment".into(), "Owner".into(), "CostCenter".into()],
             disabled_rules: Vec::new(),
             dev_max_instance_size: "large".into(),
+            sarif: Vec::new(),
+            sarif_severity: BTreeMap::new(),
+            kubernetes: KubernetesConfig::default(),
         }
     }
 }
@@ -58,5 +80,15 @@ mod tests {
         assert_eq!(c.environment, Some(Environment::Development));
         assert!(c.is_disabled("infra.k8s.no-hpa"));
         assert!(serde_json::from_str::<AnalyzerConfig>(r#"{"nope":1}"#).is_err());
+        let c: AnalyzerConfig = serde_json::from_str(
+            r#"{"sarif":["r.sarif"],"sarif_severity":{"checkov/CKV_AWS_20":"blocking"},"kubernetes":{"rendered":["out.yaml"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.sarif_severity["checkov/CKV_AWS_20"], Severity::Blocking);
+        assert_eq!(c.kubernetes.rendered, vec!["out.yaml".to_string()]);
+        assert!(serde_json::from_str::<AnalyzerConfig>(r#"{"kubernetes":{"x":1}}"#).is_err());
+        assert!(
+            serde_json::from_str::<AnalyzerConfig>(r#"{"sarif_severity":{"a":"fatal"}}"#).is_err()
+        );
     }
 }

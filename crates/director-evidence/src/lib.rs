@@ -21,13 +21,19 @@ mod emit;
 mod env;
 mod error;
 mod kubernetes;
+mod rendered;
 mod rules;
+mod sarif;
+mod secrets;
 mod source;
 mod terraform;
 mod yaml;
 
-pub use config::AnalyzerConfig;
+pub use config::{AnalyzerConfig, KubernetesConfig};
+pub use error::EvidenceError;
+pub use rendered::{Rendered, Template, chart_name, rendered_sources};
 pub use rules::{RuleInfo, rules};
+pub use sarif::{SarifInput, SarifLog};
 
 use classify::FileKind;
 use director_core::Finding;
@@ -62,6 +68,23 @@ pub struct EvidenceReport {
     pub files_analyzed: u32,
     /// Target files (or parts of them) that could not be parsed, as `path: message`.
     pub parse_errors: Vec<String>,
+    /// What was seen but not evaluated, one line each: Helm charts and Kustomize
+    /// overlays without rendered input, SARIF results that could not be placed.
+    pub not_evaluated: Vec<String>,
+}
+
+/// Everything the analyzers can be given. [`analyze`] is the common case (files only).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    /// The changed files; findings are reported on these.
+    pub targets: &'a [SourceFile],
+    /// Other files of the repository, for cross-file facts only.
+    pub related: &'a [SourceFile],
+    /// Rendered Kubernetes streams (`helm template`, `kustomize build`); analyzed as
+    /// targets.
+    pub rendered: &'a [Rendered],
+    /// Other scanners' SARIF logs with the files they cite.
+    pub sarif: &'a [SarifInput],
 }
 
 /// Analyze `targets` (the changed files). `related` are other files of the repository
@@ -71,6 +94,54 @@ pub struct EvidenceReport {
 pub fn analyze(
     targets: &[SourceFile],
     related: &[SourceFile],
+    config: &AnalyzerConfig,
+) -> EvidenceReport {
+    analyze_inputs(
+        &Inputs {
+            targets,
+            related,
+            ..Inputs::default()
+        },
+        config,
+    )
+}
+
+/// Analyze everything in `inputs`: files as [`analyze`] does, rendered streams as
+/// Kubernetes targets (findings mapped back to their templates), and SARIF results
+/// as evidence findings deduplicated against the native ones.
+pub fn analyze_inputs(inputs: &Inputs<'_>, config: &AnalyzerConfig) -> EvidenceReport {
+    let rendered_files: Vec<SourceFile> = inputs
+        .rendered
+        .iter()
+        .map(|r| SourceFile::new(r.label.clone(), r.content.clone()))
+        .collect();
+    let mut report = analyze_files(inputs.targets, inputs.related, &rendered_files, config);
+    rendered::remap(&mut report.findings, inputs.rendered);
+    let known: Vec<&SourceFile> = inputs.targets.iter().chain(inputs.related).collect();
+    report.not_evaluated = rendered::unrendered(inputs.targets, &known, inputs.rendered);
+    let ingested = sarif::ingest::ingest(inputs.sarif, config, &report.findings);
+    report.findings.extend(ingested.findings);
+    report.not_evaluated.extend(ingested.not_ingested);
+    sort_findings(&mut report.findings);
+    report
+}
+
+fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        (&a.path, a.start_line, &a.rule_id, &a.resources).cmp(&(
+            &b.path,
+            b.start_line,
+            &b.rule_id,
+            &b.resources,
+        ))
+    });
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.start_line == b.start_line);
+}
+
+fn analyze_files(
+    targets: &[SourceFile],
+    related: &[SourceFile],
+    rendered: &[SourceFile],
     config: &AnalyzerConfig,
 ) -> EvidenceReport {
     let mut sink = Sink::new(config);
@@ -89,12 +160,22 @@ pub fn analyze(
         let Some(kind) = classify::classify(&file.path, &file.content) else {
             continue;
         };
+        if kind == FileKind::Unrendered {
+            continue;
+        }
         files_analyzed += 1;
         match kind {
+            FileKind::Unrendered => {}
             FileKind::Terraform => terraform_files.push((file, true)),
             FileKind::Kubernetes => kubernetes_files.push((file, true)),
             FileKind::Compose => compose_files.push(file),
             FileKind::Dockerfile => dockerfiles.push(file),
+        }
+    }
+    for file in rendered {
+        if seen.insert(file.path.as_str()) {
+            files_analyzed += 1;
+            kubernetes_files.push((file, true));
         }
     }
     // `seen` holds every target path by now, so a related copy of a target is skipped.
@@ -119,24 +200,19 @@ pub fn analyze(
     }
 
     let mut findings = sink.findings;
-    findings.sort_by(|a, b| {
-        (&a.path, a.start_line, &a.rule_id, &a.resources).cmp(&(
-            &b.path,
-            b.start_line,
-            &b.rule_id,
-            &b.resources,
-        ))
-    });
-    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.start_line == b.start_line);
+    sort_findings(&mut findings);
     EvidenceReport {
         findings,
         files_analyzed,
         parse_errors: errors.iter().map(ToString::to_string).collect(),
+        not_evaluated: Vec::new(),
     }
 }
 
 /// True if some analyzer understands this file (by name and extension, or by content
-/// for Kubernetes YAML/JSON). Helm templates (`{{ ... }}`) are not analyzable.
+/// for Kubernetes YAML/JSON). Helm charts (`Chart.yaml`, templates with `{{ ... }}`) and
+/// Kustomize files count: they are recognised and reported as not evaluated unless
+/// rendered input is given.
 pub fn is_analyzable(path: &str, content: &str) -> bool {
     classify::classify(path, content).is_some()
 }

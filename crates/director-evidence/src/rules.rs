@@ -21,6 +21,10 @@ pub struct RuleInfo {
     pub help: &'static str,
     /// Checkov check ids whose failures this rule also reports.
     pub checkov: &'static [&'static str],
+    /// Other scanners' ids for the same check — Trivy (`AVD-…`), tfsec (`aws-…`),
+    /// hadolint (`DL…`), kube-linter check names — used to drop a scanner's SARIF result
+    /// that a native finding already covers.
+    pub peers: &'static [&'static str],
 }
 
 /// A rule with the policy that turns the environment into a severity.
@@ -31,7 +35,7 @@ pub(crate) struct Rule {
 }
 
 macro_rules! rules {
-    ($( $konst:ident { $id:literal, $dir:literal, $cat:literal, $pol:ident, $title:literal, $help:literal, [$($ck:literal),*] } )*) => {
+    ($( $konst:ident { $id:literal, $dir:literal, $cat:literal, $pol:ident, $title:literal, $help:literal, [$($ck:literal),*] $(, peers [$($tv:literal),*])? } )*) => {
         $(
             #[doc = $title]
             pub(crate) const $konst: Rule = Rule {
@@ -42,11 +46,14 @@ macro_rules! rules {
                     title: $title,
                     help: $help,
                     checkov: &[$($ck),*],
+                    peers: &[$($($tv),*)?],
                 },
                 policy: Policy::$pol,
             };
         )*
         static ALL: &[RuleInfo] = &[$($konst.info),*];
+        /// Every rule with its policy, in catalogue order.
+        pub(crate) static ALL_RULES: &[&Rule] = &[$(&$konst),*];
     };
 }
 
@@ -63,7 +70,7 @@ rules! {
     K8S_NO_CPU_REQUEST { "infra.k8s.no-cpu-request", "infrastructure", "scalability", Important,
         "Container has no CPU request",
         "Without a CPU request the scheduler cannot place the pod sensibly and a CPU-utilization autoscaler cannot compute utilization. Set resources.requests.cpu.",
-        ["CKV_K8S_10"] }
+        ["CKV_K8S_10"], peers ["unset-cpu-requirements"] }
     K8S_NO_CPU_LIMIT { "infra.k8s.no-cpu-limit", "infrastructure", "scalability", Important,
         "Container has no CPU limit",
         "An unbounded container can starve its neighbours on the node. Set resources.limits.cpu (or document why CPU is deliberately unlimited).",
@@ -71,7 +78,7 @@ rules! {
     K8S_NO_MEMORY_REQUEST { "infra.k8s.no-memory-request", "infrastructure", "scalability", Important,
         "Container has no memory request",
         "Without a memory request the pod can be scheduled onto a node that cannot hold it and is first in line for eviction. Set resources.requests.memory.",
-        ["CKV_K8S_12"] }
+        ["CKV_K8S_12"], peers ["unset-memory-requirements"] }
     K8S_NO_MEMORY_LIMIT { "infra.k8s.no-memory-limit", "infrastructure", "scalability", Important,
         "Container has no memory limit",
         "A leaking container without a memory limit can exhaust the node and take other pods down with it. Set resources.limits.memory.",
@@ -79,11 +86,11 @@ rules! {
     K8S_NO_LIVENESS { "infra.k8s.no-liveness-probe", "infrastructure", "reliability", Important,
         "Container has no liveness probe",
         "Without a liveness probe a hung process keeps receiving traffic until someone restarts it. Add a livenessProbe.",
-        ["CKV_K8S_8"] }
+        ["CKV_K8S_8"], peers ["no-liveness-probe"] }
     K8S_NO_READINESS { "infra.k8s.no-readiness-probe", "infrastructure", "reliability", Important,
         "Container has no readiness probe",
         "Without a readiness probe pods receive traffic before they can serve it, during rollouts and restarts. Add a readinessProbe.",
-        ["CKV_K8S_9"] }
+        ["CKV_K8S_9"], peers ["no-readiness-probe"] }
     K8S_SINGLE_REPLICA { "infra.k8s.single-replica", "infrastructure", "reliability", Critical,
         "Workload runs a single replica",
         "One replica is a single point of failure: a node drain, crash or rollout takes the service down. Run at least 2 replicas (or an autoscaler with minReplicas >= 2).",
@@ -95,7 +102,7 @@ rules! {
     K8S_IMAGE_LATEST { "infra.k8s.image-latest", "infrastructure", "iac-quality", Important,
         "Container image uses the latest tag or no tag",
         "`latest` (or no tag) makes deployments irreproducible and rollbacks unreliable. Pin a version tag or a digest.",
-        ["CKV_K8S_14"] }
+        ["CKV_K8S_14"], peers ["AVD-KSV-0013", "latest-tag"] }
     K8S_IMAGE_NO_DIGEST { "infra.k8s.image-no-digest", "infrastructure", "iac-quality", Advice,
         "Container image is not pinned by digest",
         "Tags can be moved; a digest (`image@sha256:...`) guarantees the exact image that was reviewed is the one that runs.",
@@ -103,11 +110,11 @@ rules! {
     K8S_DEFAULT_NAMESPACE { "infra.k8s.default-namespace", "infrastructure", "iac-quality", Advice,
         "Resource is placed in the default namespace",
         "Workloads in the default namespace share quotas, policies and RBAC with everything else. Give the resource its own namespace.",
-        ["CKV_K8S_21"] }
+        ["CKV_K8S_21"], peers ["use-namespace"] }
     K8S_RUN_AS_ROOT { "sec.k8s.run-as-root", "security", "security", Important,
         "Container may run as root",
         "Neither the pod nor the container sets runAsNonRoot: true or a non-zero runAsUser, so the image's default (often root) applies. Set securityContext.runAsNonRoot: true.",
-        ["CKV_K8S_23"] }
+        ["CKV_K8S_23"], peers ["AVD-KSV-0012", "run-as-non-root"] }
     K8S_LOW_UID { "sec.k8s.low-uid", "security", "security", Advice,
         "Container does not run with a high UID",
         "UIDs below 10000 may collide with host users if the container escapes. Set securityContext.runAsUser >= 10000 (or hostUsers: false).",
@@ -115,15 +122,40 @@ rules! {
     K8S_PRIVILEGED { "sec.k8s.privileged", "security", "security", Exposure,
         "Container runs privileged",
         "A privileged container has full access to the host. Remove securityContext.privileged or grant only the capabilities it needs.",
-        ["CKV_K8S_16"] }
+        ["CKV_K8S_16"], peers ["AVD-KSV-0017", "privileged-container"] }
     K8S_PRIV_ESCALATION { "sec.k8s.privilege-escalation", "security", "security", Important,
         "Container allows privilege escalation",
         "allowPrivilegeEscalation defaults to true, letting setuid binaries gain privileges. Set securityContext.allowPrivilegeEscalation: false.",
-        ["CKV_K8S_20"] }
+        ["CKV_K8S_20"], peers ["AVD-KSV-0001", "privilege-escalation-container"] }
     K8S_PSP_ROOT { "sec.k8s.psp-allows-root", "security", "security", Important,
         "PodSecurityPolicy admits root containers",
         "The policy's runAsUser rule lets pods run as UID 0. Use rule MustRunAsNonRoot, or MustRunAs with ranges that exclude 0.",
         ["CKV_K8S_6"] }
+
+    K8S_HOST_NAMESPACE { "sec.k8s.host-namespace", "security", "security", Exposure,
+        "Pod shares the host's network, PID or IPC namespace",
+        "hostNetwork, hostPID or hostIPC lets the pod see and reach the node's network stack, processes or shared memory, so one compromised container reaches the node. Remove them (use a Service, or a DaemonSet with narrow capabilities where node access is truly needed).",
+        ["CKV_K8S_17", "CKV_K8S_18", "CKV_K8S_19"], peers ["AVD-KSV-0008", "AVD-KSV-0009", "AVD-KSV-0010"] }
+    K8S_HOST_PATH { "sec.k8s.host-path", "security", "security", Important,
+        "Pod mounts a hostPath volume",
+        "A hostPath volume exposes the node's filesystem to the container; a writable one lets it tamper with the node. Use a PersistentVolumeClaim, emptyDir, ConfigMap or CSI volume instead.",
+        [], peers ["AVD-KSV-0023"] }
+    K8S_DOCKER_SOCKET { "sec.k8s.docker-socket", "security", "security", Exposure,
+        "Pod mounts the container runtime socket",
+        "Mounting docker.sock (or containerd/CRI-O sockets) gives the container root on the node: it can start privileged containers. Remove the mount; build images with a rootless builder (kaniko, buildkit) instead.",
+        ["CKV_K8S_27"] }
+    K8S_ADDED_CAPABILITIES { "sec.k8s.added-capabilities", "security", "security", Important,
+        "Container adds Linux capabilities",
+        "Added capabilities widen what a compromised container can do to the node (SYS_ADMIN, NET_ADMIN and ALL are nearly root). Drop ALL and add back only what the process needs, documented.",
+        ["CKV_K8S_25"], peers ["AVD-KSV-0022"] }
+    K8S_WRITABLE_ROOT_FS { "sec.k8s.writable-root-fs", "security", "security", Advice,
+        "Container root filesystem is writable",
+        "A writable root filesystem lets an attacker drop binaries and persist changes. Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the process must write.",
+        ["CKV_K8S_22"], peers ["AVD-KSV-0014", "no-read-only-root-fs"] }
+    K8S_DEPRECATED_API { "infra.k8s.deprecated-api", "infrastructure", "iac-quality", Important,
+        "Manifest uses a Kubernetes API version that has been removed",
+        "The apiVersion was removed from Kubernetes, so the manifest fails to apply on clusters at or after that release (and blocks the next upgrade). Move to the replacement version named in the finding; migrate stored objects with `kubectl convert` or the pluto/kubent tools.",
+        [] }
 
     // ---- Terraform: databases ---------------------------------------------------
     RDS_SINGLE_AZ { "infra.rds.single-az", "infrastructure", "reliability", Critical,
@@ -186,6 +218,11 @@ rules! {
         "Data store is not in any AWS Backup plan",
         "No aws_backup_selection in the repository covers this resource, so nothing backs it up. Add it to a backup plan (or back it up by tag).",
         ["CKV2_AWS_8", "CKV2_AWS_9", "CKV2_AWS_18"] }
+
+    DB_PUBLIC { "sec.db.publicly-accessible", "security", "security", Exposure,
+        "Database is publicly accessible",
+        "publicly_accessible = true gives the database a public IP address; only its security group stands between it and the internet. Set publicly_accessible = false and reach it through the VPC (bastion, VPN, PrivateLink).",
+        ["CKV_AWS_17"], peers ["aws-rds-no-public-db-access"] }
 
     // ---- Terraform: compute, scaling, load balancing -----------------------------
     ASG_FIXED_SIZE { "infra.asg.fixed-size", "infrastructure", "scalability", Critical,
@@ -273,6 +310,15 @@ rules! {
         "No aws_cloudwatch_metric_alarm in the repository watches this resource, so its failure would go unnoticed. Add alarms on its key metrics (or confirm it is monitored elsewhere).",
         [] }
 
+    EC2_IMDSV1 { "sec.ec2.imdsv1", "security", "security", Important,
+        "Instance metadata service allows IMDSv1",
+        "IMDSv1 answers unauthenticated GET requests, so any SSRF in the instance's software leaks its IAM role credentials. Add metadata_options { http_tokens = \"required\" } (or http_endpoint = \"disabled\").",
+        ["CKV_AWS_79"], peers ["AVD-AWS-0028", "AVD-AWS-0130", "aws-ec2-enforce-http-token-imds", "aws-ec2-enforce-launch-config-http-token-imds"] }
+    EKS_PUBLIC_ENDPOINT { "sec.eks.public-endpoint", "security", "security", Important,
+        "EKS API endpoint is open to the whole internet",
+        "The public endpoint is enabled with public_access_cidrs absent or containing 0.0.0.0/0, so anyone can reach the Kubernetes API server. Set endpoint_public_access = false (with endpoint_private_access = true) or restrict public_access_cidrs.",
+        ["CKV_AWS_38"], peers ["AVD-AWS-0041", "aws-eks-no-public-cluster-access-to-cidr"] }
+
     // ---- Terraform: storage ------------------------------------------------------
     S3_NO_VERSIONING { "infra.s3.no-versioning", "infrastructure", "disaster-recovery", Important,
         "S3 bucket has no versioning",
@@ -311,6 +357,15 @@ rules! {
         "Symmetric customer-managed keys should rotate. Set enable_key_rotation = true.",
         ["CKV_AWS_7"] }
 
+    S3_NO_PUBLIC_ACCESS_BLOCK { "sec.s3.no-public-access-block", "security", "security", Important,
+        "S3 bucket has no public access block",
+        "Without an aws_s3_bucket_public_access_block that blocks public ACLs and public policies, a later ACL or bucket policy can make objects public. Add one for the bucket with all four settings true (block_public_acls, block_public_policy, ignore_public_acls, restrict_public_buckets), or block public access account-wide.",
+        ["CKV2_AWS_6"], peers ["AVD-AWS-0094", "aws-s3-specify-public-access-block"] }
+    S3_PUBLIC_ACL { "sec.s3.public-acl", "security", "security", Exposure,
+        "S3 bucket ACL grants public access",
+        "A public-read, public-read-write, website or authenticated-read ACL (or a grant to AllUsers / AuthenticatedUsers) exposes the bucket's objects to anyone. Use the private ACL (or object ownership BucketOwnerEnforced) and serve public content through CloudFront with origin access control.",
+        ["CKV_AWS_20"], peers ["AVD-AWS-0092", "aws-s3-no-public-access-with-acl"] }
+
     // ---- Terraform: network exposure ---------------------------------------------
     SG_OPEN_SSH { "sec.sg.open-ssh", "security", "security", Exposure,
         "Security group opens SSH (22) to the internet",
@@ -336,6 +391,25 @@ rules! {
         "EKS node group allows SSH from anywhere",
         "remote_access with an SSH key and no source_security_group_ids opens port 22 on every node to 0.0.0.0/0. Set source_security_group_ids or drop remote_access.",
         ["CKV_AWS_100"] }
+
+    LB_HTTP_LISTENER { "sec.lb.http-listener", "security", "security", Important,
+        "Load balancer listener serves plain HTTP without redirecting",
+        "An HTTP listener that forwards traffic sends requests, cookies and tokens unencrypted. Make port 80 a redirect to HTTPS (default_action type = \"redirect\", protocol = \"HTTPS\") and serve on an HTTPS listener.",
+        ["CKV_AWS_2", "CKV_AWS_103"], peers ["AVD-AWS-0054", "aws-elb-http-not-used"] }
+    LB_OUTDATED_TLS { "sec.lb.outdated-tls", "security", "security", Important,
+        "Load balancer listener allows TLS older than 1.2",
+        "The listener's ssl_policy (or its default, ELBSecurityPolicy-2016-08) accepts TLS 1.0/1.1, which are deprecated and fail compliance scans. Use ELBSecurityPolicy-TLS13-1-2-2021-06 (or another TLS 1.2+ policy).",
+        ["CKV_AWS_103"], peers ["AVD-AWS-0047", "aws-elb-use-secure-tls-policy"] }
+
+    // ---- Terraform: IAM ----------------------------------------------------------
+    IAM_WILDCARD_ADMIN { "sec.iam.wildcard-admin", "security", "security", Exposure,
+        "IAM policy allows every action on every resource",
+        "A statement allowing Action \"*\" on Resource \"*\" is full administrator access: whoever holds it can do anything in the account, including granting themselves more. Grant the specific actions on the specific resources the workload uses.",
+        ["CKV_AWS_62", "CKV_AWS_1"], peers ["AVD-AWS-0057", "aws-iam-no-policy-wildcards"] }
+    IAM_PASSROLE_WILDCARD { "sec.iam.passrole-wildcard", "security", "security", Important,
+        "IAM policy allows iam:PassRole on every role",
+        "iam:PassRole on Resource \"*\" lets the holder hand any role (an administrator's included) to a service it controls, a classic privilege escalation. Limit Resource to the role ARNs the workload must pass, ideally with an iam:PassedToService condition.",
+        [] }
 
     // ---- Terraform: IaC quality and tagging --------------------------------------
     TF_MODULE_UNPINNED { "infra.tf.module-unpinned", "infrastructure", "iac-quality", Important,
@@ -369,23 +443,29 @@ rules! {
         "Backups stay in the server's region and are lost with it. Set geo_redundant_backup_enabled = true.",
         ["CKV_AZURE_94", "CKV_AZURE_102"] }
 
+    // ---- Secrets -----------------------------------------------------------------
+    SECRET_PLAINTEXT { "sec.secrets.plaintext", "security", "security", Exposure,
+        "Secret written in plain text",
+        "A credential in EC2 user_data, an ECS task's environment or a Kubernetes ConfigMap is readable by anyone who can read the instance metadata, the task definition, the ConfigMap or the repository, and ends up in state files and logs. Store it in Secrets Manager / SSM Parameter Store (ECS `secrets`, a Kubernetes Secret or an external secret operator) and rotate the exposed value.",
+        ["CKV_AWS_46"], peers ["AVD-AWS-0029", "aws-ec2-no-secrets-in-user-data"] }
+
     // ---- Dockerfile --------------------------------------------------------------
     DOCKER_NO_HEALTHCHECK { "infra.docker.no-healthcheck", "infrastructure", "reliability", Important,
         "Image has no HEALTHCHECK",
         "Without a HEALTHCHECK, Docker and Compose cannot tell a hung container from a healthy one. Add HEALTHCHECK CMD ... to the final stage (Kubernetes uses probes instead).",
-        ["CKV_DOCKER_2"] }
+        ["CKV_DOCKER_2"], peers ["AVD-DS-0026"] }
     DOCKER_ROOT_USER { "sec.docker.root-user", "security", "security", Important,
         "Image runs as root",
         "The final stage has no USER instruction, or its last USER is root, so the container runs as UID 0. Add a non-root USER.",
-        ["CKV_DOCKER_3", "CKV_DOCKER_8"] }
+        ["CKV_DOCKER_3", "CKV_DOCKER_8"], peers ["AVD-DS-0002", "DL3002"] }
     DOCKER_UNPINNED_BASE { "infra.docker.unpinned-base-image", "infrastructure", "iac-quality", Important,
         "Base image is not pinned",
         "FROM without a tag, or with `latest`, builds a different image every time. Pin a version tag or digest.",
-        ["CKV_DOCKER_7"] }
+        ["CKV_DOCKER_7"], peers ["AVD-DS-0001", "DL3006", "DL3007"] }
     DOCKER_EXPOSE_SSH { "sec.docker.expose-ssh", "security", "security", Important,
         "Image exposes SSH (22)",
         "Containers should not run SSH servers; use `docker exec` or `kubectl exec`. Remove port 22 from EXPOSE.",
-        ["CKV_DOCKER_1"] }
+        ["CKV_DOCKER_1"], peers ["AVD-DS-0004"] }
 
     // ---- Compose -----------------------------------------------------------------
     COMPOSE_NO_RESTART { "infra.compose.no-restart-policy", "infrastructure", "reliability", Important,

@@ -24,6 +24,7 @@ pub mod doctor;
 mod error;
 pub mod eval;
 pub mod event;
+mod evidence_inputs;
 pub mod exit;
 pub mod fit;
 pub mod hook;
@@ -43,6 +44,7 @@ pub use director_core as core;
 pub use director_core::{Decision, Finding, RunRecord, Task};
 pub use error::Error;
 pub use event::{EventSink, VerificationEvent};
+pub use evidence_inputs::{ExtraEvidence, RenderedSource};
 pub use pipeline::{ContextPreview, VerifyOptions};
 pub use registry::Panel;
 pub use tokio_util::sync::CancellationToken;
@@ -95,48 +97,16 @@ pub fn record_schema() -> serde_json::Value {
 }
 
 /// Run only the deterministic analyzers over `paths` (files or folders), like
-/// `checkov -d`, and decide with the same gate. No task and no record file.
+/// `checkov -d`, and decide with the same gate. No task and no record file. Paths
+/// outside `root` are analyzed in the project that holds them (see
+/// [`project_root`]); `extra` adds rendered manifests and SARIF logs.
 pub async fn evidence_record(
     root: &Path,
     paths: &[PathBuf],
     environment: Option<director_core::Environment>,
+    extra: ExtraEvidence,
 ) -> Result<RunRecord, Error> {
-    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let mut rel = Vec::new();
-    for p in paths {
-        let abs = if p.is_absolute() {
-            p.clone()
-        } else {
-            cwd.join(p)
-        };
-        let abs = std::fs::canonicalize(&abs).map_err(|e| Error::io("read", p, e))?;
-        let r = abs.strip_prefix(root).map_err(|_| Error::Input {
-            message: format!(
-                "`{}` is outside the repository {}",
-                p.display(),
-                root.display()
-            ),
-            hint: "pass --repo with a folder that contains the paths".into(),
-        })?;
-        let r = r.to_string_lossy().replace('\\', "/");
-        rel.push(if r.is_empty() { ".".to_string() } else { r });
-    }
-    let verifier = Verifier::builder()
-        .repo(root)
-        .provider(ProviderSpec::Offline)
-        .overrides(Overrides {
-            write_record: Some(false),
-            ..Overrides::default()
-        })
-        .build()?;
-    let task = Task {
-        id: "evidence".into(),
-        title: format!("deterministic evidence for {}", rel.join(", ")),
-        paths: rel,
-        environment,
-        ..Task::default()
-    };
-    verifier.verify(task).await
+    evidence_inputs::evidence_record(root, paths, environment, extra).await
 }
 
 use pipeline::Engine;

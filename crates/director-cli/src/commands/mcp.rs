@@ -275,6 +275,7 @@ impl DirectorMcp {
             paths: args.paths,
             directors: args.directors,
             all_directors: args.all_directors,
+            ..VerifyOptions::default()
         };
         let (sink, mut rx) = EventSink::channel();
         // Progress goes to the log on stderr, never to stdout (the protocol).

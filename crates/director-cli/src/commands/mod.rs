@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod directors;
 pub mod doctor;
 pub mod eval;
+pub mod evidence_flags;
 pub mod hook;
 pub mod init;
 pub mod mcp;

@@ -11,6 +11,7 @@ mod commands;
 mod doctor;
 mod errors;
 mod eval;
+mod evidence;
 mod examples;
 mod git;
 mod hooks;

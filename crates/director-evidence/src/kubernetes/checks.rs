@@ -41,19 +41,19 @@ const NOT_NAMESPACED: &[&str] = &[
     "List",
 ];
 
-struct Ctx<'m, 'a, 's, 'c> {
-    m: &'m Manifest<'a>,
-    sink: &'s mut Sink<'c>,
+pub(super) struct Ctx<'m, 'a, 's, 'c> {
+    pub(super) m: &'m Manifest<'a>,
+    pub(super) sink: &'s mut Sink<'c>,
 }
 
 impl Ctx<'_, '_, '_, '_> {
     /// Report `rule` on the manifest with evidence `lines`.
-    fn emit(&mut self, rule: &Rule, lines: (u32, u32), title: String, fix: String) {
+    pub(super) fn emit(&mut self, rule: &Rule, lines: (u32, u32), title: String, fix: String) {
         self.emit_with(rule, lines, title, fix, None);
     }
 
     /// As [`Ctx::emit`], with a policy other than the rule's default.
-    fn emit_with(
+    pub(super) fn emit_with(
         &mut self,
         rule: &Rule,
         lines: (u32, u32),
@@ -78,12 +78,17 @@ impl Ctx<'_, '_, '_, '_> {
 pub(super) fn check(m: &Manifest<'_>, index: &Index<'_>, sink: &mut Sink<'_>) {
     let mut cx = Ctx { m, sink };
     default_namespace(&mut cx);
+    super::api_versions::check(&mut cx);
     match m.kind {
         "HorizontalPodAutoscaler" => autoscaler(&mut cx),
         "PodSecurityPolicy" => pod_security_policy(&mut cx),
+        "ConfigMap" => super::hardening::config_map(&mut cx),
         _ => {}
     }
     let Some(pod_spec) = m.pod_spec() else { return };
+    if let Some(spec) = pod_spec {
+        super::hardening::pod(&mut cx, spec);
+    }
     let scalers: Vec<&Scaler<'_>> = index
         .scalers
         .iter()

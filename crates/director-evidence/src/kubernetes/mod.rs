@@ -3,7 +3,9 @@
 //! from every file (targets and related) are indexed so the workload rules can ask
 //! "does anything scale or protect this Deployment?".
 
+mod api_versions;
 mod checks;
+mod hardening;
 
 use crate::SourceFile;
 use crate::emit::Sink;

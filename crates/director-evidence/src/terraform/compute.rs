@@ -9,6 +9,7 @@ use crate::rules::{
     EKS_NO_CONTROL_PLANE_LOGS, EKS_NODE_SSH_OPEN, EKS_SECRETS_UNENCRYPTED,
     LAMBDA_NO_CONCURRENCY_LIMIT, LAMBDA_NO_DLQ, LAMBDA_NO_TRACING,
 };
+use crate::rules::{EC2_IMDSV1, EKS_PUBLIC_ENDPOINT};
 use hcl_edit::expr::Expression;
 
 /// Instance sizes from smallest to largest; anything `NxLarge` ranks by its N.
@@ -107,6 +108,8 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
     lambda(cx);
     ecs(cx);
     eks(cx);
+    instance_metadata(cx);
+    eks_public_endpoint(cx);
 }
 
 /// min == max cannot scale; outside production, min > 0 never scales to zero.
@@ -253,11 +256,26 @@ fn lambda(cx: &mut Ctx<'_, '_, '_, '_>) {
                 format!("{} has no X-Ray tracing", f.address()),
                 "Add `tracing_config { mode = \"Active\" }`.".into(),
             ),
-            Some((t, Some(m))) if !matches!(m, "Active" | "PassThrough") => cx.emit(
+            // Values are case-sensitive, and PassThrough only follows a sampling
+            // decision made upstream: on its own it starts no trace.
+            Some((t, Some("PassThrough"))) => cx.emit(
                 &LAMBDA_NO_TRACING,
                 f,
                 t.lines(),
-                format!("{} has an unknown tracing mode `{m}`", f.address()),
+                format!(
+                    "{} uses tracing mode PassThrough, which traces only requests an upstream service already sampled",
+                    f.address()
+                ),
+                "Set tracing_config.mode to \"Active\" so the function samples and traces its own invocations.".into(),
+            ),
+            Some((t, Some(m))) if m != "Active" => cx.emit(
+                &LAMBDA_NO_TRACING,
+                f,
+                t.lines(),
+                format!(
+                    "{} has an unknown tracing mode `{m}` (values are case-sensitive: `Active` or `PassThrough`)",
+                    f.address()
+                ),
                 "Set tracing_config.mode to \"Active\".".into(),
             ),
             Some(_) => {}
@@ -393,6 +411,74 @@ fn eks(cx: &mut Ctx<'_, '_, '_, '_>) {
                 lines,
                 format!("{} does not envelope-encrypt Kubernetes secrets", cluster.address()),
                 "Add `encryption_config { resources = [\"secrets\"] provider { key_arn = aws_kms_key.<key>.arn } }`.".into(),
+            );
+        }
+    }
+}
+
+/// Instances and launch templates must require IMDSv2 session tokens (or switch the
+/// metadata service off).
+fn instance_metadata(cx: &mut Ctx<'_, '_, '_, '_>) {
+    let index = cx.index;
+    for rtype in [
+        "aws_instance",
+        "aws_launch_template",
+        "aws_launch_configuration",
+    ] {
+        for r in index.targets(rtype) {
+            let options = r.blk.block("metadata_options");
+            let lines = match options {
+                None if r.blk.attr("metadata_options").is_some() => continue, // computed
+                None => r.blk.head(),
+                Some(o) => {
+                    if o.str("http_endpoint") == Some("disabled") {
+                        continue;
+                    }
+                    match o.attr("http_tokens") {
+                        None => o.lines(),
+                        Some(t) => match lit_str(t.expr()) {
+                            Some("required") | None => continue,
+                            Some(_) => t.lines(),
+                        },
+                    }
+                }
+            };
+            cx.emit(
+                &EC2_IMDSV1,
+                r,
+                lines,
+                format!("{} accepts IMDSv1 requests (http_tokens is not \"required\")", r.address()),
+                "Add `metadata_options { http_tokens = \"required\" }` (and `http_put_response_hop_limit = 1` unless containers on the host need the metadata service).".into(),
+            );
+        }
+    }
+}
+
+/// The EKS API endpoint: public (the default) with no CIDR restriction, or 0.0.0.0/0.
+fn eks_public_endpoint(cx: &mut Ctx<'_, '_, '_, '_>) {
+    for cluster in cx.index.targets("aws_eks_cluster") {
+        let Some(vpc) = cluster.blk.block("vpc_config") else {
+            continue;
+        };
+        if vpc.bool("endpoint_public_access") == Some(false)
+            || vpc
+                .attr("endpoint_public_access")
+                .is_some_and(|a| a.bool().is_none())
+        {
+            continue;
+        }
+        let cidrs = vpc.attr("public_access_cidrs");
+        let open = match cidrs {
+            None => true,
+            Some(a) => value::str_list(a.expr()).is_some_and(|l| l.contains(&"0.0.0.0/0")),
+        };
+        if open {
+            cx.emit(
+                &EKS_PUBLIC_ENDPOINT,
+                cluster,
+                vpc.lines_or_head(cidrs),
+                format!("{} exposes its Kubernetes API endpoint to 0.0.0.0/0", cluster.address()),
+                "Set `endpoint_public_access = false` and `endpoint_private_access = true`, or list only your office/VPN ranges in `public_access_cidrs`.".into(),
             );
         }
     }

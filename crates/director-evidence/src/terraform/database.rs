@@ -5,6 +5,7 @@
 
 use super::{Ctx, Res, lit_int, lit_str, value};
 use crate::env::Policy;
+use crate::rules::DB_PUBLIC;
 use crate::rules::{
     BACKUP_NO_PLAN, DB_BACKUP_RETENTION, DB_NO_DELETION_PROTECTION, DB_UNENCRYPTED,
     DYNAMODB_NO_AUTOSCALING, DYNAMODB_NO_PITR, ELASTICACHE_NO_BACKUPS, ELASTICACHE_NO_FAILOVER,
@@ -76,6 +77,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
     }
     elasticache(cx);
     dynamodb(cx);
+    publicly_accessible(cx);
     for rtype in ["aws_ebs_volume", "aws_efs_file_system"] {
         for r in index.targets(rtype) {
             backup_plan(cx, r, Policy::Important, open_selection);
@@ -365,6 +367,10 @@ fn elasticache(cx: &mut Ctx<'_, '_, '_, '_>) {
 }
 
 fn snapshot_retention(cx: &mut Ctx<'_, '_, '_, '_>, cache: &Res<'_>) {
+    // cache.t1.micro nodes cannot take snapshots at all.
+    if cache.blk.str("node_type") == Some("cache.t1.micro") {
+        return;
+    }
     if let Some(lines) = cache.blk.unset_or_zero("snapshot_retention_limit") {
         cx.emit(
             &ELASTICACHE_NO_BACKUPS,
@@ -483,4 +489,29 @@ fn backup_plan(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, policy: Policy, open_s
         format!("Add {address} to an aws_backup_selection of a backup plan (or select it by tag)."),
         Some(policy),
     );
+}
+
+/// Databases with a public IP address (`publicly_accessible = true`; the default is false).
+fn publicly_accessible(cx: &mut Ctx<'_, '_, '_, '_>) {
+    let index = cx.index;
+    for rtype in [
+        "aws_db_instance",
+        "aws_rds_cluster_instance",
+        "aws_redshift_cluster",
+        "aws_dms_replication_instance",
+    ] {
+        for db in index.targets(rtype) {
+            if let Some(a) = db.blk.attr("publicly_accessible")
+                && a.bool() == Some(true)
+            {
+                cx.emit(
+                    &DB_PUBLIC,
+                    db,
+                    a.lines(),
+                    format!("{} has a public IP address (publicly_accessible = true)", db.address()),
+                    "Set `publicly_accessible = false`, place it in private subnets, and connect through a bastion, VPN or PrivateLink.".into(),
+                );
+            }
+        }
+    }
 }

@@ -10,8 +10,10 @@
 mod azure;
 mod compute;
 mod database;
+mod iam;
 mod monitoring;
 mod network;
+mod secrets;
 mod storage;
 mod value;
 
@@ -444,6 +446,8 @@ pub(crate) fn analyze(
     storage::check(&mut cx);
     monitoring::check(&mut cx);
     azure::check(&mut cx);
+    iam::check(&mut cx);
+    secrets::check(&mut cx);
     modules(&mut cx);
     tags(&mut cx);
 }

@@ -3,6 +3,7 @@
 //! deletion protection, access logs and target-group health checks.
 
 use super::{Blk, Ctx, Res, lit_int, lit_num, lit_str, value};
+use crate::rules::{LB_HTTP_LISTENER, LB_OUTDATED_TLS};
 use crate::rules::{
     LB_NO_ACCESS_LOGS, LB_NO_CROSS_ZONE, LB_NO_DELETION_PROTECTION, NACL_OPEN_SSH, Rule,
     SG_OPEN_ALL, SG_OPEN_HTTP, SG_OPEN_RDP, SG_OPEN_SSH, TG_NO_HEALTH_CHECK,
@@ -135,6 +136,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
         network_acl_rule(cx, rule);
     }
     load_balancers(cx);
+    listeners(cx);
 }
 
 fn security_rule(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, f: &Fields<'_>, protocol_key: &str) {
@@ -380,4 +382,107 @@ fn load_balancers(cx: &mut Ctx<'_, '_, '_, '_>) {
             }
         }
     }
+}
+
+/// SSL policies that accept TLS 1.2 and later only (the prefixes AWS uses for them).
+const MODERN_TLS_PREFIXES: &[&str] = &[
+    "ELBSecurityPolicy-TLS13-",
+    "ELBSecurityPolicy-TLS-1-2-",
+    "ELBSecurityPolicy-FS-1-2-",
+];
+
+/// Listeners: plain HTTP that is not a redirect to HTTPS, and TLS policies that
+/// still accept TLS 1.0/1.1 (the default policy, ELBSecurityPolicy-2016-08, does).
+fn listeners(cx: &mut Ctx<'_, '_, '_, '_>) {
+    let index = cx.index;
+    for rtype in ["aws_lb_listener", "aws_alb_listener"] {
+        for listener in index.targets(rtype) {
+            let protocol_attr = listener.blk.attr("protocol");
+            let protocol = match protocol_attr {
+                // Gateway load balancers' listeners have no protocol.
+                None if lb_type_of(cx, listener).is_some_and(|t| t != "application") => continue,
+                // An ALB listener without a protocol is HTTP.
+                None => "HTTP",
+                Some(a) => match lit_str(a.expr()) {
+                    Some(p) => p,
+                    None => continue,
+                },
+            };
+            match protocol.to_ascii_uppercase().as_str() {
+                "HTTP" => http_listener(cx, listener, protocol_attr),
+                "HTTPS" | "TLS" => tls_policy(cx, listener),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn http_listener(
+    cx: &mut Ctx<'_, '_, '_, '_>,
+    listener: &Res<'_>,
+    protocol: Option<super::Attr<'_>>,
+) {
+    // Unknown when any default action's type or redirect protocol is computed.
+    let mut redirects = false;
+    for action in listener.blk.blocks("default_action") {
+        match action.attr("type").map(|t| lit_str(t.expr())) {
+            Some(Some("redirect")) => match action.block("redirect").map(|r| r.attr("protocol")) {
+                Some(Some(p)) => match lit_str(p.expr()) {
+                    Some(proto) if proto.eq_ignore_ascii_case("HTTPS") => redirects = true,
+                    Some(_) => {}
+                    None => return,
+                },
+                // A redirect without a protocol keeps the request's (HTTP).
+                Some(None) => {}
+                None => return,
+            },
+            Some(None) => return,
+            _ => {}
+        }
+    }
+    if redirects {
+        return;
+    }
+    cx.emit(
+        &LB_HTTP_LISTENER,
+        listener,
+        listener.blk.lines_or_head(protocol),
+        format!("{} serves plain HTTP instead of redirecting to HTTPS", listener.address()),
+        "Make the HTTP listener's default_action `type = \"redirect\"` with `redirect { protocol = \"HTTPS\" port = \"443\" status_code = \"HTTP_301\" }`, and serve on an HTTPS listener.".into(),
+    );
+}
+
+fn tls_policy(cx: &mut Ctx<'_, '_, '_, '_>, listener: &Res<'_>) {
+    let attr = listener.blk.attr("ssl_policy");
+    let policy = match attr {
+        None => "ELBSecurityPolicy-2016-08 (the default)",
+        Some(a) => match lit_str(a.expr()) {
+            Some(p) => p,
+            None => return,
+        },
+    };
+    if MODERN_TLS_PREFIXES.iter().any(|p| policy.starts_with(p)) {
+        return;
+    }
+    cx.emit(
+        &LB_OUTDATED_TLS,
+        listener,
+        listener.blk.lines_or_head(attr),
+        format!(
+            "{} uses SSL policy {policy}, which accepts TLS older than 1.2",
+            listener.address()
+        ),
+        "Set `ssl_policy = \"ELBSecurityPolicy-TLS13-1-2-2021-06\"` (or another TLS 1.2+ policy)."
+            .into(),
+    );
+}
+
+/// The `load_balancer_type` of the load balancer a listener belongs to, if known.
+fn lb_type_of<'a>(cx: &Ctx<'_, 'a, '_, '_>, listener: &Res<'_>) -> Option<&'a str> {
+    let arn = listener.blk.attr("load_balancer_arn")?;
+    value::expr_refs(arn.expr()).iter().find_map(|addr| {
+        let lb = cx.index.get(addr)?;
+        matches!(lb.rtype, "aws_lb" | "aws_alb")
+            .then(|| lb.blk.str("load_balancer_type").unwrap_or("application"))
+    })
 }

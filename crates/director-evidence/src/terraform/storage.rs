@@ -2,11 +2,13 @@
 //! encryption, inline or through the provider-v4 companion resources), EBS and EFS
 //! encryption, KMS key rotation and CloudWatch log retention.
 
-use super::{Blk, Ctx, Res, lit_str};
+use super::{Blk, Ctx, Res, lit_str, value};
 use crate::rules::{
     EBS_UNENCRYPTED, EFS_UNENCRYPTED, KMS_NO_ROTATION, LOGS_NO_RETENTION, S3_NO_ABORT_MULTIPART,
     S3_NO_KMS, S3_NO_LIFECYCLE, S3_NO_REPLICATION, S3_NO_VERSIONING,
 };
+use crate::rules::{S3_NO_PUBLIC_ACCESS_BLOCK, S3_PUBLIC_ACL};
+use hcl_edit::Span;
 
 /// The companion resources of `bucket` of type `rtype`: those whose `bucket` refers to
 /// it, or repeats its `bucket` expression (`var.name`, a literal name).
@@ -46,7 +48,11 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
         versioning(cx, bucket);
         lifecycle(cx, bucket);
         replication(cx, bucket);
-        kms(cx, bucket);
+        if !receives_access_logs(cx, bucket) {
+            kms(cx, bucket);
+        }
+        public_access_block(cx, bucket);
+        public_acl(cx, bucket);
     }
     for config in index.targets("aws_s3_bucket_lifecycle_configuration") {
         abort_multipart(cx, config);
@@ -386,6 +392,193 @@ fn instance_volumes(cx: &mut Ctx<'_, '_, '_, '_>, instance: &Res<'_>) {
                 &EBS_UNENCRYPTED,
                 "EBS volume",
             );
+        }
+    }
+}
+
+/// The S3 log-delivery group, which writes server access logs.
+const LOG_DELIVERY_URI: &str = "http://acs.amazonaws.com/groups/s3/LogDelivery";
+/// Grantees that make a bucket public.
+const PUBLIC_GRANTEES: &[&str] = &[
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+];
+/// Canned ACLs that make a bucket public.
+const PUBLIC_ACLS: &[&str] = &[
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "website",
+];
+
+/// The source text of a block.
+fn block_text<'a>(b: &Blk<'a>) -> &'a str {
+    b.block
+        .span()
+        .and_then(|r| b.file.src.text.get(b.base + r.start..b.base + r.end))
+        .unwrap_or("")
+}
+
+/// True if `attr` of `b` references `address`.
+fn refers_to(b: &Blk<'_>, attr: &str, address: &str) -> bool {
+    b.attr(attr)
+        .is_some_and(|a| value::expr_refs(a.expr()).iter().any(|r| r == address))
+}
+
+/// Grantee URIs of the `grant` blocks of `b` (inline on a bucket, or in an
+/// `access_control_policy` of aws_s3_bucket_acl), with each grant's lines.
+fn grants<'a>(b: &Blk<'a>) -> Vec<(&'a str, (u32, u32))> {
+    let mut holders = vec![*b];
+    holders.extend(b.blocks("access_control_policy"));
+    holders
+        .iter()
+        .flat_map(|h| h.blocks("grant"))
+        .filter_map(|g| {
+            let uri = g.str("uri").or_else(|| g.block("grantee")?.str("uri"))?;
+            Some((uri, g.lines()))
+        })
+        .collect()
+}
+
+/// A bucket that receives S3 server access logs or load-balancer access logs can only
+/// use SSE-S3: log delivery does not support KMS keys, so asking for KMS is wrong.
+fn receives_access_logs(cx: &Ctx<'_, '_, '_, '_>, bucket: &Res<'_>) -> bool {
+    let address = bucket.address();
+    let log_delivery_acl = |b: &Blk<'_>| {
+        b.str("acl") == Some("log-delivery-write")
+            || grants(b).iter().any(|(uri, _)| *uri == LOG_DELIVERY_URI)
+    };
+    if log_delivery_acl(&bucket.blk)
+        || companions(cx, bucket, "aws_s3_bucket_acl")
+            .iter()
+            .any(|c| log_delivery_acl(&c.blk))
+    {
+        return true;
+    }
+    let policy_allows_logging = |r: &Res<'_>| {
+        let text = block_text(&r.blk);
+        text.contains("logging.s3.amazonaws.com")
+            || r.refs.iter().any(|a| {
+                a.starts_with("data.aws_iam_policy_document.")
+                    && cx
+                        .index
+                        .get(a)
+                        .is_some_and(|d| block_text(&d.blk).contains("logging.s3.amazonaws.com"))
+            })
+    };
+    if companions(cx, bucket, "aws_s3_bucket_policy")
+        .iter()
+        .any(|p| policy_allows_logging(p))
+    {
+        return true;
+    }
+    cx.index.referrers(&address).any(|r| match r.rtype {
+        "aws_s3_bucket_logging" => refers_to(&r.blk, "target_bucket", &address),
+        "aws_s3_bucket" => r
+            .blk
+            .blocks("logging")
+            .iter()
+            .any(|l| refers_to(l, "target_bucket", &address)),
+        "aws_lb" | "aws_alb" | "aws_elb" => r
+            .blk
+            .blocks("access_logs")
+            .iter()
+            .any(|l| refers_to(l, "bucket", &address)),
+        _ => false,
+    })
+}
+
+/// Every bucket needs a public access block that blocks public ACLs and policies (or
+/// an account-wide one).
+fn public_access_block(cx: &mut Ctx<'_, '_, '_, '_>, bucket: &Res<'_>) {
+    let blocking = |b: &Blk<'_>| -> Known {
+        let mut verdict = Known::Yes;
+        for key in ["block_public_acls", "block_public_policy"] {
+            match b.attr(key).map(|a| a.bool()) {
+                Some(Some(true)) => {}
+                Some(None) => verdict = Known::Unknown,
+                Some(Some(false)) | None => return Known::No,
+            }
+        }
+        verdict
+    };
+    let index = cx.index;
+    if index
+        .all("aws_s3_account_public_access_block")
+        .any(|a| blocking(&a.blk) != Known::No)
+    {
+        return;
+    }
+    let address = bucket.address();
+    let blocks = companions(cx, bucket, "aws_s3_bucket_public_access_block");
+    if blocks.iter().any(|b| blocking(&b.blk) != Known::No) {
+        return;
+    }
+    match blocks.first() {
+        Some(weak) => {
+            let off = ["block_public_acls", "block_public_policy"]
+                .iter()
+                .find_map(|k| weak.blk.attr(k).filter(|a| a.bool() == Some(false)));
+            cx.emit_on(
+                &S3_NO_PUBLIC_ACCESS_BLOCK,
+                weak,
+                address.clone(),
+                weak.blk.lines_or_head(off),
+                format!("{} does not block public ACLs and policies for {address}", weak.address()),
+                "Set block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets to true.".into(),
+            );
+        }
+        None => cx.emit(
+            &S3_NO_PUBLIC_ACCESS_BLOCK,
+            bucket,
+            bucket.blk.head(),
+            format!("{address} has no public access block"),
+            format!(
+                "Add `resource \"aws_s3_bucket_public_access_block\"` with `bucket = {address}.id` and all four settings true (or an account-wide aws_s3_account_public_access_block)."
+            ),
+        ),
+    }
+}
+
+/// Public canned ACLs and grants to everyone, inline or through aws_s3_bucket_acl.
+fn public_acl(cx: &mut Ctx<'_, '_, '_, '_>, bucket: &Res<'_>) {
+    let address = bucket.address();
+    let public = |b: &Blk<'_>| -> Option<(String, (u32, u32))> {
+        if let Some(acl) = b.attr("acl")
+            && let Some(name) = lit_str(acl.expr()).filter(|a| PUBLIC_ACLS.contains(a))
+        {
+            return Some((format!("the `{name}` ACL"), acl.lines()));
+        }
+        grants(b)
+            .into_iter()
+            .find(|(uri, _)| PUBLIC_GRANTEES.contains(uri))
+            .map(|(uri, lines)| {
+                let group = uri.rsplit('/').next().unwrap_or(uri);
+                (format!("a grant to {group}"), lines)
+            })
+    };
+    let fix = "Use the private ACL (or `object_ownership = \"BucketOwnerEnforced\"`) and publish content through CloudFront with origin access control.";
+    if let Some((what, lines)) = public(&bucket.blk) {
+        cx.emit(
+            &S3_PUBLIC_ACL,
+            bucket,
+            lines,
+            format!("{address} is public through {what}"),
+            fix.into(),
+        );
+        return;
+    }
+    for acl in companions(cx, bucket, "aws_s3_bucket_acl") {
+        if let Some((what, lines)) = public(&acl.blk) {
+            cx.emit_on(
+                &S3_PUBLIC_ACL,
+                acl,
+                address.clone(),
+                lines,
+                format!("{address} is public through {what} in {}", acl.address()),
+                fix.into(),
+            );
+            return;
         }
     }
 }

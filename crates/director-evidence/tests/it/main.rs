@@ -10,6 +10,9 @@
 mod checkov;
 mod common;
 mod files;
+mod rendered;
 mod robustness;
+mod rule_fixtures;
 mod rules;
+mod sarif;
 mod seed;

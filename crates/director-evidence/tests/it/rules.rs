@@ -534,8 +534,14 @@ fn analyzable_files_and_counts() {
         ".github/workflows/ci.yml",
         "on: push\njobs: {}\n"
     ));
-    assert!(!is_analyzable(
+    // A chart's template is recognised (and listed as not evaluated unless rendered);
+    // templated YAML outside a chart's templates/ is not.
+    assert!(is_analyzable(
         "chart/templates/svc.yaml",
+        "apiVersion: v1\nkind: {{ .Values.kind }}\n"
+    ));
+    assert!(!is_analyzable(
+        "deploy/svc.yaml",
         "apiVersion: v1\nkind: {{ .Values.kind }}\n"
     ));
 

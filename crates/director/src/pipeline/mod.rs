@@ -51,6 +51,8 @@ pub struct VerifyOptions {
     pub directors: Vec<String>,
     /// Run every Director (overrides routing).
     pub all_directors: bool,
+    /// Rendered manifests and SARIF logs to add to the deterministic evidence.
+    pub evidence: crate::evidence_inputs::ExtraEvidence,
 }
 
 /// The packed context, as `director context` prints it.

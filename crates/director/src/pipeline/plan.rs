@@ -85,11 +85,13 @@ fn environment_of(task: &Task, setup: &Setup) -> Option<Environment> {
         .or(setup.policy.config.config.context.environment)
 }
 
-/// The base, head and whole paths of the change a task asks for.
+/// The base, head and whole paths of the change a task asks for (and the run's extra
+/// evidence inputs).
 struct ChangeRefs {
     base: Option<String>,
     head: Option<String>,
     paths: Vec<String>,
+    extra: crate::evidence_inputs::ExtraEvidence,
 }
 
 fn change_refs(task: &Task, options: &VerifyOptions) -> ChangeRefs {
@@ -101,6 +103,7 @@ fn change_refs(task: &Task, options: &VerifyOptions) -> ChangeRefs {
         } else {
             options.paths.clone()
         },
+        extra: options.evidence.clone(),
     }
 }
 
@@ -268,7 +271,12 @@ impl Engine {
         environment: Option<Environment>,
     ) -> Result<Prepared, Error> {
         let cfg = &setup.policy.config.config;
-        let ChangeRefs { base, head, paths } = refs;
+        let ChangeRefs {
+            base,
+            head,
+            paths,
+            extra,
+        } = refs;
         let scope = task.scope.clone();
         let root = self.repo_root.clone();
         let max_file_bytes = cfg.context.max_file_kib * 1024;
@@ -298,13 +306,18 @@ impl Engine {
             })
             .collect();
         let evidence_root = changes.root.clone();
+        let (root, config) = (self.repo_root.clone(), cfg.evidence.clone());
+        let loaded = blocking("reading rendered and SARIF evidence", move || {
+            crate::evidence_inputs::load(&root, &config, &extra)
+        })
+        .await??;
         let evidence = evidence_step(move || {
             let related = if targets.is_empty() {
                 Vec::new()
             } else {
                 crate::related::analyzable_files(&evidence_root, &targets)
             };
-            director_evidence::analyze(&targets, &related, &analyzer_config)
+            crate::evidence_inputs::analyze(&targets, &related, &analyzer_config, &loaded)
         })
         .await;
         Ok(Prepared {

@@ -67,6 +67,7 @@ impl Engine {
                 files_analyzed: plan.evidence.files_analyzed,
                 findings: plan.evidence.findings.len() as u32,
                 parse_errors: plan.evidence.parse_errors,
+                not_evaluated: plan.evidence.not_evaluated,
             },
             context: plan.context,
             usage: judgement.usage,

@@ -52,6 +52,9 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
         if r.evidence.findings == 1 { "" } else { "s" },
         r.task.environment.map_or("unspecified", |e| e.as_str()),
     );
+    for line in &r.evidence.not_evaluated {
+        let _ = writeln!(out, "  {}", paint(color, "33", line));
+    }
 
     let _ = writeln!(out, "\nDirectors");
     for d in &r.directors {

@@ -28,6 +28,9 @@ pub fn render_markdown(r: &RunRecord) -> String {
     if let Some(note) = &r.llm.note {
         let _ = writeln!(out, "\n> {note}");
     }
+    for line in &r.evidence.not_evaluated {
+        let _ = writeln!(out, "\n> {}", cell(line));
+    }
     if !r.policy.ignored_changes.is_empty() {
         let _ = writeln!(
             out,
