@@ -439,6 +439,10 @@ pub struct EvidenceArgs {
     /// Environment (changes severities).
     #[arg(long, value_parser = environment)]
     pub environment: Option<Environment>,
+    /// A Terraform plan as JSON (`terraform show -json <planfile>`): its values replace
+    /// the static evaluation of the root module it belongs to, registry modules included.
+    #[arg(long, value_name = "PLAN_JSON")]
+    pub terraform_plan: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,

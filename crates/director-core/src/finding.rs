@@ -105,6 +105,24 @@ pub struct Finding {
     /// finding nobody else raised).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<FindingMember>,
+    /// Other places the finding involves: the resource inside a module when the
+    /// finding points at the module call that set the value, or the call that
+    /// instantiates the module. Rendered in SARIF as `relatedLocations`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Location>,
+}
+
+/// A place in the repository related to a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Location {
+    /// Repository-relative path.
+    pub path: String,
+    /// First line, 1-based.
+    pub start_line: u32,
+    /// Last line, 1-based, inclusive.
+    pub end_line: u32,
+    /// What is there, in one line.
+    pub message: String,
 }
 
 impl Finding {
@@ -153,6 +171,7 @@ impl Finding {
             status_reason: None,
             blocks: false,
             members: Vec::new(),
+            related: Vec::new(),
         }
     }
 
@@ -209,6 +228,7 @@ impl Finding {
             status_reason: None,
             blocks: false,
             members: Vec::new(),
+            related: Vec::new(),
         }
     }
 

@@ -24,7 +24,7 @@ pub mod verify;
 
 pub use error::CoreError;
 pub use files::{ChangeStatus, FileClass};
-pub use finding::{Finding, FindingSource, FindingStatus};
+pub use finding::{Finding, FindingSource, FindingStatus, Location};
 pub use gate::{Corroboration, GateOutcome, GatePolicy, OnIncomplete};
 pub use record::{DirectorRun, DirectorStatus, RunRecord, Usage};
 pub use routing::{Applicability, RouteDecision};

@@ -343,8 +343,9 @@ pub struct EvidenceSummary {
     pub findings: u32,
     /// Files they could not parse, with the parser's message.
     pub parse_errors: Vec<String>,
-    /// What they saw but did not evaluate, one line each (a Helm chart or Kustomize
-    /// overlay without rendered input, a SARIF result that could not be placed).
+    /// What they saw but could not look into, so no finding there means nothing (a
+    /// Terraform module from a registry or git without a plan file, a Helm chart or
+    /// Kustomize overlay without rendered input, a SARIF result that could not be placed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_evaluated: Vec<String>,
 }

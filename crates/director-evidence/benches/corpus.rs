@@ -3,6 +3,11 @@
 //! buckets, node groups, load balancers), half Kubernetes manifests (Deployments,
 //! Services, autoscalers, budgets), with settings varied by index so that rules both
 //! fire and pass. The same index always yields the same file.
+//!
+//! [`generate_modules`] writes the same resources the way modules are written: one
+//! shared module whose every setting is a variable, and root folders that call it with
+//! their own values through locals and a `terraform.tfvars`, so that the analyzers must
+//! evaluate variables, locals and module calls to judge anything.
 
 use director_evidence::SourceFile;
 
@@ -238,3 +243,170 @@ spec:
     );
     SourceFile::new(format!("k8s/{env}/svc-{i}.yaml"), content)
 }
+
+/// `total` files of module-based Terraform: a shared module (2 files) and root folders
+/// (a `main.tf` and a `terraform.tfvars` each) calling it.
+pub fn generate_modules(total: usize) -> Vec<SourceFile> {
+    let mut files = vec![
+        SourceFile::new("modules/service/main.tf", SERVICE_MODULE),
+        SourceFile::new("modules/service/variables.tf", SERVICE_VARIABLES),
+    ];
+    for i in 0..total.saturating_sub(2) / 2 {
+        let env = ENVS[i % ENVS.len()];
+        let main = format!(
+            r#"locals {{
+  name = "{env}-svc-{i}"
+  tags = {{
+    Environment = "{env}"
+    Owner       = "team-{team}"
+  }}
+}}
+
+variable "retention" {{
+  type = number
+}}
+
+module "service" {{
+  source = "../../modules/service"
+
+  name                    = local.name
+  instance_class          = "db.{size}"
+  multi_az                = {multi_az}
+  backup_retention_period = var.retention
+  deletion_protection     = {protect}
+  ingress_port            = {port}
+  ingress_cidr            = "{cidr}"
+  versioning              = "{versioning}"
+  access_logs             = {logs}
+  tags                    = local.tags
+}}
+"#,
+            team = i % 7,
+            size = ["t3.medium", "m5.large", "m5.2xlarge", "r6g.4xlarge"][i % 4],
+            multi_az = !i.is_multiple_of(3),
+            protect = i.is_multiple_of(2),
+            port = [22, 443, 3389, 8080][i % 4],
+            cidr = if i.is_multiple_of(2) {
+                "0.0.0.0/0"
+            } else {
+                "10.0.0.0/8"
+            },
+            versioning = if i.is_multiple_of(3) {
+                "Suspended"
+            } else {
+                "Enabled"
+            },
+            logs = i % 3 != 1,
+        );
+        files.push(SourceFile::new(format!("envs/svc_{i}/main.tf"), main));
+        files.push(SourceFile::new(
+            format!("envs/svc_{i}/terraform.tfvars"),
+            format!("retention = {}\n", [0, 3, 7, 14, 30][i % 5]),
+        ));
+    }
+    files
+}
+
+const SERVICE_MODULE: &str = r#"locals {
+  log_bucket = "${var.name}-logs"
+}
+
+resource "aws_db_instance" "db" {
+  identifier              = var.name
+  engine                  = "postgres"
+  instance_class          = var.instance_class
+  allocated_storage       = 20
+  multi_az                = var.multi_az
+  backup_retention_period = var.backup_retention_period
+  storage_encrypted       = var.storage_encrypted
+  deletion_protection     = var.deletion_protection
+  tags                    = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_security_group" "app" {
+  name = "${var.name}-app"
+
+  ingress {
+    from_port   = var.ingress_port
+    to_port     = var.ingress_port
+    protocol    = "tcp"
+    cidr_blocks = [var.ingress_cidr]
+  }
+}
+
+resource "aws_s3_bucket" "assets" {
+  bucket = "${var.name}-assets"
+  tags   = var.tags
+}
+
+resource "aws_s3_bucket_versioning" "assets" {
+  bucket = aws_s3_bucket.assets.id
+  versioning_configuration {
+    status = var.versioning
+  }
+}
+
+resource "aws_lb" "edge" {
+  name                       = "${var.name}-edge"
+  load_balancer_type         = "application"
+  enable_deletion_protection = var.deletion_protection
+
+  access_logs {
+    bucket  = local.log_bucket
+    enabled = var.access_logs
+  }
+}
+"#;
+
+const SERVICE_VARIABLES: &str = r#"variable "name" {
+  type = string
+}
+
+variable "instance_class" {
+  type    = string
+  default = "db.t3.medium"
+}
+
+variable "multi_az" {
+  type    = bool
+  default = false
+}
+
+variable "backup_retention_period" {
+  type    = number
+  default = null
+}
+
+variable "storage_encrypted" {
+  type    = bool
+  default = true
+}
+
+variable "deletion_protection" {
+  type    = bool
+  default = false
+}
+
+variable "ingress_port" {
+  type = number
+}
+
+variable "ingress_cidr" {
+  type = string
+}
+
+variable "versioning" {
+  type    = string
+  default = "Enabled"
+}
+
+variable "access_logs" {
+  type    = bool
+  default = true
+}
+
+variable "tags" {
+  type    = map(string)
+  default = {}
+}
+"#;

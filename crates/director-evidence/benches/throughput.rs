@@ -1,6 +1,8 @@
 //! Analyzer throughput in files per second: on Checkov's fixtures (the peer suite
-//! under `tests/fixtures/checkov`) and on a generated corpus of 2,000 Terraform and
-//! Kubernetes files. `cargo bench -p director-evidence --bench throughput`.
+//! under `tests/fixtures/checkov`), on a generated corpus of 2,000 Terraform and
+//! Kubernetes files, and on a generated module-based Terraform corpus; the Terraform
+//! ones with evaluation on and off (`[evidence.terraform] evaluate`) side by side.
+//! `cargo bench -p director-evidence --bench throughput`.
 //! For quotable figures including peak memory (and an optional side-by-side run of
 //! Checkov), use `cargo run --release -p director-evidence --example evidence_bench`.
 
@@ -25,12 +27,17 @@ fn checkov_fixtures() -> Vec<SourceFile> {
 
 fn throughput(c: &mut Criterion) {
     let config = AnalyzerConfig::default();
+    let mut literal = AnalyzerConfig::default();
+    literal.terraform.evaluate = false;
 
     let fixtures = checkov_fixtures();
     let mut group = c.benchmark_group("checkov_fixtures");
     group.throughput(Throughput::Elements(fixtures.len() as u64));
     group.bench_function("analyze_all_fixture_files", |b| {
         b.iter(|| analyze(black_box(&fixtures), &[], &config));
+    });
+    group.bench_function("analyze_all_fixture_files_literal_only", |b| {
+        b.iter(|| analyze(black_box(&fixtures), &[], &literal));
     });
     group.finish();
 
@@ -40,6 +47,21 @@ fn throughput(c: &mut Criterion) {
     group.throughput(Throughput::Elements(generated.len() as u64));
     group.bench_function("analyze_2000_files", |b| {
         b.iter(|| analyze(black_box(&generated), &[], &config));
+    });
+    group.bench_function("analyze_2000_files_literal_only", |b| {
+        b.iter(|| analyze(black_box(&generated), &[], &literal));
+    });
+    group.finish();
+
+    let modules = corpus::generate_modules(2000);
+    let mut group = c.benchmark_group("module_corpus");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(modules.len() as u64));
+    group.bench_function("analyze_2000_files", |b| {
+        b.iter(|| analyze(black_box(&modules), &[], &config));
+    });
+    group.bench_function("analyze_2000_files_literal_only", |b| {
+        b.iter(|| analyze(black_box(&modules), &[], &literal));
     });
     group.finish();
 }

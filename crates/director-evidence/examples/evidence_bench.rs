@@ -1,6 +1,8 @@
 //! Quotable benchmark figures: analyzer throughput (files/s) and peak memory (VmHWM)
-//! on the generated 2,000-file Terraform + Kubernetes corpus, and optionally the same
-//! corpus through Checkov for a side-by-side ratio from one run.
+//! on the generated 2,000-file Terraform + Kubernetes corpus, the cost of Terraform
+//! evaluation (on vs off, on that corpus and on a 2,000-file module-based one, side by
+//! side), and optionally the same corpus through Checkov for a side-by-side ratio from
+//! one run.
 //!
 //! ```text
 //! cargo run --release -p director-evidence --example evidence_bench
@@ -19,7 +21,7 @@ mod corpus;
 #[path = "../tests/it/files.rs"]
 mod files;
 
-use director_evidence::{AnalyzerConfig, analyze};
+use director_evidence::{AnalyzerConfig, SourceFile, analyze};
 use std::process::Command;
 use std::time::Instant;
 
@@ -28,6 +30,43 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Best and mean seconds of `runs` analyses of `files`.
+fn time(files: &[SourceFile], config: &AnalyzerConfig, runs: u32) -> (f64, f64) {
+    let _ = analyze(files, &[], config);
+    let mut best = f64::MAX;
+    let mut total = 0.0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let _ = analyze(files, &[], config);
+        let secs = start.elapsed().as_secs_f64();
+        best = best.min(secs);
+        total += secs;
+    }
+    (best, total / f64::from(runs))
+}
+
+/// Evaluation on and off, interleaved, on the same files.
+fn evaluation_cost(label: &str, files: &[SourceFile]) {
+    let on = AnalyzerConfig::default();
+    let mut off = AnalyzerConfig::default();
+    off.terraform.evaluate = false;
+    let (on_best, on_mean) = time(files, &on, 5);
+    let (off_best, off_mean) = time(files, &off, 5);
+    let found = |c: &AnalyzerConfig| analyze(files, &[], c).findings.len();
+    println!(
+        "{label}: evaluation on {:.0} files/s (best {:.3} s, mean {:.3} s, {} findings) vs off {:.0} files/s (best {:.3} s, mean {:.3} s, {} findings): on/off time {:.2}x",
+        files.len() as f64 / on_best,
+        on_best,
+        on_mean,
+        found(&on),
+        files.len() as f64 / off_best,
+        off_best,
+        off_mean,
+        found(&off),
+        on_best / off_best
+    );
 }
 
 fn main() {
@@ -86,6 +125,11 @@ fn main() {
             part.len() as f64 / secs
         );
     }
+    evaluation_cost(
+        "generated corpus, Terraform half",
+        &files[..files.len() / 2],
+    );
+    evaluation_cost("module corpus", &corpus::generate_modules(2000));
     let peak = peak_rss_kib().unwrap_or(0);
     println!(
         "peak RSS (VmHWM): {:.1} MiB (corpus generated: {:.1} MiB before analysis)",

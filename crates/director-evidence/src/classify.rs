@@ -4,7 +4,7 @@
 /// The analyzers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileKind {
-    /// Terraform / OpenTofu HCL (`*.tf`).
+    /// Terraform / OpenTofu configuration (`*.tf`, `*.tf.json`) and variable files.
     Terraform,
     /// Kubernetes manifests, YAML (multi-document) or JSON.
     Kubernetes,
@@ -24,7 +24,11 @@ pub(crate) fn classify(path: &str, content: &str) -> Option<FileKind> {
         .next()
         .unwrap_or(path)
         .to_ascii_lowercase();
-    if name.ends_with(".tf") {
+    // Configuration in HCL or JSON syntax, and variable files.
+    if [".tf", ".tf.json", ".tfvars", ".tfvars.json"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+    {
         return Some(FileKind::Terraform);
     }
     if is_dockerfile_name(&name) {
@@ -99,7 +103,15 @@ mod tests {
     #[test]
     fn kinds() {
         assert_eq!(classify("infra/main.tf", ""), Some(FileKind::Terraform));
-        assert_eq!(classify("infra/main.tf.json", "{}"), None);
+        assert_eq!(
+            classify("infra/main.tf.json", "{}"),
+            Some(FileKind::Terraform)
+        );
+        assert_eq!(classify("env/prod.tfvars", ""), Some(FileKind::Terraform));
+        assert_eq!(
+            classify("env/terraform.tfvars.json", "{}"),
+            Some(FileKind::Terraform)
+        );
         assert_eq!(classify("svc/Dockerfile", ""), Some(FileKind::Dockerfile));
         assert_eq!(
             classify("svc/Dockerfile.prod", ""),

@@ -32,6 +32,8 @@ pub struct AnalyzerConfig {
     pub sarif_severity: BTreeMap<String, Severity>,
     /// `[evidence.kubernetes]`: rendered manifests.
     pub kubernetes: KubernetesConfig,
+    /// Terraform evaluation: `[evidence.terraform]`.
+    pub terraform: TerraformConfig,
 }
 
 /// `[evidence.kubernetes]`
@@ -41,6 +43,35 @@ pub struct KubernetesConfig {
     /// Rendered manifests (`helm template` / `kustomize build` output) to analyze, paths
     /// relative to the repository root.
     pub rendered: Vec<String>,
+}
+
+/// How Terraform values are resolved (`[evidence.terraform]`; trusted configuration
+/// only: the change under review cannot choose its own variable values or plan).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TerraformConfig {
+    /// Evaluate variables, locals, expressions and local modules. `false` reads literal
+    /// values only, as the analyzers did before evaluation existed.
+    pub evaluate: bool,
+    /// Variable files applied to every root module after its `terraform.tfvars` and
+    /// `*.auto.tfvars` (repository-relative paths, in order; later files win).
+    pub var_files: Vec<String>,
+    /// Variable values applied last, like `-var name=value`.
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// A `terraform show -json <planfile>` output to analyze instead of the static
+    /// evaluation of the root module it belongs to (repository-relative or absolute).
+    pub plan: Option<String>,
+}
+
+impl Default for TerraformConfig {
+    fn default() -> Self {
+        TerraformConfig {
+            evaluate: true,
+            var_files: Vec::new(),
+            vars: BTreeMap::new(),
+            plan: None,
+        }
+    }
 }
 
 impl Default for AnalyzerConfig {
@@ -54,6 +85,7 @@ impl Default for AnalyzerConfig {
             sarif: Vec::new(),
             sarif_severity: BTreeMap::new(),
             kubernetes: KubernetesConfig::default(),
+            terraform: TerraformConfig::default(),
         }
     }
 }
@@ -89,6 +121,15 @@ mod tests {
         assert!(serde_json::from_str::<AnalyzerConfig>(r#"{"kubernetes":{"x":1}}"#).is_err());
         assert!(
             serde_json::from_str::<AnalyzerConfig>(r#"{"sarif_severity":{"a":"fatal"}}"#).is_err()
+        );
+        let c: AnalyzerConfig = serde_json::from_str(
+            r#"{"terraform":{"var_files":["prod.tfvars"],"vars":{"multi_az":true},"plan":"plan.json"}}"#,
+        )
+        .unwrap();
+        assert!(c.terraform.evaluate);
+        assert_eq!(c.terraform.vars["multi_az"], serde_json::Value::Bool(true));
+        assert!(
+            serde_json::from_str::<AnalyzerConfig>(r#"{"terraform":{"var_file":[]}}"#).is_err()
         );
     }
 }

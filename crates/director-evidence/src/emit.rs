@@ -54,11 +54,12 @@ impl<'c> Sink<'c> {
         self.config.is_disabled(rule.info.id)
     }
 
-    /// Record a finding.
-    pub fn emit(&mut self, hit: Hit<'_, '_>) {
+    /// Record a finding; returns it (for an analyzer to add related locations), or
+    /// `None` if the rule is disabled.
+    pub fn emit(&mut self, hit: Hit<'_, '_>) -> Option<&mut Finding> {
         let info = &hit.rule.info;
         if self.config.is_disabled(info.id) {
-            return;
+            return None;
         }
         let policy = hit.policy.unwrap_or(hit.rule.policy);
         let severity = policy.severity(hit.env.env);
@@ -80,5 +81,6 @@ impl<'c> Sink<'c> {
             evidence,
             recommendation,
         ));
+        self.findings.last_mut()
     }
 }

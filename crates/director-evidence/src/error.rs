@@ -23,6 +23,16 @@ pub enum EvidenceError {
         /// What the parser said.
         message: String,
     },
+    /// A Terraform plan file that cannot be used.
+    #[error("{path}: {message} (hint: {hint})")]
+    Plan {
+        /// The plan file's path as configured.
+        path: String,
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: &'static str,
+    },
     /// The file nests deeper than the analyzers follow (a guard against stack exhaustion).
     #[error(
         "{path}: {format} nesting is deeper than {limit} levels; file skipped (hint: this is almost certainly not a real manifest)"
@@ -55,6 +65,7 @@ impl EvidenceError {
                 "fix the syntax; the analyzers skipped the unparsable part"
             }
             EvidenceError::TooDeep { .. } => "this is almost certainly not a real manifest",
+            EvidenceError::Plan { hint, .. } => hint,
             EvidenceError::InvalidSarif { .. } => {
                 "pass the scanner's SARIF output (e.g. `checkov -o sarif`, `trivy --format sarif`, `semgrep --sarif`) unmodified"
             }

@@ -29,7 +29,7 @@ mod source;
 mod terraform;
 mod yaml;
 
-pub use config::{AnalyzerConfig, KubernetesConfig};
+pub use config::{AnalyzerConfig, KubernetesConfig, TerraformConfig};
 pub use error::EvidenceError;
 pub use rendered::{Rendered, Template, chart_name, rendered_sources};
 pub use rules::{RuleInfo, rules};
@@ -68,8 +68,10 @@ pub struct EvidenceReport {
     pub files_analyzed: u32,
     /// Target files (or parts of them) that could not be parsed, as `path: message`.
     pub parse_errors: Vec<String>,
-    /// What was seen but not evaluated, one line each: Helm charts and Kustomize
-    /// overlays without rendered input, SARIF results that could not be placed.
+    /// What the analyzers saw but could not look into, so no finding there means
+    /// nothing, one line each: Terraform modules from a registry or git (unless a plan
+    /// file covers them), Helm charts and Kustomize overlays without rendered input,
+    /// SARIF results that could not be placed.
     pub not_evaluated: Vec<String>,
 }
 
@@ -118,7 +120,11 @@ pub fn analyze_inputs(inputs: &Inputs<'_>, config: &AnalyzerConfig) -> EvidenceR
     let mut report = analyze_files(inputs.targets, inputs.related, &rendered_files, config);
     rendered::remap(&mut report.findings, inputs.rendered);
     let known: Vec<&SourceFile> = inputs.targets.iter().chain(inputs.related).collect();
-    report.not_evaluated = rendered::unrendered(inputs.targets, &known, inputs.rendered);
+    report.not_evaluated.extend(rendered::unrendered(
+        inputs.targets,
+        &known,
+        inputs.rendered,
+    ));
     let ingested = sarif::ingest::ingest(inputs.sarif, config, &report.findings);
     report.findings.extend(ingested.findings);
     report.not_evaluated.extend(ingested.not_ingested);
@@ -157,7 +163,7 @@ fn analyze_files(
         if !seen.insert(file.path.as_str()) {
             continue;
         }
-        let Some(kind) = classify::classify(&file.path, &file.content) else {
+        let Some(kind) = kind_of(file, config) else {
             continue;
         };
         if kind == FileKind::Unrendered {
@@ -183,14 +189,14 @@ fn analyze_files(
         if !seen.insert(file.path.as_str()) {
             continue;
         }
-        match classify::classify(&file.path, &file.content) {
+        match kind_of(file, config) {
             Some(FileKind::Terraform) => terraform_files.push((file, false)),
             Some(FileKind::Kubernetes) => kubernetes_files.push((file, false)),
             _ => {}
         }
     }
 
-    terraform::analyze(&terraform_files, &mut sink, &mut errors);
+    let not_evaluated = terraform::analyze(&terraform_files, &mut sink, &mut errors);
     kubernetes::analyze(&kubernetes_files, &mut sink, &mut errors);
     for file in compose_files {
         compose::analyze(file, &mut sink, &mut errors);
@@ -205,8 +211,17 @@ fn analyze_files(
         findings,
         files_analyzed,
         parse_errors: errors.iter().map(ToString::to_string).collect(),
-        not_evaluated: Vec::new(),
+        not_evaluated,
     }
+}
+
+/// The analyzer of a file: by name and content, or Terraform for the variable files
+/// and plan the configuration names.
+fn kind_of(file: &SourceFile, config: &AnalyzerConfig) -> Option<FileKind> {
+    if terraform::claims(&file.path, &config.terraform) {
+        return Some(FileKind::Terraform);
+    }
+    classify::classify(&file.path, &file.content)
 }
 
 /// True if some analyzer understands this file (by name and extension, or by content

@@ -347,6 +347,9 @@ pub struct Overrides {
     /// `[provider] discovery` (off where the server is a recording, e.g. `director eval`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery: Option<bool>,
+    /// `--terraform-plan` (`[evidence.terraform] plan`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terraform_plan: Option<String>,
 }
 
 impl Overrides {
@@ -396,6 +399,9 @@ impl Overrides {
         }
         if let Some(v) = self.trust_worktree_config {
             put("trust", "worktree_config", json!(v));
+        }
+        if let Some(v) = &self.terraform_plan {
+            put("evidence", "terraform", json!({ "plan": v }));
         }
         serde_json::Value::Object(root)
     }

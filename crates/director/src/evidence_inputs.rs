@@ -30,6 +30,9 @@ pub struct ExtraEvidence {
     pub rendered: Vec<RenderedSource>,
     /// SARIF logs (absolute, or relative to the repository root).
     pub sarif: Vec<PathBuf>,
+    /// A `terraform show -json` output to analyze (`--terraform-plan`; absolute, or
+    /// relative to the current directory).
+    pub terraform_plan: Option<PathBuf>,
 }
 
 /// Where a rendered stream comes from.
@@ -274,11 +277,24 @@ pub(crate) async fn evidence_record(
         let r = r.to_string_lossy().replace('\\', "/");
         rel.push(if r.is_empty() { ".".to_string() } else { r });
     }
+    let terraform_plan = match &extra.terraform_plan {
+        Some(p) => {
+            let abs = if p.is_absolute() {
+                p.clone()
+            } else {
+                cwd.join(p)
+            };
+            let abs = std::fs::canonicalize(&abs).map_err(|e| Error::io("read", p, e))?;
+            Some(abs.to_string_lossy().into_owned())
+        }
+        None => None,
+    };
     let verifier = crate::Verifier::builder()
         .repo(&root)
         .provider(crate::ProviderSpec::Offline)
         .overrides(crate::Overrides {
             write_record: Some(false),
+            terraform_plan,
             ..crate::Overrides::default()
         })
         .build()?;

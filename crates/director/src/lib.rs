@@ -99,7 +99,8 @@ pub fn record_schema() -> serde_json::Value {
 /// Run only the deterministic analyzers over `paths` (files or folders), like
 /// `checkov -d`, and decide with the same gate. No task and no record file. Paths
 /// outside `root` are analyzed in the project that holds them (see
-/// [`project_root`]); `extra` adds rendered manifests and SARIF logs.
+/// [`project_root`]); `extra` adds rendered manifests, SARIF logs and a Terraform plan
+/// (`terraform show -json`).
 pub async fn evidence_record(
     root: &Path,
     paths: &[PathBuf],

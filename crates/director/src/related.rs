@@ -1,8 +1,11 @@
 //! Cross-file facts for the analyzers: an HPA, PodDisruptionBudget or CloudWatch
 //! alarm that lives in an unchanged file still counts. This collects the other
-//! analyzable files of the repository, bounded in count and bytes.
+//! analyzable files of the repository (Terraform modules a change calls and variable
+//! files included), bounded in count and bytes, and the Terraform variable files and
+//! plan that the trusted configuration names.
 
-use director_evidence::SourceFile;
+use crate::Error;
+use director_evidence::{SourceFile, TerraformConfig};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -22,7 +25,7 @@ fn candidate(path: &Path) -> bool {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    matches!(ext.as_str(), "tf" | "yaml" | "yml" | "json")
+    matches!(ext.as_str(), "tf" | "tfvars" | "yaml" | "yml" | "json")
         || name.starts_with("dockerfile")
         || name.ends_with(".dockerfile")
         || name == "containerfile"
@@ -63,4 +66,68 @@ pub fn analyzable_files(root: &Path, targets: &[SourceFile]) -> Vec<SourceFile> 
         out.push(SourceFile { path: rel, content });
     }
     out
+}
+
+/// The variable files and plan named in `[evidence.terraform]`, read for the analyzers
+/// (paths relative to the repository root; the plan may be absolute). A missing file or
+/// a plan that is not `terraform show -json` output is an input error.
+pub fn configured_files(root: &Path, config: &TerraformConfig) -> Result<Vec<SourceFile>, Error> {
+    let mut out = Vec::new();
+    for name in &config.var_files {
+        let content = std::fs::read_to_string(root.join(name)).map_err(|e| Error::Input {
+            message: format!("cannot read Terraform var file `{name}` named in [evidence.terraform] var_files: {e}"),
+            hint: "give a path relative to the repository root, or remove it from var_files".into(),
+        })?;
+        out.push(SourceFile::new(name.trim_start_matches("./"), content));
+    }
+    if let Some(plan) = &config.plan {
+        let content = std::fs::read_to_string(root.join(plan)).map_err(|e| Error::Input {
+            message: format!("cannot read Terraform plan `{plan}`: {e}"),
+            hint: "write it with `terraform show -json <planfile> > plan.json` and pass that path"
+                .into(),
+        })?;
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(&content);
+        let problem = match &parsed {
+            Err(e) => Some(format!("is not valid JSON ({e})")),
+            Ok(v)
+                if !v
+                    .get("format_version")
+                    .is_some_and(serde_json::Value::is_string) =>
+            {
+                Some("has no `format_version`".to_string())
+            }
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            return Err(Error::Input {
+                message: format!("Terraform plan `{plan}` {problem}"),
+                hint:
+                    "pass the output of `terraform show -json <planfile>`, not the binary plan file"
+                        .into(),
+            });
+        }
+        out.push(SourceFile::new(plan.trim_start_matches("./"), content));
+    }
+    Ok(out)
+}
+
+/// A configured plan that the change under review itself modifies (`changed` holds the
+/// changed paths of a git change) is not used: a plan decides what the analyzers believe,
+/// so it must come from outside the change (CI's `terraform show -json` of the head). The
+/// plan is dropped from `config`; the returned note says so in the record.
+pub fn drop_plan_in_change<'p>(
+    config: &mut TerraformConfig,
+    root: &Path,
+    mut changed: impl Iterator<Item = &'p str>,
+) -> Option<String> {
+    let plan = config.plan.as_deref()?;
+    let abs = root.join(plan);
+    if !changed.any(|p| root.join(p) == abs) {
+        return None;
+    }
+    let note = format!(
+        "not evaluated: terraform plan `{plan}`: not used, because the change under review modifies it (pass a plan produced outside the change)"
+    );
+    config.plan = None;
+    Some(note)
 }

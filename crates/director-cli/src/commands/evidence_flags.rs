@@ -19,6 +19,7 @@ pub fn extra_evidence(rendered: &[PathBuf], sarif: &[PathBuf]) -> anyhow::Result
     let mut extra = ExtraEvidence {
         rendered: Vec::new(),
         sarif: sarif.iter().map(|p| absolute(p)).collect(),
+        ..ExtraEvidence::default()
     };
     let mut stdin_used = false;
     for p in rendered {

@@ -108,7 +108,8 @@ pub async fn context(repo: &Path, args: ContextArgs) -> anyhow::Result<i32> {
 /// `director evidence PATH...`
 pub async fn evidence(repo: &Path, args: EvidenceArgs) -> anyhow::Result<i32> {
     let root = director::project_root(repo)?;
-    let extra = super::evidence_flags::extra_evidence(&args.rendered, &args.evidence_sarif)?;
+    let mut extra = super::evidence_flags::extra_evidence(&args.rendered, &args.evidence_sarif)?;
+    extra.terraform_plan = args.terraform_plan.clone();
     let record = director::evidence_record(&root, &args.paths, args.environment, extra).await?;
     let format = super::verify::format(args.format);
     emit(

@@ -18,5 +18,6 @@ mod hooks;
 mod integrations;
 mod mcp;
 mod support;
+mod terraform;
 mod trust;
 mod verify;

@@ -175,10 +175,7 @@ fn oversized(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, instance_type: &str, lin
 fn attachment_health_checks(cx: &mut Ctx<'_, '_, '_, '_>, attachment: &Res<'_>) {
     let index = cx.index;
     let group = attachment
-        .blk
-        .attr("autoscaling_group_name")
-        .map(|a| value::expr_refs(a.expr()))
-        .unwrap_or_default()
+        .refs_of("autoscaling_group_name")
         .into_iter()
         .find_map(|addr| {
             index
@@ -192,12 +189,7 @@ fn attachment_health_checks(cx: &mut Ctx<'_, '_, '_, '_>, attachment: &Res<'_>) 
         problems.push(format!("{} uses {elb_type} health checks", group.address()));
     }
     for key in ["elb", "lb_target_group_arn"] {
-        for addr in attachment
-            .blk
-            .attr(key)
-            .map(|a| value::expr_refs(a.expr()))
-            .unwrap_or_default()
-        {
+        for addr in attachment.refs_of(key) {
             let lb = index.get(&addr).filter(|r| {
                 matches!(
                     r.rtype,

@@ -198,11 +198,7 @@ fn replicas_and_dr(cx: &mut Ctx<'_, '_, '_, '_>, db: &Res<'_>) {
     let address = db.address();
     let replicas: Vec<&Res<'_>> = index
         .referrers_of_type(&address, "aws_db_instance")
-        .filter(|r| {
-            r.blk
-                .attr("replicate_source_db")
-                .is_some_and(|a| value::expr_refs(a.expr()).contains(&address))
-        })
+        .filter(|r| r.refs_of("replicate_source_db").contains(&address))
         .collect();
     if replicas.is_empty() {
         cx.emit(

@@ -6,18 +6,30 @@
 //! before the error (the longest prefix ending at a top-level block boundary that
 //! parses) and after it (from the next top-level block) are still analyzed, and the
 //! error is reported. Only the broken block is lost.
+//!
+//! Values are evaluated before the rules run (`module` → `instance`, see those files):
+//! the index holds one entry per block per module instance, whose attributes hold the
+//! evaluated values; `plan` replaces them with a plan file's values; `place` decides
+//! where a finding on a module instance points.
 
 mod azure;
 mod compute;
 mod database;
+mod eval;
 mod iam;
+mod instance;
+mod json;
+mod module;
 mod monitoring;
 mod network;
+mod place;
+mod plan;
 mod secrets;
 mod storage;
 mod value;
 
 use crate::SourceFile;
+use crate::config::TerraformConfig;
 use crate::emit::{Hit, Sink};
 use crate::env::{self, EnvGuess, Policy};
 use crate::error::EvidenceError;
@@ -36,16 +48,87 @@ const MAX_RECOVERIES: usize = 16;
 /// How many candidate block boundaries are tried when cutting a prefix.
 const MAX_PREFIX_TRIES: usize = 8;
 
+/// What a Terraform file is to the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileRole {
+    /// Configuration (`*.tf`, `*.tf.json`): part of the module of its folder.
+    Config,
+    /// Variable values (`*.tfvars`, `*.tfvars.json`, configured var files).
+    Vars,
+}
+
 /// A parsed file: its text, and the bodies that parsed (with their byte offset).
 pub(crate) struct TfFile<'a> {
     pub src: SourceText<'a>,
     pub chunks: Vec<(usize, Body)>,
     pub target: bool,
+    /// Index among the run's Terraform files.
+    pub id: usize,
+    pub role: FileRole,
+    /// For JSON syntax: the line-aligned HCL the chunks were parsed from.
+    pub hcl: Option<json::HclText>,
 }
 
-/// Parse one file, recovering at top-level block boundaries.
-fn parse_file<'a>(path: &'a str, text: &'a str, target: bool) -> (TfFile<'a>, Vec<EvidenceError>) {
+impl TfFile<'_> {
+    /// The lines covering the byte range `start..end` of the parsed text.
+    pub fn lines_of(&self, start: usize, end: usize) -> (u32, u32) {
+        match &self.hcl {
+            Some(h) => h.lines_of(start, end),
+            None => self.src.lines_of(start, end),
+        }
+    }
+
+    /// The parsed text at a byte range.
+    pub fn text(&self, range: Range<usize>) -> Option<&str> {
+        match &self.hcl {
+            Some(h) => h.text.get(range),
+            None => self.src.text.get(range),
+        }
+    }
+}
+
+/// Parse one Terraform file (HCL or JSON syntax, configuration or variables).
+fn parse_any<'a>(
+    id: usize,
+    path: &'a str,
+    text: &'a str,
+    target: bool,
+    role: FileRole,
+) -> (TfFile<'a>, Vec<EvidenceError>) {
     let src = SourceText::new(path, text);
+    let (chunks, errors, hcl) = if path.to_ascii_lowercase().ends_with(".json") {
+        let (hcl, mut errors) = json::to_hcl(path, text, role);
+        let (chunks, more) = parse_chunks(path, &hcl.text, |at| hcl.line_of(at));
+        errors.extend(more);
+        (chunks, errors, Some(hcl))
+    } else {
+        let (chunks, errors) = parse_chunks(path, text, |at| src.line_of(at));
+        (chunks, errors, None)
+    };
+    let file = TfFile {
+        src,
+        chunks,
+        target,
+        id,
+        role,
+        hcl,
+    };
+    (file, errors)
+}
+
+/// Parse one HCL file, recovering at top-level block boundaries.
+#[cfg(test)]
+fn parse_file<'a>(path: &'a str, text: &'a str, target: bool) -> (TfFile<'a>, Vec<EvidenceError>) {
+    parse_any(0, path, text, target, FileRole::Config)
+}
+
+/// Parse HCL `text` into bodies, recovering at top-level block boundaries; `line_of`
+/// turns a byte offset into the line reported with an error.
+fn parse_chunks(
+    path: &str,
+    text: &str,
+    line_of: impl Fn(usize) -> u32,
+) -> (Vec<(usize, Body)>, Vec<EvidenceError>) {
     let mut chunks = Vec::new();
     let mut errors = Vec::new();
     let mut base = 0usize;
@@ -61,7 +144,7 @@ fn parse_file<'a>(path: &'a str, text: &'a str, target: bool) -> (TfFile<'a>, Ve
                 errors.push(EvidenceError::Syntax {
                     path: path.to_string(),
                     format: "HCL",
-                    line: src.line_of(at),
+                    line: line_of(at),
                     message: e.message().replace('\n', " "),
                 });
                 // Blocks before the error: the longest prefix cut at a block start.
@@ -82,14 +165,7 @@ fn parse_file<'a>(path: &'a str, text: &'a str, target: bool) -> (TfFile<'a>, Ve
             }
         }
     }
-    (
-        TfFile {
-            src,
-            chunks,
-            target,
-        },
-        errors,
-    )
+    (chunks, errors)
 }
 
 /// Byte offsets in `from..to` where a line starts with an identifier in column 0, i.e.
@@ -108,24 +184,47 @@ pub(crate) struct Blk<'a> {
     pub block: &'a Block,
     pub file: &'a TfFile<'a>,
     pub base: usize,
+    /// The lines to report for a block that has no span of its own (one that a plan
+    /// file adds): the enclosing block's header.
+    pub anchor: Option<(u32, u32)>,
 }
 
 /// An attribute with where it lives.
 #[derive(Clone, Copy)]
 pub(crate) struct Attr<'a> {
     pub attr: &'a Attribute,
-    pub file: &'a TfFile<'a>,
-    pub base: usize,
+    /// The block holding it.
+    pub owner: Blk<'a>,
 }
 
 fn span_lines(file: &TfFile<'_>, base: usize, span: Option<Range<usize>>) -> (u32, u32) {
     match span {
-        Some(r) => file.src.lines_of(base + r.start, base + r.end),
+        Some(r) => file.lines_of(base + r.start, base + r.end),
         None => (1, 1),
     }
 }
 
 impl<'a> Blk<'a> {
+    /// A block of `file` parsed at byte offset `base`.
+    pub fn new(block: &'a Block, file: &'a TfFile<'a>, base: usize) -> Blk<'a> {
+        Blk {
+            block,
+            file,
+            base,
+            anchor: None,
+        }
+    }
+
+    /// A nested block of this one.
+    fn child(&self, block: &'a Block) -> Blk<'a> {
+        let anchor = block.span().is_none().then(|| self.head());
+        Blk {
+            block,
+            anchor,
+            ..*self
+        }
+    }
+
     /// The block's body.
     pub fn body(&self) -> &'a Body {
         &self.block.body
@@ -133,11 +232,10 @@ impl<'a> Blk<'a> {
 
     /// The attribute `key`.
     pub fn attr(&self, key: &str) -> Option<Attr<'a>> {
-        self.block.body.get_attribute(key).map(|attr| Attr {
-            attr,
-            file: self.file,
-            base: self.base,
-        })
+        self.block
+            .body
+            .get_attribute(key)
+            .map(|attr| Attr { attr, owner: *self })
     }
 
     /// The literal boolean of attribute `key` (`None` if absent or computed).
@@ -160,15 +258,12 @@ impl<'a> Blk<'a> {
         let mut out = Vec::new();
         for b in self.block.body.blocks() {
             if b.ident.as_str() == ident {
-                out.push(Blk { block: b, ..*self });
+                out.push(self.child(b));
             } else if b.ident.as_str() == "dynamic"
                 && b.labels.first().is_some_and(|l| l.as_str() == ident)
                 && let Some(content) = b.body.get_blocks("content").next()
             {
-                out.push(Blk {
-                    block: content,
-                    ..*self
-                });
+                out.push(self.child(content));
             }
         }
         out
@@ -181,7 +276,10 @@ impl<'a> Blk<'a> {
 
     /// All lines of the block.
     pub fn lines(&self) -> (u32, u32) {
-        span_lines(self.file, self.base, self.block.span())
+        match (self.block.span(), self.anchor) {
+            (None, Some(anchor)) => anchor,
+            (span, _) => span_lines(self.file, self.base, span),
+        }
     }
 
     /// The block's first line (its header).
@@ -217,9 +315,12 @@ impl<'a> Attr<'a> {
         &self.attr.value
     }
 
-    /// The attribute's lines.
+    /// The attribute's lines (its block's header for an attribute a plan file adds).
     pub fn lines(&self) -> (u32, u32) {
-        span_lines(self.file, self.base, self.attr.span())
+        match self.attr.span() {
+            Some(span) => span_lines(self.owner.file, self.owner.base, Some(span)),
+            None => self.owner.head(),
+        }
     }
 
     /// The literal boolean value.
@@ -232,21 +333,17 @@ impl<'a> Attr<'a> {
     pub fn lines_of(&self, e: &Expression) -> (u32, u32) {
         e.span().map_or_else(
             || self.lines(),
-            |r| span_lines(self.file, self.base, Some(r)),
+            |r| span_lines(self.owner.file, self.owner.base, Some(r)),
         )
     }
 
-    /// The value's source text.
+    /// The value's source text (as written, also when the value was evaluated).
     pub fn text(&self) -> &'a str {
+        let base = self.owner.base;
         self.attr
-            .value
             .span()
-            .and_then(|r| {
-                self.file
-                    .src
-                    .text
-                    .get(self.base + r.start..self.base + r.end)
-            })
+            .and_then(|r| self.owner.file.text(base + r.start..base + r.end))
+            .and_then(|t| t.split_once('=').map(|(_, v)| v.trim()))
             .unwrap_or("")
     }
 }
@@ -260,19 +357,44 @@ pub(crate) struct Res<'a> {
     pub rtype: &'a str,
     /// Second label (the resource name).
     pub name: &'a str,
-    /// Addresses referenced from the block.
+    /// Addresses referenced from the block (with the module prefix).
     pub refs: Vec<String>,
     pub env: EnvGuess,
+    /// The block as written (its evaluated copy is in `blk`).
+    pub source: &'a Block,
+    /// The module address prefix (`module.db.module.db_instance`), `""` at the root.
+    pub module: &'a str,
+    /// The module instance (index into the instances of [`module::World`]).
+    pub inst: usize,
+    /// Attributes whose values were set elsewhere (a module call, a variable file).
+    pub redirects: &'a [instance::Redirect],
+    /// True if findings on it may be reported: its file, or a module call or variable
+    /// file that shapes it, is a target.
+    pub target: bool,
 }
 
 impl<'a> Res<'a> {
-    /// `type.name` (resources), `data.type.name`, `module.name`.
+    /// `type.name` (resources), `data.type.name`, `module.name`, under the module
+    /// prefix (`module.db.aws_db_instance.this`).
     pub fn address(&self) -> String {
-        match self.kind {
+        let local = match self.kind {
             "data" => format!("data.{}.{}", self.rtype, self.name),
             "module" => format!("module.{}", self.rtype),
             _ => format!("{}.{}", self.rtype, self.name),
-        }
+        };
+        prefixed(self.module, &local)
+    }
+
+    /// The addresses the attribute `key` refers to as written (with the module prefix).
+    pub fn refs_of(&self, key: &str) -> Vec<String> {
+        self.source
+            .body
+            .get_attribute(key)
+            .map(|a| value::expr_refs(&a.value))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| prefixed(self.module, &r))
+            .collect()
     }
 
     /// The literal tags (`tags = {...}` or `merge()` of literals), `None` if computed or absent.
@@ -281,9 +403,20 @@ impl<'a> Res<'a> {
     }
 }
 
-/// Every block of every analyzed Terraform file.
+/// `module.x.` + `local`, or `local` at the root.
+fn prefixed(module: &str, local: &str) -> String {
+    if module.is_empty() {
+        local.to_string()
+    } else {
+        format!("{module}.{local}")
+    }
+}
+
+/// Every block of every analyzed Terraform file, once per module instance.
 pub(crate) struct Index<'a> {
     pub res: Vec<Res<'a>>,
+    /// The modules and files (for placing findings).
+    pub world: &'a module::World<'a>,
     by_type: HashMap<&'a str, Vec<usize>>,
     by_address: HashMap<String, usize>,
     referrers: HashMap<String, Vec<usize>>,
@@ -295,9 +428,9 @@ pub(crate) struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
-    /// Resources of `rtype` in target files.
+    /// Resources of `rtype` whose findings are reported (see [`Res::target`]).
     pub fn targets(&self, rtype: &str) -> impl Iterator<Item = &Res<'a>> {
-        self.all(rtype).filter(|r| r.blk.file.target)
+        self.all(rtype).filter(|r| r.target)
     }
 
     /// Resources of `rtype` anywhere.
@@ -380,16 +513,7 @@ impl<'c> Ctx<'_, '_, '_, 'c> {
         title: String,
         fix: String,
     ) {
-        self.sink.emit(Hit {
-            rule,
-            src: &at.blk.file.src,
-            lines,
-            resource: address,
-            env: &at.env,
-            title,
-            fix,
-            policy: None,
-        });
+        self.report(rule, at, address, lines, (title, fix), None);
     }
 
     /// As [`Ctx::emit`], with a policy other than the rule's default.
@@ -402,16 +526,35 @@ impl<'c> Ctx<'_, '_, '_, 'c> {
         fix: String,
         policy: Option<Policy>,
     ) {
-        self.sink.emit(Hit {
+        self.report(rule, res, res.address(), lines, (title, fix), policy);
+    }
+
+    /// Place the finding (see [`place`]) and record it with its related locations.
+    fn report(
+        &mut self,
+        rule: &Rule,
+        at: &Res<'_>,
+        address: String,
+        lines: (u32, u32),
+        (title, fix): (String, String),
+        policy: Option<Policy>,
+    ) {
+        let Some(placed) = place::place(self.index.world, at, lines) else {
+            return;
+        };
+        let finding = self.sink.emit(Hit {
             rule,
-            src: &res.blk.file.src,
-            lines,
-            resource: res.address(),
-            env: &res.env,
+            src: placed.src,
+            lines: placed.lines,
+            resource: address,
+            env: &at.env,
             title,
             fix,
             policy,
         });
+        if let Some(f) = finding {
+            f.related = placed.related;
+        }
     }
 
     /// The analyzer configuration (borrowed for the whole run, not from `self`, so rules
@@ -421,21 +564,48 @@ impl<'c> Ctx<'_, '_, '_, 'c> {
     }
 }
 
-/// Analyze Terraform files; `files` pairs each file with "is a target".
+/// Analyze Terraform files; `files` pairs each file with "is a target". Variable files
+/// (`*.tfvars[.json]` and the configured ones) and the configured plan are among them.
+/// Returns the modules that could not be evaluated.
 pub(crate) fn analyze(
     files: &[(&SourceFile, bool)],
     sink: &mut Sink<'_>,
     errors: &mut Vec<EvidenceError>,
-) {
+) -> Vec<String> {
+    let config = &sink.config().terraform;
+    let plan_path = config.plan.as_deref().map(|p| p.trim_start_matches("./"));
     let mut parsed = Vec::with_capacity(files.len());
+    let mut plan_file = None;
     for (file, target) in files {
-        let (tf, errs) = parse_file(&file.path, &file.content, *target);
+        if Some(file.path.as_str()) == plan_path {
+            plan_file = Some(*file);
+            continue;
+        }
+        let role = if is_var_file(&file.path, config) {
+            FileRole::Vars
+        } else {
+            FileRole::Config
+        };
+        let (tf, errs) = parse_any(parsed.len(), &file.path, &file.content, *target, role);
         if *target {
             errors.extend(errs);
         }
         parsed.push(tf);
     }
-    let index = build_index(&parsed, sink.config().environment);
+    let world = module::World::new(&parsed, config, config.evaluate);
+    let mut evaluated = instance::evaluate(&world, config.evaluate);
+    let mut not_evaluated = world.not_evaluated();
+    if let Some(plan) = plan_file {
+        match plan::apply(&world, &mut evaluated, plan) {
+            Ok(covered) => not_evaluated.retain(|m| !covered.iter().any(|c| m.starts_with(c))),
+            Err(e) => errors.push(e),
+        }
+    }
+    let not_evaluated = not_evaluated
+        .into_iter()
+        .map(|m| format!("not evaluated: {m}"))
+        .collect();
+    let index = build_index(&world, &evaluated, sink.config().environment);
     let mut cx = Ctx {
         index: &index,
         sink,
@@ -450,37 +620,68 @@ pub(crate) fn analyze(
     secrets::check(&mut cx);
     modules(&mut cx);
     tags(&mut cx);
+    not_evaluated
+}
+
+/// True if the configuration names `path` as a Terraform variable file or plan, so it
+/// goes to this analyzer whatever its name.
+pub(crate) fn claims(path: &str, config: &TerraformConfig) -> bool {
+    config
+        .plan
+        .as_deref()
+        .is_some_and(|p| p.trim_start_matches("./") == path)
+        || config
+            .var_files
+            .iter()
+            .any(|v| v.trim_start_matches("./") == path)
+}
+
+/// True for a variable file: `*.tfvars`, `*.tfvars.json`, or one named in the
+/// configuration.
+pub(crate) fn is_var_file(path: &str, config: &TerraformConfig) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".tfvars")
+        || lower.ends_with(".tfvars.json")
+        || config
+            .var_files
+            .iter()
+            .any(|v| v.trim_start_matches("./") == path)
 }
 
 fn build_index<'a>(
-    files: &'a [TfFile<'a>],
+    world: &'a module::World<'a>,
+    evaluated: &'a [instance::Evaluated<'a>],
     task_env: Option<director_core::Environment>,
 ) -> Index<'a> {
-    let mut res = Vec::new();
-    for file in files {
-        for (base, body) in &file.chunks {
-            for block in body.blocks() {
-                let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-                let kind = block.ident.as_str();
-                let (rtype, name) = match labels.as_slice() {
-                    [t, n, ..] => (*t, *n),
-                    [t] => (*t, ""),
-                    [] => ("", ""),
-                };
-                res.push(Res {
-                    blk: Blk {
-                        block,
-                        file,
-                        base: *base,
-                    },
-                    kind,
-                    rtype,
-                    name,
-                    refs: value::body_refs(&block.body),
-                    env: EnvGuess::unknown(),
-                });
-            }
-        }
+    let mut res = Vec::with_capacity(evaluated.len());
+    for ev in evaluated {
+        let block = ev.block.as_ref().unwrap_or(ev.source.block);
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        let kind = block.ident.as_str();
+        let (rtype, name) = match labels.as_slice() {
+            [t, n, ..] => (*t, *n),
+            [t] => (*t, ""),
+            [] => ("", ""),
+        };
+        let inst = &world.insts[ev.inst];
+        let module = ev.module.as_deref().unwrap_or(&inst.address);
+        let source = if ev.synthetic { block } else { ev.source.block };
+        res.push(Res {
+            blk: Blk { block, ..ev.source },
+            kind,
+            rtype,
+            name,
+            refs: value::body_refs(&source.body)
+                .into_iter()
+                .map(|r| prefixed(module, &r))
+                .collect(),
+            env: EnvGuess::unknown(),
+            source,
+            module,
+            inst: ev.inst,
+            redirects: &ev.redirects,
+            target: ev.source.file.target || inst.touches_target,
+        });
     }
     let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_address: HashMap<String, usize> = HashMap::new();
@@ -530,7 +731,12 @@ fn build_index<'a>(
     }
 
     for r in res.iter_mut() {
-        r.env = guess_env(r, task_env, default_env.as_ref());
+        let paths: Vec<&str> = world
+            .calls(r.inst)
+            .iter()
+            .map(|c| c.file.src.path)
+            .collect();
+        r.env = guess_env(r, task_env, default_env.as_ref(), &paths);
     }
     // One hop: a resource that says nothing takes the environment of what it references
     // (a read replica of a production database is production).
@@ -549,6 +755,7 @@ fn build_index<'a>(
     }
     Index {
         res,
+        world,
         by_type,
         by_address,
         referrers,
@@ -578,10 +785,14 @@ const NAME_ATTRIBUTES: &[&str] = &[
     "cluster_id",
 ];
 
+/// The environment of `r`: the task's, else its tags, the provider's default tags, its
+/// name attributes, its name, its path, and the paths of the module calls that create
+/// it (outermost first: `envs/prod/main.tf` calling `modules/db`).
 fn guess_env(
     r: &Res<'_>,
     task_env: Option<director_core::Environment>,
     default_env: Option<&(director_core::Environment, String)>,
+    call_paths: &[&str],
 ) -> EnvGuess {
     if let Some(e) = task_env {
         return EnvGuess::known(e, "task".into());
@@ -616,10 +827,12 @@ fn guess_env(
     if let Some(e) = env::from_name(r.name) {
         return EnvGuess::known(e, format!("name `{}`", r.name));
     }
-    match env::from_path(r.blk.file.src.path) {
-        Some(e) => EnvGuess::known(e, format!("path `{}`", r.blk.file.src.path)),
-        None => EnvGuess::unknown(),
+    for path in std::iter::once(r.blk.file.src.path).chain(call_paths.iter().copied()) {
+        if let Some(e) = env::from_path(path) {
+            return EnvGuess::known(e, format!("path `{path}`"));
+        }
     }
+    EnvGuess::unknown()
 }
 
 /// Module sources must be pinned: registry modules by `version`, git sources by a
@@ -817,11 +1030,7 @@ mod tests {
         // Spans of the resumed chunk are offset correctly.
         let (base, body) = &file.chunks[1];
         let block = body.blocks().next().unwrap();
-        let blk = Blk {
-            block,
-            file: &file,
-            base: *base,
-        };
+        let blk = Blk::new(block, &file, *base);
         assert_eq!(blk.lines(), (10, 12));
     }
 

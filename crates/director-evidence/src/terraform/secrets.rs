@@ -43,8 +43,8 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
 
 fn report(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, attr: Attr<'_>, found: &Found, place: &str) {
     let span = attr.lines();
-    let lines =
-        secrets::find_line(&attr.file.src, span, &found.needle).map_or(span, |line| (line, line));
+    let lines = secrets::find_line(&attr.owner.file.src, span, &found.needle)
+        .map_or(span, |line| (line, line));
     cx.emit(
         &SECRET_PLAINTEXT,
         r,

@@ -26,7 +26,8 @@ fn companions<'i, 'a>(
         .filter(|t| !t.is_empty())
     {
         for c in cx.index.by_bucket_text(rtype, text) {
-            if !out.iter().any(|o| std::ptr::eq(*o, c)) {
+            // Same text in another module instance names another bucket.
+            if c.module == bucket.module && !out.iter().any(|o| std::ptr::eq(*o, c)) {
                 out.push(c);
             }
         }

@@ -16,3 +16,4 @@ mod rule_fixtures;
 mod rules;
 mod sarif;
 mod seed;
+mod terraform;

@@ -41,7 +41,11 @@ fn all_fixtures() -> Vec<SourceFile> {
     let root = fixtures();
     read_dir(&root, &root)
         .into_iter()
-        .filter(|f| f.path.starts_with("checkov/fixtures/") || f.path.starts_with("seed/"))
+        .filter(|f| {
+            f.path.starts_with("checkov/fixtures/")
+                || f.path.starts_with("seed/")
+                || f.path.starts_with("terraform/")
+        })
         .collect()
 }
 
@@ -215,12 +219,68 @@ fn pathological_nesting() {
             ),
             ("Dockerfile", "RUN a \\\n".repeat(deep)),
             (
+                "i.tf",
+                format!(
+                    "resource \"aws_db_instance\" \"x\" {{\n  multi_az = {}var.a{}\n}}\n",
+                    "[".repeat(500),
+                    "]".repeat(500)
+                ),
+            ),
+            (
+                "j.tf.json",
+                format!("{{\"resource\": {}", "{\"a\": ".repeat(deep)),
+            ),
+            (
                 "docker-compose.yml",
                 format!("services: {}", "{a: ".repeat(deep)),
             ),
         ];
         for (path, text) in cases {
             check(vec![SourceFile::new(path, text)]);
+        }
+    });
+}
+
+#[test]
+fn module_cycles_and_broken_plans() {
+    on_small_stack(|| {
+        // A module calling itself, and two calling each other: bounded, no panic.
+        let files = vec![
+            SourceFile::new(
+                "self/main.tf",
+                "module \"again\" {\n  source = \"./\"\n}\nmodule \"twice\" {\n  source = \"./\"\n}\nresource \"aws_db_instance\" \"d\" {\n  multi_az = var.x\n}\nvariable \"x\" {\n  default = false\n}\n",
+            ),
+            SourceFile::new(
+                "a/main.tf",
+                "module \"b\" {\n  source = \"../b\"\n}\nlocals {\n  x = local.x\n}\n",
+            ),
+            SourceFile::new(
+                "b/main.tf",
+                "module \"a\" {\n  source = \"../a\"\n}\nresource \"aws_db_instance\" \"d\" {\n  multi_az = local.y\n}\nlocals {\n  y = local.z\n  z = local.y\n}\n",
+            ),
+        ];
+        check(files);
+        let plan = std::fs::read_to_string(
+            fixtures().join("terraform/rds-module/examples/complete/plan.json"),
+        )
+        .unwrap();
+        let mut config = AnalyzerConfig::default();
+        config.terraform.plan = Some("plan.json".into());
+        let tf = SourceFile::new("main.tf", "module \"db\" {\n  source = \"../../\"\n}\n");
+        let mut rng = Rng(7);
+        for step in 0..40 {
+            let cut = char_floor(&plan, plan.len() * step / 40);
+            let mut text: Vec<char> = plan[..cut].chars().collect();
+            if step % 2 == 1 && !text.is_empty() {
+                let at = rng.below(text.len());
+                text.insert(at, ['{', '[', '"', ',', '1'][rng.below(5)]);
+            }
+            let files = vec![
+                tf.clone(),
+                SourceFile::new("plan.json", text.into_iter().collect::<String>()),
+            ];
+            let report = analyze(&files, &[], &config);
+            assert_evidence_exact(&report, &files);
         }
     });
 }

@@ -305,19 +305,35 @@ impl Engine {
                 })
             })
             .collect();
+        let plan_note = (changes.mode != director_core::record::ChangeMode::Paths)
+            .then(|| {
+                crate::related::drop_plan_in_change(
+                    &mut analyzer_config.terraform,
+                    &self.repo_root,
+                    changes.files.iter().map(|f| f.path.as_str()),
+                )
+            })
+            .flatten();
         let evidence_root = changes.root.clone();
         let (root, config) = (self.repo_root.clone(), cfg.evidence.clone());
         let loaded = blocking("reading rendered and SARIF evidence", move || {
             crate::evidence_inputs::load(&root, &config, &extra)
         })
         .await??;
+        let configured =
+            crate::related::configured_files(&self.repo_root, &analyzer_config.terraform)?;
         let evidence = evidence_step(move || {
             let related = if targets.is_empty() {
                 Vec::new()
             } else {
-                crate::related::analyzable_files(&evidence_root, &targets)
+                let mut related = configured;
+                related.extend(crate::related::analyzable_files(&evidence_root, &targets));
+                related
             };
-            crate::evidence_inputs::analyze(&targets, &related, &analyzer_config, &loaded)
+            let mut report =
+                crate::evidence_inputs::analyze(&targets, &related, &analyzer_config, &loaded);
+            report.not_evaluated.extend(plan_note);
+            report
         })
         .await;
         Ok(Prepared {

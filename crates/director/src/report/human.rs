@@ -145,6 +145,13 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
             location(f),
             f.title
         );
+        for l in &f.related {
+            let _ = writeln!(
+                out,
+                "           see {}:{} — {}",
+                l.path, l.start_line, l.message
+            );
+        }
         if !f.verified {
             let _ = writeln!(
                 out,

@@ -201,6 +201,29 @@ fn location(f: &Finding, task_id: &str) -> sarif::Location {
         .build()
 }
 
+/// A related place (the resource inside a module, the module call that creates it).
+fn related_location(id: usize, l: &director_core::Location) -> sarif::Location {
+    let region = sarif::Region::builder()
+        .start_line(i64::from(l.start_line))
+        .end_line(i64::from(l.end_line))
+        .build();
+    let mut location = sarif::Location::builder()
+        .physical_location(
+            sarif::PhysicalLocation::builder()
+                .artifact_location(
+                    sarif::ArtifactLocation::builder()
+                        .uri(uri_of(&l.path))
+                        .build(),
+                )
+                .region(region)
+                .build(),
+        )
+        .message(sarif::Message::builder().text(l.message.clone()).build())
+        .build();
+    location.id = i64::try_from(id).ok();
+    location
+}
+
 /// A repository-relative path as a relative URI reference: characters outside the
 /// unreserved set (and `/`) are percent-encoded.
 fn uri_of(path: &str) -> String {
@@ -269,6 +292,15 @@ fn result(f: &Finding, rule_index: usize, task_id: &str) -> sarif::Result {
         .properties(bag(properties))
         .build();
     r.locations = Some(vec![location(f, task_id)]);
+    if !f.related.is_empty() {
+        r.related_locations = Some(
+            f.related
+                .iter()
+                .enumerate()
+                .map(|(i, l)| related_location(i, l))
+                .collect(),
+        );
+    }
     r.suppressions = suppression(f).map(|s| vec![s]);
     r
 }
@@ -303,6 +335,14 @@ fn invocation(record: &RunRecord) -> sarif::Invocation {
                 .build()
         })
         .collect();
+    for item in &record.evidence.not_evaluated {
+        notifications.push(
+            sarif::Notification::builder()
+                .level(json!("warning"))
+                .message(sarif::Message::builder().text(item.clone()).build())
+                .build(),
+        );
+    }
     if let Some(note) = &record.llm.note {
         notifications.push(
             sarif::Notification::builder()
