@@ -12,6 +12,8 @@ pub(crate) enum FileKind {
     Compose,
     /// Dockerfiles and Containerfiles.
     Dockerfile,
+    /// CI pipelines and shell scripts (checked for resources created by CLI commands).
+    Pipeline,
 }
 
 /// Classify `path` (repository-relative) with its `content`.
@@ -26,6 +28,10 @@ pub(crate) fn classify(path: &str, content: &str) -> Option<FileKind> {
     }
     if is_dockerfile_name(&name) {
         return Some(FileKind::Dockerfile);
+    }
+    // Before the template check: workflows use `${{ … }}` expressions.
+    if is_pipeline(path, &name) {
+        return Some(FileKind::Pipeline);
     }
     let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
     let json = name.ends_with(".json");
@@ -57,6 +63,27 @@ fn is_dockerfile_name(name: &str) -> bool {
         || name.starts_with("containerfile.")
         || name.ends_with(".dockerfile")
         || name.ends_with(".containerfile")
+}
+
+/// CI pipeline definitions (GitHub Actions, GitLab CI, CircleCI, Azure Pipelines,
+/// Bitbucket, CodeBuild, Jenkins) and shell scripts.
+fn is_pipeline(path: &str, name: &str) -> bool {
+    let lower = path.replace('\\', "/").to_ascii_lowercase();
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    (yaml && (lower.starts_with(".github/workflows/") || lower.contains("/.github/workflows/")))
+        || matches!(
+            name,
+            ".gitlab-ci.yml"
+                | "azure-pipelines.yml"
+                | "azure-pipelines.yaml"
+                | "bitbucket-pipelines.yml"
+                | "buildspec.yml"
+                | "buildspec.yaml"
+                | "jenkinsfile"
+        )
+        || (yaml && lower.starts_with(".circleci/"))
+        || name.ends_with(".sh")
+        || name.ends_with(".bash")
 }
 
 fn is_compose_name(name: &str) -> bool {
@@ -126,6 +153,12 @@ mod tests {
             Some(FileKind::Kubernetes)
         );
         assert_eq!(classify("package.json", r#"{"name":"x"}"#), None);
+        assert_eq!(
+            classify(".github/workflows/ci.yml", "on: push\nrun: ${{ x }}\n"),
+            Some(FileKind::Pipeline)
+        );
+        assert_eq!(classify("scripts/setup.sh", ""), Some(FileKind::Pipeline));
+        assert_eq!(classify(".gitlab-ci.yml", ""), Some(FileKind::Pipeline));
         assert_eq!(classify("README.md", "apiVersion: v1\nkind: Pod"), None);
     }
 }

@@ -4,6 +4,7 @@
 //! "does anything scale or protect this Deployment?".
 
 mod checks;
+mod operations;
 
 use crate::SourceFile;
 use crate::emit::Sink;
@@ -142,6 +143,7 @@ pub(crate) fn analyze(
     for m in index.manifests.iter().filter(|m| m.target) {
         checks::check(m, &index, sink);
     }
+    operations::check(&index, sink);
 }
 
 fn collect<'a>(

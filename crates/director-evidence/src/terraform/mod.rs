@@ -9,10 +9,15 @@
 
 mod azure;
 mod compute;
+mod cost;
 mod database;
 mod monitoring;
 mod network;
+mod operations;
+mod recovery;
+mod resilience;
 mod storage;
+mod tiers;
 mod value;
 
 use crate::SourceFile;
@@ -446,6 +451,11 @@ pub(crate) fn analyze(
     azure::check(&mut cx);
     modules(&mut cx);
     tags(&mut cx);
+    operations::check(&mut cx, monitoring::CRITICAL);
+    recovery::check(&mut cx);
+    resilience::check(&mut cx);
+    tiers::check(&mut cx);
+    cost::check(&mut cx);
 }
 
 fn build_index<'a>(
