@@ -23,6 +23,7 @@ pub mod config;
 mod error;
 pub mod event;
 pub mod exit;
+pub mod policy;
 pub mod registry;
 mod related;
 pub mod report;
@@ -217,7 +218,10 @@ impl VerifierBuilder {
             _ => {}
         }
         let config = ResolvedConfig::load(Some(&repo_root), &overrides)?;
-        let panel = Arc::new(Panel::load(Some(&repo_root))?);
+        let panel = Arc::new(
+            Panel::load(Some(&repo_root))?
+                .with_relaxed_criteria(config.config.gate.relaxed_criteria()),
+        );
         let model: Option<Arc<dyn ChatModel>> = match self.provider {
             Some(ProviderSpec::Model(m)) => Some(m),
             Some(ProviderSpec::Offline) => None,

@@ -9,6 +9,8 @@
 //! `.director/personas/<file>` replaces or adds personas.
 
 use crate::error::Error;
+use crate::policy::PolicyView;
+use director_core::Criterion;
 use director_core::routing::{Applicability, CompiledApplicability};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -154,6 +156,8 @@ pub struct Panel {
     /// Where `instruction.tera` came from.
     pub instruction_origin: Origin,
     template_origins: BTreeMap<String, Origin>,
+    /// Failure Criteria the gate does not block on, told to the Directors.
+    relaxed: Vec<Criterion>,
 }
 
 impl fmt::Debug for Panel {
@@ -406,6 +410,7 @@ impl Panel {
             frame_origin: frame_origin.clone(),
             instruction_origin: instruction_origin.clone(),
             template_origins,
+            relaxed: Vec::new(),
         };
         trial.render_frame(
             &panel_entries,
@@ -435,7 +440,15 @@ impl Panel {
             frame_origin,
             instruction_origin,
             template_origins,
+            relaxed: Vec::new(),
         })
+    }
+
+    /// Tell the Directors which Failure Criteria the gate relaxes (from the trusted
+    /// `[gate] block_on_criteria`); the prompts then call them warnings.
+    pub fn with_relaxed_criteria(mut self, relaxed: Vec<Criterion>) -> Panel {
+        self.relaxed = relaxed;
+        self
     }
 
     /// Every Director, highest priority first.
@@ -488,6 +501,7 @@ impl Panel {
         ctx.insert("nonce", nonce);
         ctx.insert("context", context);
         ctx.insert("environment", environment);
+        ctx.insert("policy", &PolicyView::new(environment, &self.relaxed));
         self.render(FRAME, &ctx)
     }
 
@@ -503,6 +517,7 @@ impl Panel {
         ctx.insert("persona_text", &director.persona_text);
         ctx.insert("others", &others);
         ctx.insert("environment", environment);
+        ctx.insert("policy", &PolicyView::new(environment, &self.relaxed));
         self.render(&director.template_name, &ctx)
     }
 
