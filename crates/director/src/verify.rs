@@ -196,9 +196,12 @@ impl Engine {
             .map(|f| RoutedFile {
                 path: &f.path,
                 classes: &f.classes,
+                signals: &f.signals,
             })
             .collect();
         let mut runs: Vec<Option<DirectorRun>> = vec![None; self.panel.directors().len()];
+        // Why each selected Director runs; the record keeps it next to its verdict.
+        let mut run_reasons: Vec<Option<String>> = vec![None; runs.len()];
         let mut selected: Vec<usize> = Vec::new();
         for (i, d) in self.panel.directors().iter().enumerate() {
             let decision = if !options.directors.is_empty() {
@@ -225,7 +228,10 @@ impl Engine {
                 }
             };
             match decision {
-                Ok(_) => selected.push(i),
+                Ok(reason) => {
+                    selected.push(i);
+                    run_reasons[i] = Some(reason);
+                }
                 Err(reason) => runs[i] = Some(skipped(d, reason)),
             }
         }
@@ -372,7 +378,7 @@ impl Engine {
             && !plans.is_empty()
         {
             let outcomes = self.fan_out(&task, plans, model, events, cancel).await;
-            let mut checker = EvidenceChecker::new(&changes, &task);
+            let mut checker = EvidenceChecker::new(&changes, &task).with_facts(&report.findings);
             for (index, run, verdict) in outcomes {
                 let d = &self.panel.directors()[index];
                 let mut run = run;
@@ -397,6 +403,9 @@ impl Engine {
                         run.findings_unverified = unverified;
                     }
                     None => failed.push(d.name().to_string()),
+                }
+                if run.reason.is_none() {
+                    run.reason = run_reasons[index].take();
                 }
                 runs[index] = Some(run);
             }
@@ -842,6 +851,7 @@ pub(crate) struct EvidenceChecker<'a> {
     changes: &'a ChangeSet,
     task_text: String,
     seen: BTreeMap<String, String>,
+    facts: &'a [Finding],
 }
 
 impl<'a> EvidenceChecker<'a> {
@@ -856,7 +866,15 @@ impl<'a> EvidenceChecker<'a> {
             changes,
             task_text,
             seen: BTreeMap::new(),
+            facts: &[],
         }
+    }
+
+    /// The analyzers' findings, which a path-less finding under a Failure Criterion
+    /// may quote instead of a file.
+    pub(crate) fn with_facts(mut self, facts: &'a [Finding]) -> Self {
+        self.facts = facts;
+        self
     }
 
     /// Mark `f` verified (moving it to where the quote really is) or say why not.
@@ -870,6 +888,26 @@ impl<'a> EvidenceChecker<'a> {
                 Some(q) if q.len() >= 8 && self.task_text.contains(&q) => {
                     f.verified = true;
                     f.verification = Some("quotes the task".into());
+                }
+                Some(_) if f.criterion.is_some() => {
+                    let quote = f.evidence.as_deref().unwrap_or("");
+                    match director_core::verify::builds_on(quote, self.facts) {
+                        Some(fact) => {
+                            f.verified = true;
+                            f.verification = Some(format!(
+                                "builds on analyzer finding {} at {}:{}",
+                                fact.rule_id.as_deref().unwrap_or(""),
+                                fact.path.as_deref().unwrap_or(""),
+                                fact.start_line.unwrap_or(0)
+                            ));
+                        }
+                        None => {
+                            f.verification = Some(
+                                "cites no file and quotes neither the task nor an analyzer finding"
+                                    .into(),
+                            );
+                        }
+                    }
                 }
                 _ => {
                     f.verification = Some("cites no file and does not quote the task".into());

@@ -13,5 +13,6 @@ mod examples;
 mod git;
 mod integrations;
 mod mcp;
+mod scenarios;
 mod support;
 mod verify;
