@@ -23,12 +23,12 @@ pub mod config;
 mod error;
 pub mod event;
 pub mod exit;
+mod pipeline;
 pub mod policy;
 pub mod registry;
 mod related;
 pub mod report;
 pub mod store;
-mod verify;
 
 use director_llm::{ChatModel, OpenAiProvider, ProviderConfig, VerdictCache};
 use std::path::{Path, PathBuf};
@@ -40,9 +40,9 @@ pub use director_core as core;
 pub use director_core::{Decision, Finding, RunRecord, Task};
 pub use error::Error;
 pub use event::{EventSink, VerificationEvent};
+pub use pipeline::{ContextPreview, VerifyOptions};
 pub use registry::Panel;
 pub use tokio_util::sync::CancellationToken;
-pub use verify::{ContextPreview, VerifyOptions};
 
 /// Tasks: the store under `.director/tasks/`, the parsers and the TOML writer.
 pub mod tasks {
@@ -136,7 +136,7 @@ pub async fn evidence_record(
     verifier.verify(task).await
 }
 
-use verify::Engine;
+use pipeline::Engine;
 
 /// Where the Directors' replies come from.
 #[derive(Clone)]

@@ -1,0 +1,302 @@
+//! Stage 1, `plan`: from a task to what will be asked of whom. Validates the task,
+//! gathers the change, runs the deterministic evidence, routes every Director,
+//! handles offline mode, packs the shared context, renders each Director's messages
+//! and applies the budget. Nothing here calls a provider.
+
+use super::route::Routing;
+use super::{ContextPreview, Engine, VerifyOptions, blocking};
+use crate::error::Error;
+use crate::event::{EventSink, VerificationEvent};
+use director_context::{ChangeRequest, ChangeSet, PackInput, PackedContext};
+use director_core::record::{ContextSummary, DirectorRun};
+use director_core::{Environment, Finding, Task};
+use director_evidence::{EvidenceReport, SourceFile};
+use director_llm::{ChatMessage, ChatModel};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What one Director will be sent.
+pub(crate) struct Planned {
+    /// Its index in the panel.
+    pub director_index: usize,
+    /// The model it talks to.
+    pub model: String,
+    /// System (frame + context), system (its spec), user (instruction).
+    pub messages: Vec<ChatMessage>,
+    /// Prompt tokens as counted locally.
+    pub prompt_tokens: usize,
+    /// Output budget of one reply.
+    pub max_output_tokens: u32,
+    /// Whether the instruction quotes the verdict schema (no server-side schema).
+    pub schema_in_prompt: bool,
+    /// Content address of the Director's whole input, for the verdict cache.
+    pub cache_key: String,
+}
+
+/// The output of the `plan` stage.
+pub(crate) struct Plan {
+    /// The task, validated.
+    pub task: Task,
+    /// This run's id.
+    pub run_id: String,
+    /// When the run started.
+    pub started: Instant,
+    /// The same, as a wall-clock time.
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// The gathered change (shared with blocking stages).
+    pub changes: Arc<ChangeSet>,
+    /// The deterministic analyzers' report.
+    pub evidence: EvidenceReport,
+    /// Why the evidence step could not finish (it then counts as incomplete).
+    pub evidence_failure: Option<String>,
+    /// Per panel index: the run of a Director that will not be called (skipped by
+    /// routing, offline or budget); `None` for the planned ones.
+    pub runs: Vec<Option<DirectorRun>>,
+    /// Per panel index: why a called Director applies (its record keeps it).
+    pub run_reasons: Vec<Option<String>>,
+    /// The requests to send, in panel (priority) order.
+    pub requests: Vec<Planned>,
+    /// The model the requests go to (`None` when offline).
+    pub model: Option<Arc<dyn ChatModel>>,
+    /// Why no LLM Director runs, when offline.
+    pub offline_reason: Option<String>,
+    /// What the Directors are shown.
+    pub context: ContextSummary,
+    /// True when some applicable Director was dropped for the budget.
+    pub partial: bool,
+}
+
+/// The change and the analyzers' report.
+struct Prepared {
+    changes: Arc<ChangeSet>,
+    evidence: Result<EvidenceReport, String>,
+}
+
+fn environment_of(task: &Task, engine: &Engine) -> Option<Environment> {
+    task.environment
+        .or(engine.config.config.context.environment)
+}
+
+fn new_run_id(now: &chrono::DateTime<chrono::Utc>) -> String {
+    // Sub-second nanos plus the process id keep ids of concurrent runs apart.
+    let salt = (now.timestamp_subsec_nanos() as u64) ^ (u64::from(std::process::id()) << 20);
+    let salt = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    format!("{}-{salt:06x}", now.format("%Y%m%dT%H%M%S%.3fZ"))
+}
+
+impl Engine {
+    /// Stage 1: everything up to the provider calls.
+    pub(super) async fn plan(
+        &self,
+        task: Task,
+        options: &VerifyOptions,
+        events: &EventSink,
+    ) -> Result<Plan, Error> {
+        task.validate().map_err(|e| Error::Input {
+            message: e.to_string(),
+            hint: "fix the task file (see `director task show <id>`)".into(),
+        })?;
+        let started = Instant::now();
+        let started_at = chrono::Utc::now();
+        let run_id = new_run_id(&started_at);
+        let environment = environment_of(&task, self);
+        for name in &options.directors {
+            if self.panel.get(name).is_none() {
+                return Err(Error::Input {
+                    message: format!("unknown Director `{name}`"),
+                    hint: format!("the panel is: {}", self.panel.names().join(", ")),
+                });
+            }
+        }
+        let Prepared { changes, evidence } = self.prepare(&task, options, environment).await?;
+        let (evidence, evidence_failure) = match evidence {
+            Ok(report) => (report, None),
+            Err(why) => (EvidenceReport::default(), Some(why)),
+        };
+        events.emit(VerificationEvent::ChangeGathered {
+            task: task.id.clone(),
+            files: changes.files.len(),
+        });
+        events.emit(VerificationEvent::EvidenceReady {
+            task: task.id.clone(),
+            findings: evidence.findings.len(),
+        });
+
+        let routing = self.route(&task, options, &changes, environment);
+        let Routing {
+            mut runs,
+            selected,
+            reasons: run_reasons,
+            model,
+            offline_reason,
+        } = routing;
+        events.emit(VerificationEvent::Started {
+            task: task.id.clone(),
+            run_id: run_id.clone(),
+            directors: selected
+                .iter()
+                .map(|&i| self.panel.directors()[i].name().to_string())
+                .collect(),
+            offline_reason: offline_reason.clone(),
+        });
+        for (i, run) in runs.iter().enumerate() {
+            if let Some(run) = run {
+                events.emit(VerificationEvent::DirectorSkipped {
+                    task: task.id.clone(),
+                    director: self.panel.directors()[i].name().to_string(),
+                    reason: run.reason.clone().unwrap_or_default(),
+                });
+            }
+        }
+
+        let mut context = ContextSummary {
+            budget: self.config.config.context.max_tokens as u64,
+            ..ContextSummary::default()
+        };
+        let mut requests = Vec::new();
+        let mut partial = false;
+        if !selected.is_empty() {
+            let packed = self.pack(&task, &changes, &evidence.findings).await?;
+            let env_name = environment.map_or("unspecified", Environment::as_str);
+            let rendered = self.render_requests(&selected, &packed, env_name, model.as_deref())?;
+            context = rendered.context;
+            let (kept, dropped) = self.apply_budget(rendered.requests)?;
+            requests = kept;
+            for (plan, reason) in dropped {
+                partial = true;
+                let d = &self.panel.directors()[plan.director_index];
+                events.emit(VerificationEvent::DirectorSkipped {
+                    task: task.id.clone(),
+                    director: d.name().to_string(),
+                    reason: reason.clone(),
+                });
+                let mut run = super::route::skipped(d, reason);
+                run.prompt_tokens = plan.prompt_tokens as u64;
+                runs[plan.director_index] = Some(run);
+            }
+        }
+        Ok(Plan {
+            task,
+            run_id,
+            started,
+            started_at,
+            changes,
+            evidence,
+            evidence_failure,
+            runs,
+            run_reasons,
+            requests,
+            model,
+            offline_reason,
+            context,
+            partial,
+        })
+    }
+
+    /// Gather the change and run the analyzers over it. An analyzer that panics makes
+    /// the evidence step fail (the run is then incomplete), never zero findings.
+    async fn prepare(
+        &self,
+        task: &Task,
+        options: &VerifyOptions,
+        environment: Option<Environment>,
+    ) -> Result<Prepared, Error> {
+        let cfg = &self.config.config;
+        let base = options.base.clone().or_else(|| task.base.clone());
+        let head = options.head.clone().or_else(|| task.head.clone());
+        let paths = if options.paths.is_empty() {
+            task.paths.clone()
+        } else {
+            options.paths.clone()
+        };
+        let scope = task.scope.clone();
+        let root = self.repo_root.clone();
+        let max_file_bytes = cfg.context.max_file_kib * 1024;
+        let changes: ChangeSet = blocking("gathering the change", move || {
+            let request = ChangeRequest {
+                base: base.as_deref(),
+                head: head.as_deref(),
+                scope: &scope,
+                paths: &paths,
+                max_file_bytes,
+            };
+            director_context::gather(&root, &request)
+        })
+        .await??;
+
+        let mut analyzer_config = cfg.evidence.clone();
+        analyzer_config.environment = analyzer_config.environment.or(environment);
+        let targets: Vec<SourceFile> = changes
+            .files
+            .iter()
+            .filter_map(|f| {
+                let content = f.content.as_ref()?;
+                director_evidence::is_analyzable(&f.path, content).then(|| SourceFile {
+                    path: f.path.clone(),
+                    content: content.clone(),
+                })
+            })
+            .collect();
+        let evidence_root = changes.root.clone();
+        let evidence = tokio::task::spawn_blocking(move || {
+            let related = if targets.is_empty() {
+                Vec::new()
+            } else {
+                crate::related::analyzable_files(&evidence_root, &targets)
+            };
+            director_evidence::analyze(&targets, &related, &analyzer_config)
+        })
+        .await
+        .map_err(|e| format!("the analyzers {}", super::join_error_text(e)));
+        if let Err(why) = &evidence {
+            tracing::error!("deterministic evidence failed: {why}");
+        }
+        Ok(Prepared {
+            changes: Arc::new(changes),
+            evidence,
+        })
+    }
+
+    /// Pack the shared context: task, evidence, hunks, small files and related files.
+    async fn pack(
+        &self,
+        task: &Task,
+        changes: &Arc<ChangeSet>,
+        evidence: &[Finding],
+    ) -> Result<PackedContext, Error> {
+        let cfg = self.config.config.context.clone();
+        let task = task.clone();
+        let changes = Arc::clone(changes);
+        let evidence = evidence.to_vec();
+        blocking("packing the context", move || {
+            let related =
+                director_context::find_related(&changes, &changes.root, cfg.related_files);
+            director_context::pack(&PackInput {
+                task: &task,
+                changes: &changes,
+                evidence: &evidence,
+                budget_tokens: cfg.max_tokens,
+                context_lines: cfg.context_lines,
+                small_file_bytes: cfg.small_file_kib * 1024,
+                related: &related,
+            })
+        })
+        .await
+    }
+
+    /// The packed context the Directors would see, without calling any provider.
+    pub(crate) async fn context_preview(
+        &self,
+        task: &Task,
+        options: &VerifyOptions,
+    ) -> Result<ContextPreview, Error> {
+        let environment = environment_of(task, self);
+        let Prepared { changes, evidence } = self.prepare(task, options, environment).await?;
+        let evidence = evidence.map_err(Error::Internal)?;
+        let packed = self.pack(task, &changes, &evidence.findings).await?;
+        Ok(ContextPreview {
+            summary: packed.summary(self.config.config.context.max_tokens),
+            text: packed.text,
+        })
+    }
+}
