@@ -85,3 +85,20 @@ fn relaxed_criteria_and_unknown_environments() {
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].severity, Severity::Blocking);
 }
+
+#[test]
+fn disabled_backups_block_only_when_no_backup_plan_covers_the_database() {
+    let db = "resource \"aws_db_instance\" \"main\" {\n  identifier              = \"main\"\n  multi_az                = true\n  backup_retention_period = 0\n}\n";
+    let plan = "resource \"aws_backup_plan\" \"daily\" {\n  name = \"daily\"\n  rule {\n    rule_name         = \"daily\"\n    target_vault_name = \"main\"\n    schedule          = \"cron(0 5 ? * * *)\"\n  }\n}\n\nresource \"aws_backup_selection\" \"main\" {\n  name         = \"main\"\n  plan_id      = aws_backup_plan.daily.id\n  iam_role_arn = \"arn:aws:iam::1:role/backup\"\n  resources    = [aws_db_instance.main.arn]\n}\n";
+    let alone = vec![director_evidence::SourceFile::new("db.tf", db)];
+    let report = analyze(&alone, &[], &AnalyzerConfig::default());
+    let hits = of_rule(&report, "infra.db.backup-retention");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].severity, Severity::Blocking);
+    let related = vec![director_evidence::SourceFile::new("backup.tf", plan)];
+    let report = analyze(&alone, &related, &AnalyzerConfig::default());
+    let hits = of_rule(&report, "infra.db.backup-retention");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].severity, Severity::Warning, "{}", hits[0].title);
+    assert!(hits[0].title.contains("only AWS Backup covers it"));
+}
