@@ -100,8 +100,9 @@ impl Respond for Answers {
 fn build_repo(case: &Path, spec: &toml::Value, root: &Path) -> String {
     git(root, &["init", "-q", "-b", "main"]);
     copy_tree(&case.join("base"), root);
-    let mut task = spec["task"].as_table().expect("[task]").clone();
-    let id = task["id"].as_str().expect("task.id").to_string();
+    // A scenario without a [task] or task.id is a broken fixture: fail loudly.
+    let mut task = spec["task"].as_table().unwrap().clone();
+    let id = task["id"].as_str().unwrap().to_string();
     task.insert("base".into(), toml::Value::String("scenario-base".into()));
     task.insert("head".into(), toml::Value::String("HEAD".into()));
     let tasks = root.join(".director/tasks");
@@ -188,7 +189,9 @@ async fn run_case(case: &Path) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let record: Value = serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("{name}: no JSON record ({e}); stderr: {stderr}"))?;
-    let expect = spec["expect"].as_table().expect("[expect]");
+    let expect = spec["expect"]
+        .as_table()
+        .ok_or_else(|| format!("{name}: scenario.toml has no [expect] table"))?;
     let mut problems = Vec::new();
 
     let decision = expect["decision"].as_str().unwrap();

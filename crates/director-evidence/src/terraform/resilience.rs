@@ -185,7 +185,7 @@ fn queues(cx: &mut Ctx<'_, '_, '_, '_>) {
             (r.rtype == "aws_sqs_queue" || r.rtype == "aws_sqs_queue_redrive_policy")
                 && r.blk
                     .attr("redrive_policy")
-                    .is_some_and(|a| value::expr_refs(a.expr()).iter().any(|x| *x == address))
+                    .is_some_and(|a| value::expr_refs(a.expr()).contains(&address))
         }) || index
             .referrers_of_type(&address, "aws_sqs_queue_redrive_allow_policy")
             .next()
