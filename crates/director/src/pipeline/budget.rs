@@ -6,6 +6,7 @@
 use super::Engine;
 use super::plan::Planned;
 use crate::error::Error;
+use crate::setup::Setup;
 use director_core::Usage;
 
 /// Plans kept within the budget, and plans dropped with the reason.
@@ -13,12 +14,16 @@ pub(super) type BudgetSplit = (Vec<Planned>, Vec<(Planned, String)>);
 
 impl Engine {
     /// Keep the plans that fit the budget, highest priority first.
-    pub(super) fn apply_budget(&self, plans: Vec<Planned>) -> Result<BudgetSplit, Error> {
-        let budget = &self.config.config.budget;
+    pub(super) fn apply_budget(
+        &self,
+        setup: &Setup,
+        plans: Vec<Planned>,
+    ) -> Result<BudgetSplit, Error> {
+        let budget = &setup.policy.config.config.budget;
         if budget.max_tokens.is_none() && budget.max_usd.is_none() {
             return Ok((plans, Vec::new()));
         }
-        let prices = &self.config.config.prices;
+        let prices = &setup.policy.config.config.prices;
         let mut spent_tokens = 0u64;
         let mut spent_usd = 0f64;
         let mut kept = Vec::new();

@@ -6,7 +6,7 @@
 use super::Engine;
 use super::plan::Plan;
 use super::review::{Reviewed, failed_run};
-use crate::baseline::{Baseline, apply_suppressions};
+use crate::baseline::{SuppressionPolicy, apply_suppressions};
 use crate::error::Error;
 use director_context::ChangeSet;
 use director_core::record::{DirectorRun, DirectorStatus};
@@ -42,6 +42,7 @@ impl Engine {
         reviewed: Vec<Reviewed>,
         cancelled: bool,
     ) -> Result<Judgement, Error> {
+        let setup = &plan.setup;
         let mut runs = plan.runs.clone();
         let mut usage = Usage::default();
         let mut llm_findings = Vec::new();
@@ -57,7 +58,7 @@ impl Engine {
                 usage += *u;
             }
             if let Some(verdict) = verdict {
-                let name = self.panel.directors()[index].name();
+                let name = setup.policy.panel.directors()[index].name();
                 for reported in verdict.findings {
                     let mut f = Finding::from_reported(name, reported);
                     checker.check(&mut f);
@@ -81,7 +82,7 @@ impl Engine {
             .map(|(i, r)| {
                 r.unwrap_or_else(|| {
                     failed_run(
-                        &self.panel.directors()[i],
+                        &setup.policy.panel.directors()[i],
                         "internal: no outcome was recorded".into(),
                     )
                 })
@@ -104,7 +105,18 @@ impl Engine {
             .iter()
             .filter_map(|f| Some((f.path.clone(), f.content.as_deref()?)))
             .collect();
-        let warnings = apply_suppressions(&mut all, &head_files);
+        let cfg = &setup.policy.config.config;
+        let added =
+            |path: &str, line: u32| plan.changes.file(path).is_none_or(|f| f.added_line(line));
+        let warnings = apply_suppressions(
+            &mut all,
+            &head_files,
+            &added,
+            SuppressionPolicy {
+                allow_in_change: cfg.suppressions.allow_in_change,
+                blocking: &cfg.gate.block_on,
+            },
+        );
         all.extend(warnings);
         for f in &mut all {
             if f.source == FindingSource::Evidence
@@ -116,13 +128,10 @@ impl Engine {
             }
         }
         let mut findings = merge::merge_findings(all);
-        let root = self.repo_root.clone();
-        let baseline =
-            super::blocking("reading the baseline", move || Baseline::load(&root)).await??;
-        baseline.apply(&mut findings);
-        let panel = &self.panel;
+        setup.policy.baseline.apply(&mut findings);
+        let panel = &setup.policy.panel;
         let outcome = gate::decide(
-            &self.config.config.gate,
+            &setup.policy.config.config.gate,
             &mut findings,
             |name| panel.get(name).is_none_or(|d| d.def.may_block),
             &failed,

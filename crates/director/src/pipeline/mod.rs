@@ -24,16 +24,17 @@ mod record;
 mod review;
 mod route;
 
-use crate::config::ResolvedConfig;
+use crate::config::Overrides;
 use crate::error::Error;
 use crate::event::EventSink;
-use crate::registry::Panel;
+use crate::setup::{ProviderSpec, Setup};
+use crate::trust::{Policy, TrustedPolicy};
 use director_core::record::ContextSummary;
 use director_core::{RunRecord, Task};
-use director_llm::{ChatModel, VerdictCache};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 /// Per-run choices that are not configuration.
@@ -66,11 +67,20 @@ pub(crate) struct Engine {
     /// change with the panel and environment, so a long-lived verifier (MCP server,
     /// agent framework, several tasks) counts each of them once.
     pub(crate) token_counts: Mutex<HashMap<u64, usize>>,
+    /// The project folder (holding `.director/`).
     pub(crate) repo_root: PathBuf,
-    pub(crate) config: ResolvedConfig,
-    pub(crate) panel: Arc<Panel>,
-    pub(crate) model: Option<Arc<dyn ChatModel>>,
-    pub(crate) cache: Option<Arc<VerdictCache>>,
+    /// The command-line layer of configuration.
+    pub(crate) overrides: Overrides,
+    /// Whether the working tree's policy is trusted.
+    pub(crate) trust_worktree: bool,
+    /// The provider as the builder was given it.
+    pub(crate) provider: Option<ProviderSpec>,
+    /// The concurrency cap every provider request of this verifier draws from.
+    pub(crate) slots: Arc<Semaphore>,
+    /// The setup of the default change (`Verifier::config`, `panel`).
+    pub(crate) default: Arc<Setup>,
+    /// Setups of other trusted sources met since, by policy key.
+    pub(crate) setups: Mutex<HashMap<String, Arc<Setup>>>,
 }
 
 impl Engine {
@@ -87,6 +97,43 @@ impl Engine {
         let reviewed = self.review(&plan, requests, events, cancel).await;
         let judgement = self.judge(&plan, reviewed, cancel.is_cancelled()).await?;
         self.record(plan, judgement, events).await
+    }
+
+    /// The setup for a change from `base` to `head`: the policy of its trusted side,
+    /// re-read for every run (a long-lived verifier sees new commits) and built once
+    /// per distinct content.
+    pub(crate) async fn setup_for(
+        &self,
+        base: Option<String>,
+        head: Option<String>,
+    ) -> Result<(Arc<Setup>, Vec<String>), Error> {
+        let root = self.repo_root.clone();
+        let worktree = self.trust_worktree;
+        let (trusted, ignored) = blocking("reading the trusted policy", move || {
+            let trusted =
+                TrustedPolicy::resolve(&root, base.as_deref(), head.as_deref(), worktree)?;
+            let ignored = trusted.ignored_changes(head.as_deref())?;
+            Ok::<_, Error>((trusted, ignored))
+        })
+        .await??;
+        let key = trusted.key();
+        if key == self.default.policy.trusted.key() {
+            return Ok((self.default.clone(), ignored));
+        }
+        if let Some(found) = self.setups.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok((found, ignored));
+        }
+        let policy = Policy::load(trusted, &self.overrides)?;
+        let setup = Arc::new(Setup::build(
+            policy,
+            self.provider.as_ref(),
+            &self.slots,
+            &self.repo_root,
+        )?);
+        if let Ok(mut m) = self.setups.lock() {
+            m.insert(key, setup.clone());
+        }
+        Ok((setup, ignored))
     }
 
     /// Tokens of `text`, counted once per distinct text.

@@ -7,6 +7,8 @@ use super::route::Routing;
 use super::{ContextPreview, Engine, VerifyOptions, blocking};
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
+use crate::setup::Setup;
+use crate::trust::policy_change_finding;
 use director_context::{ChangeRequest, ChangeSet, PackInput, PackedContext};
 use director_core::record::{ContextSummary, DirectorRun};
 use director_core::{Environment, Finding, Task};
@@ -56,6 +58,10 @@ pub(crate) struct Plan {
     pub run_reasons: Vec<Option<String>>,
     /// The requests to send, in panel (priority) order.
     pub requests: Vec<Planned>,
+    /// The trusted policy of this run and the model and cache built from it.
+    pub setup: Arc<Setup>,
+    /// Policy files the change alters, which are therefore not applied.
+    pub policy_ignored: Vec<String>,
     /// The model the requests go to (`None` when offline).
     pub model: Option<Arc<dyn ChatModel>>,
     /// Why no LLM Director runs, when offline.
@@ -72,9 +78,28 @@ struct Prepared {
     evidence: Result<EvidenceReport, String>,
 }
 
-fn environment_of(task: &Task, engine: &Engine) -> Option<Environment> {
+fn environment_of(task: &Task, setup: &Setup) -> Option<Environment> {
     task.environment
-        .or(engine.config.config.context.environment)
+        .or(setup.policy.config.config.context.environment)
+}
+
+/// The base, head and whole paths of the change a task asks for.
+struct ChangeRefs {
+    base: Option<String>,
+    head: Option<String>,
+    paths: Vec<String>,
+}
+
+fn change_refs(task: &Task, options: &VerifyOptions) -> ChangeRefs {
+    ChangeRefs {
+        base: options.base.clone().or_else(|| task.base.clone()),
+        head: options.head.clone().or_else(|| task.head.clone()),
+        paths: if options.paths.is_empty() {
+            task.paths.clone()
+        } else {
+            options.paths.clone()
+        },
+    }
 }
 
 fn new_run_id(now: &chrono::DateTime<chrono::Utc>) -> String {
@@ -99,20 +124,33 @@ impl Engine {
         let started = Instant::now();
         let started_at = chrono::Utc::now();
         let run_id = new_run_id(&started_at);
-        let environment = environment_of(&task, self);
+        let refs = change_refs(&task, options);
+        // Whole paths are not a change from a base: their policy is the default one.
+        let (setup, policy_ignored) = if refs.paths.is_empty() {
+            self.setup_for(refs.base.clone(), refs.head.clone()).await?
+        } else {
+            self.setup_for(None, None).await?
+        };
+        let environment = environment_of(&task, &setup);
         for name in &options.directors {
-            if self.panel.get(name).is_none() {
+            if setup.policy.panel.get(name).is_none() {
                 return Err(Error::Input {
                     message: format!("unknown Director `{name}`"),
-                    hint: format!("the panel is: {}", self.panel.names().join(", ")),
+                    hint: format!("the panel is: {}", setup.policy.panel.names().join(", ")),
                 });
             }
         }
-        let Prepared { changes, evidence } = self.prepare(&task, options, environment).await?;
-        let (evidence, evidence_failure) = match evidence {
+        let Prepared { changes, evidence } = self.prepare(&setup, &task, refs, environment).await?;
+        let (mut evidence, evidence_failure) = match evidence {
             Ok(report) => (report, None),
             Err(why) => (EvidenceReport::default(), Some(why)),
         };
+        for path in &policy_ignored {
+            tracing::warn!("policy changes in the reviewed change are not applied: {path}");
+            evidence
+                .findings
+                .push(policy_change_finding(path, &setup.policy.trusted.source));
+        }
         events.emit(VerificationEvent::ChangeGathered {
             task: task.id.clone(),
             files: changes.files.len(),
@@ -122,7 +160,7 @@ impl Engine {
             findings: evidence.findings.len(),
         });
 
-        let routing = self.route(&task, options, &changes, environment);
+        let routing = self.route(&setup, &task, options, &changes, environment);
         let Routing {
             mut runs,
             selected,
@@ -135,7 +173,7 @@ impl Engine {
             run_id: run_id.clone(),
             directors: selected
                 .iter()
-                .map(|&i| self.panel.directors()[i].name().to_string())
+                .map(|&i| setup.policy.panel.directors()[i].name().to_string())
                 .collect(),
             offline_reason: offline_reason.clone(),
         });
@@ -143,28 +181,31 @@ impl Engine {
             if let Some(run) = run {
                 events.emit(VerificationEvent::DirectorSkipped {
                     task: task.id.clone(),
-                    director: self.panel.directors()[i].name().to_string(),
+                    director: setup.policy.panel.directors()[i].name().to_string(),
                     reason: run.reason.clone().unwrap_or_default(),
                 });
             }
         }
 
         let mut context = ContextSummary {
-            budget: self.config.config.context.max_tokens as u64,
+            budget: setup.policy.config.config.context.max_tokens as u64,
             ..ContextSummary::default()
         };
         let mut requests = Vec::new();
         let mut partial = false;
         if !selected.is_empty() {
-            let packed = self.pack(&task, &changes, &evidence.findings).await?;
+            let packed = self
+                .pack(&setup, &task, &changes, &evidence.findings)
+                .await?;
             let env_name = environment.map_or("unspecified", Environment::as_str);
-            let rendered = self.render_requests(&selected, &packed, env_name, model.as_deref())?;
+            let rendered =
+                self.render_requests(&setup, &selected, &packed, env_name, model.as_deref())?;
             context = rendered.context;
-            let (kept, dropped) = self.apply_budget(rendered.requests)?;
+            let (kept, dropped) = self.apply_budget(&setup, rendered.requests)?;
             requests = kept;
             for (plan, reason) in dropped {
                 partial = true;
-                let d = &self.panel.directors()[plan.director_index];
+                let d = &setup.policy.panel.directors()[plan.director_index];
                 events.emit(VerificationEvent::DirectorSkipped {
                     task: task.id.clone(),
                     director: d.name().to_string(),
@@ -186,6 +227,8 @@ impl Engine {
             runs,
             run_reasons,
             requests,
+            setup,
+            policy_ignored,
             model,
             offline_reason,
             context,
@@ -197,18 +240,13 @@ impl Engine {
     /// the evidence step fail (the run is then incomplete), never zero findings.
     async fn prepare(
         &self,
+        setup: &Setup,
         task: &Task,
-        options: &VerifyOptions,
+        refs: ChangeRefs,
         environment: Option<Environment>,
     ) -> Result<Prepared, Error> {
-        let cfg = &self.config.config;
-        let base = options.base.clone().or_else(|| task.base.clone());
-        let head = options.head.clone().or_else(|| task.head.clone());
-        let paths = if options.paths.is_empty() {
-            task.paths.clone()
-        } else {
-            options.paths.clone()
-        };
+        let cfg = &setup.policy.config.config;
+        let ChangeRefs { base, head, paths } = refs;
         let scope = task.scope.clone();
         let root = self.repo_root.clone();
         let max_file_bytes = cfg.context.max_file_kib * 1024;
@@ -260,11 +298,12 @@ impl Engine {
     /// Pack the shared context: task, evidence, hunks, small files and related files.
     async fn pack(
         &self,
+        setup: &Setup,
         task: &Task,
         changes: &Arc<ChangeSet>,
         evidence: &[Finding],
     ) -> Result<PackedContext, Error> {
-        let cfg = self.config.config.context.clone();
+        let cfg = setup.policy.config.config.context.clone();
         let task = task.clone();
         let changes = Arc::clone(changes);
         let evidence = evidence.to_vec();
@@ -290,12 +329,20 @@ impl Engine {
         task: &Task,
         options: &VerifyOptions,
     ) -> Result<ContextPreview, Error> {
-        let environment = environment_of(task, self);
-        let Prepared { changes, evidence } = self.prepare(task, options, environment).await?;
+        let refs = change_refs(task, options);
+        let (setup, _) = if refs.paths.is_empty() {
+            self.setup_for(refs.base.clone(), refs.head.clone()).await?
+        } else {
+            self.setup_for(None, None).await?
+        };
+        let environment = environment_of(task, &setup);
+        let Prepared { changes, evidence } = self.prepare(&setup, task, refs, environment).await?;
         let evidence = evidence.map_err(Error::Internal)?;
-        let packed = self.pack(task, &changes, &evidence.findings).await?;
+        let packed = self
+            .pack(&setup, task, &changes, &evidence.findings)
+            .await?;
         Ok(ContextPreview {
-            summary: packed.summary(self.config.config.context.max_tokens),
+            summary: packed.summary(setup.policy.config.config.context.max_tokens),
             text: packed.text,
         })
     }

@@ -8,6 +8,7 @@ use super::Engine;
 use super::plan::Planned;
 use crate::error::Error;
 use crate::registry::PanelEntry;
+use crate::setup::Setup;
 use director_context::PackedContext;
 use director_core::record::ContextSummary;
 use director_llm::{ChatMessage, ChatModel, StructuredOutput, VerdictCache};
@@ -24,23 +25,27 @@ impl Engine {
     /// Render the messages of every selected Director.
     pub(super) fn render_requests(
         &self,
+        setup: &Setup,
         selected: &[usize],
         packed: &PackedContext,
         env_name: &str,
         model: Option<&dyn ChatModel>,
     ) -> Result<Rendered, Error> {
-        let cfg = &self.config.config;
+        let cfg = &setup.policy.config.config;
         let entries: Vec<PanelEntry> = selected
             .iter()
-            .map(|&i| self.panel.directors()[i].panel_entry())
+            .map(|&i| setup.policy.panel.directors()[i].panel_entry())
             .collect();
-        let frame = self
-            .panel
-            .render_frame(&entries, &packed.nonce, &packed.text, env_name)?;
+        let frame =
+            setup
+                .policy
+                .panel
+                .render_frame(&entries, &packed.nonce, &packed.text, env_name)?;
         // The context comes last in the frame and was counted while packing; only the
         // fixed part is counted here (cached across runs).
         let placeholder = "0".repeat(packed.nonce.len());
-        let fixed = self
+        let fixed = setup
+            .policy
             .panel
             .render_frame(&entries, &placeholder, "", env_name)?;
         let frame_tokens = self.tokens(&fixed) + packed.tokens;
@@ -53,14 +58,17 @@ impl Engine {
         let mut shares = Vec::new();
         let mut requests = Vec::new();
         for &i in selected {
-            let d = &self.panel.directors()[i];
+            let d = &setup.policy.panel.directors()[i];
             let others: Vec<PanelEntry> = entries
                 .iter()
                 .filter(|e| e.name != d.name())
                 .cloned()
                 .collect();
-            let own = self.panel.render_director(d, &others, env_name)?;
-            let instruction = self.panel.render_instruction(d, structured, &schema_text)?;
+            let own = setup.policy.panel.render_director(d, &others, env_name)?;
+            let instruction = setup
+                .policy
+                .panel
+                .render_instruction(d, structured, &schema_text)?;
             let prompt_tokens = frame_tokens + self.tokens(&own) + self.tokens(&instruction);
             shares.push(frame_tokens as f64 / prompt_tokens.max(1) as f64);
             let model_name = d

@@ -6,7 +6,7 @@ use super::judge::Judgement;
 use super::plan::Plan;
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
-use director_core::record::{EvidenceSummary, LlmInfo, RunRecord};
+use director_core::record::{EvidenceSummary, LlmInfo, PolicyInfo, RunRecord};
 
 impl Engine {
     /// Stage 4: build, announce and persist the record.
@@ -16,7 +16,8 @@ impl Engine {
         judgement: Judgement,
         events: &EventSink,
     ) -> Result<RunRecord, Error> {
-        let cfg = &self.config.config;
+        let setup = plan.setup.clone();
+        let cfg = &setup.policy.config.config;
         for f in &judgement.findings {
             events.emit(VerificationEvent::Finding {
                 task: plan.task.id.clone(),
@@ -42,12 +43,12 @@ impl Engine {
             partial: plan.partial,
             cancelled: judgement.cancelled,
             llm: LlmInfo {
-                configured: self.model.is_some(),
-                base_url: self
+                configured: setup.model.is_some(),
+                base_url: setup
                     .model
                     .as_ref()
                     .map(|m| without_userinfo(&m.info().base_url)),
-                model: self.model.as_ref().map(|_| cfg.provider.model.clone()),
+                model: setup.model.as_ref().map(|_| cfg.provider.model.clone()),
                 note: plan
                     .offline_reason
                     .map(|r| format!("no LLM Director ran: {r}")),
@@ -62,6 +63,10 @@ impl Engine {
             },
             context: plan.context,
             usage: judgement.usage,
+            policy: PolicyInfo {
+                source: setup.policy.trusted.source.to_string(),
+                ignored_changes: plan.policy_ignored,
+            },
         };
         if cfg.run.write_record {
             let root = self.repo_root.clone();

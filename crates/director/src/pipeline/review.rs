@@ -86,7 +86,8 @@ impl Engine {
         let Some(model) = plan.model.clone() else {
             return Vec::new();
         };
-        let cfg = &self.config.config;
+        let setup = &plan.setup;
+        let cfg = &setup.policy.config.config;
         let planned: Vec<usize> = requests.iter().map(|r| r.director_index).collect();
         let limit = match cfg.run.max_concurrency {
             0 => requests.len().max(1),
@@ -96,7 +97,7 @@ impl Engine {
             model,
             tools: (cfg.run.tool_rounds > 0)
                 .then(|| Arc::new(ToolAdapter(RepoTools::new(self.repo_root.clone())))),
-            cache: self.cache.clone(),
+            cache: setup.cache.clone(),
             semaphore: Arc::new(Semaphore::new(limit)),
             events: events.clone(),
             cancel: cancel.clone(),
@@ -110,7 +111,7 @@ impl Engine {
         let mut index_of = HashMap::new();
         for request in requests {
             let index = request.director_index;
-            let d = self.panel.directors()[index].clone();
+            let d = setup.policy.panel.directors()[index].clone();
             let span = tracing::Span::current();
             let handle = set.spawn(tracing::Instrument::instrument(
                 run_director(d, request, shared.clone()),
@@ -127,7 +128,7 @@ impl Engine {
                         tracing::error!("a Director task of unknown origin failed: {e}");
                         continue;
                     };
-                    let d = &self.panel.directors()[index];
+                    let d = &setup.policy.panel.directors()[index];
                     let why = format!("internal: {}", super::join_error_text(e));
                     tracing::error!(director = d.name(), "{why}");
                     let run = failed_run(d, why);
@@ -146,7 +147,7 @@ impl Engine {
         // Fail closed: every planned Director has an outcome.
         for index in planned {
             if !out.iter().any(|r| r.index == index) {
-                let d = &self.panel.directors()[index];
+                let d = &setup.policy.panel.directors()[index];
                 out.push(Reviewed {
                     index,
                     run: failed_run(d, "internal: the Director task gave no outcome".into()),

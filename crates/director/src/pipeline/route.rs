@@ -4,6 +4,7 @@
 
 use super::{Engine, VerifyOptions};
 use crate::registry::Director;
+use crate::setup::Setup;
 use director_context::ChangeSet;
 use director_core::record::DirectorRun;
 use director_core::routing::RoutedFile;
@@ -34,12 +35,13 @@ impl Engine {
     /// Decide, for every Director of the panel, whether it reviews this change.
     pub(super) fn route(
         &self,
+        setup: &Setup,
         task: &Task,
         options: &VerifyOptions,
         changes: &ChangeSet,
         environment: Option<Environment>,
     ) -> Routing {
-        let cfg = &self.config.config;
+        let cfg = &setup.policy.config.config;
         let routed: Vec<RoutedFile<'_>> = changes
             .files
             .iter()
@@ -49,10 +51,10 @@ impl Engine {
                 signals: &f.signals,
             })
             .collect();
-        let mut runs: Vec<Option<DirectorRun>> = vec![None; self.panel.directors().len()];
+        let mut runs: Vec<Option<DirectorRun>> = vec![None; setup.policy.panel.directors().len()];
         let mut selected = Vec::new();
         let mut reasons: Vec<Option<String>> = vec![None; runs.len()];
-        for (i, d) in self.panel.directors().iter().enumerate() {
+        for (i, d) in setup.policy.panel.directors().iter().enumerate() {
             let decision = if !options.directors.is_empty() {
                 if options.directors.iter().any(|n| n == d.name()) {
                     Ok("selected with --director".to_string())
@@ -88,16 +90,18 @@ impl Engine {
         // Offline: the evidence decides alone. A model handed to the builder counts as
         // configured even without [provider] settings; only an explicit offline switch
         // overrides it.
-        let model = self.model.clone().filter(|_| !cfg.provider.offline);
+        let model = setup.model.clone().filter(|_| !cfg.provider.offline);
         let offline_reason = model.is_none().then(|| {
-            self.config
+            setup
+                .policy
+                .config
                 .offline_reason()
                 .unwrap_or_else(|| "no LLM provider is configured".to_string())
         });
         if model.is_none() {
             for &i in &selected {
                 runs[i] = Some(skipped(
-                    &self.panel.directors()[i],
+                    &setup.policy.panel.directors()[i],
                     "not run: no LLM provider (offline)".into(),
                 ));
             }
