@@ -57,6 +57,100 @@ fn every_shipped_file_is_loaded_and_rendered() {
     }
 }
 
+/// Both prompt profiles render for every shipped Director: the compact one keeps the
+/// checklist, the criteria, the output contract and the persona's essentials, drops
+/// the examples, and is a fraction of the full one.
+#[test]
+fn every_shipped_director_renders_in_both_profiles() {
+    use director::fit::PromptProfile;
+    let panel = Panel::load(None).unwrap();
+    let entries: Vec<_> = panel.directors().iter().map(|d| d.panel_entry()).collect();
+    let tokens = director_context::count_tokens;
+    let mut sizes = Vec::new();
+    for profile in [PromptProfile::Full, PromptProfile::Compact] {
+        let frame = panel
+            .render_frame_as(&entries, "n0nce", "CONTEXT-MARKER", "production", profile)
+            .unwrap();
+        assert!(frame.trim_end().ends_with("CONTEXT-MARKER"), "{profile:?}");
+        assert!(
+            frame.contains("n0nce"),
+            "{profile:?}: the nonce is explained"
+        );
+        assert!(frame.contains("`verdict`"), "{profile:?}: output contract");
+        for d in panel.directors() {
+            let own = panel
+                .render_director_as(d, &entries, "production", profile)
+                .unwrap();
+            let instruction = panel.render_instruction_as(d, true, "{}", profile).unwrap();
+            for kept in ["Review Checklist", "Failure Criteria", "Your output"] {
+                assert!(own.contains(kept), "{} {profile:?} lacks {kept}", d.name());
+            }
+            for full_only in [
+                "Examples of Issues to Catch",
+                "Success Criteria",
+                "Applicability Rules",
+            ] {
+                assert_eq!(
+                    own.contains(full_only),
+                    profile == PromptProfile::Full,
+                    "{} {profile:?}: {full_only}",
+                    d.name()
+                );
+            }
+            assert!(
+                own.contains(&d.def.persona),
+                "{} names its persona",
+                d.name()
+            );
+            assert!(instruction.contains(&d.def.display_name));
+            assert!(
+                !own.contains("{%") && !frame.contains("{%"),
+                "unrendered tera"
+            );
+            if std::env::var("SHOW_PROMPT").as_deref() == Ok(d.name())
+                && profile == PromptProfile::Compact
+            {
+                println!(
+                    "FRAME {}\n{frame}\nOWN {}\n{own}\nINSTR {}\n{instruction}",
+                    tokens(&frame),
+                    tokens(&own),
+                    tokens(&instruction)
+                );
+            }
+            sizes.push((
+                d.name().to_string(),
+                profile,
+                tokens(&frame) + tokens(&own) + tokens(&instruction),
+            ));
+        }
+    }
+    for d in panel.directors() {
+        let of = |p| {
+            sizes
+                .iter()
+                .find(|(n, q, _)| n == d.name() && *q == p)
+                .unwrap()
+                .2
+        };
+        let (full, compact) = (of(PromptProfile::Full), of(PromptProfile::Compact));
+        println!(
+            "{:<15} full {full:>6} compact {compact:>6} tokens",
+            d.name()
+        );
+        assert!(
+            compact * 2 < full,
+            "{}: compact {compact} vs full {full}",
+            d.name()
+        );
+        assert!(!d.persona_essentials.is_empty(), "{}", d.name());
+        assert!(
+            d.persona_essentials.contains(&d.def.persona),
+            "{}",
+            d.name()
+        );
+    }
+}
+
 #[test]
 fn infrastructure_prompt_carries_the_seed() {
     let panel = Panel::load(None).unwrap();
@@ -122,6 +216,7 @@ fn infrastructure_prompt_carries_the_seed() {
 fn prompts_and_rules_state_one_environment_policy() {
     use director::core::Environment;
     use director::core::criteria::{self, Criterion};
+    use director::registry::PromptProfile;
     use director_evidence::{AnalyzerConfig, SourceFile, analyze};
 
     let tf = r#"resource "aws_db_instance" "ledger" {
@@ -168,6 +263,13 @@ resource "aws_autoscaling_group" "workers" {
         let env = Environment::parse(env_name);
         let frame = panel.render_frame(&entries, "n0nce", "", env_name).unwrap();
         let spec = panel.render_director(infra, &[], env_name).unwrap();
+        // Small models get the compact prompts: they state the same policy.
+        let compact_frame = panel
+            .render_frame_as(&entries, "n0nce", "", env_name, PromptProfile::Compact)
+            .unwrap();
+        let compact_spec = panel
+            .render_director_as(infra, &[], env_name, PromptProfile::Compact)
+            .unwrap();
         let stated = |text: &str, c: Criterion| -> String {
             let needle = format!("(criterion `{c}`");
             text.lines()
@@ -180,7 +282,12 @@ resource "aws_autoscaling_group" "workers" {
                 "`{}`",
                 director::policy::severity_name(criteria::severity(c, env))
             );
-            for (what, text) in [("frame", &frame), ("infrastructure spec", &spec)] {
+            for (what, text) in [
+                ("frame", &frame),
+                ("infrastructure spec", &spec),
+                ("compact frame", &compact_frame),
+                ("compact infrastructure spec", &compact_spec),
+            ] {
                 let line = stated(text, c);
                 assert!(
                     line.contains(&want),
