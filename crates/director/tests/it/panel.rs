@@ -263,10 +263,8 @@ resource "aws_autoscaling_group" "workers" {
         let env = Environment::parse(env_name);
         let frame = panel.render_frame(&entries, "n0nce", "", env_name).unwrap();
         let spec = panel.render_director(infra, &[], env_name).unwrap();
-        // Small models get the compact prompts: they state the same policy.
-        let compact_frame = panel
-            .render_frame_as(&entries, "n0nce", "", env_name, PromptProfile::Compact)
-            .unwrap();
+        // Small models get the compact prompts: the spec states the same policy (the
+        // compact frame leaves it to the spec).
         let compact_spec = panel
             .render_director_as(infra, &[], env_name, PromptProfile::Compact)
             .unwrap();
@@ -285,7 +283,6 @@ resource "aws_autoscaling_group" "workers" {
             for (what, text) in [
                 ("frame", &frame),
                 ("infrastructure spec", &spec),
-                ("compact frame", &compact_frame),
                 ("compact infrastructure spec", &compact_spec),
             ] {
                 let line = stated(text, c);
