@@ -86,6 +86,9 @@ pub struct ChangedFile {
     pub status: ChangeStatus,
     /// Its classes.
     pub classes: Vec<FileClass>,
+    /// What the file's code does that routing acts on (database clients, payment
+    /// paths, cloud SDK calls), computed once with its classes.
+    pub signals: Vec<director_core::Signal>,
     /// Its source language, if any.
     pub language: Option<String>,
     /// Binary content: listed, never inlined.
@@ -823,11 +826,13 @@ impl<'r, 'a> GitGather<'r, 'a> {
         let sample = content.as_deref().or(side.as_deref());
         let chart = charts.chart_dir(&path, head);
         let (classes, language) = classify_with_chart(&path, sample, chart.as_deref());
+        let signals = crate::signals::signals(&path, sample, &classes);
         Ok(Some(ChangedFile {
             path,
             old_path,
             status,
             classes,
+            signals,
             language,
             binary,
             too_large,
@@ -967,6 +972,7 @@ fn gather_paths(
             old_path: None,
             status: ChangeStatus::Reviewed,
             classes: Vec::new(),
+            signals: Vec::new(),
             language: None,
             binary: false,
             too_large: false,
@@ -990,6 +996,7 @@ fn gather_paths(
             }
         }
         let (classes, language) = classify_with_chart(&rel, file.content.as_deref(), None);
+        file.signals = crate::signals::signals(&rel, file.content.as_deref(), &classes);
         file.classes = classes;
         file.language = language;
         files.push(file);

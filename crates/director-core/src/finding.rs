@@ -2,6 +2,7 @@
 //! deterministic analyzer, fingerprinted, verified against the code, merged across
 //! Directors and classified by the baseline.
 
+use crate::criteria::Criterion;
 use crate::fingerprint::{fingerprint, normalize_category};
 use crate::severity::Severity;
 use crate::verdict::ReportedFinding;
@@ -75,6 +76,11 @@ pub struct Finding {
     pub reported_severity: Option<Severity>,
     /// kebab-case area of concern.
     pub category: String,
+    /// The seed's Failure Criterion the finding falls under (`spof`, `no-dr`, …): the
+    /// analyzer rule's tag, or for LLM findings the criterion of their category. The
+    /// gate relaxes findings of criteria left out of `[gate] block_on_criteria`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criterion: Option<Criterion>,
     /// One line naming the problem.
     pub title: String,
     /// Affected resources.
@@ -157,6 +163,7 @@ impl Finding {
             rule_id: None,
             severity: reported.severity,
             reported_severity: None,
+            criterion: Criterion::for_category(&category),
             category,
             title: reported.title.trim().to_string(),
             resources: reported.resources,
@@ -215,6 +222,7 @@ impl Finding {
             severity,
             reported_severity: None,
             category,
+            criterion: None,
             title,
             resources,
             path: Some(path),
@@ -294,6 +302,7 @@ mod tests {
     fn from_reported_normalises() {
         let f = Finding::from_reported("infrastructure", reported());
         assert_eq!(f.category, "disaster-recovery");
+        assert_eq!(f.criterion, Some(Criterion::NoDr));
         assert_eq!(f.path.as_deref(), Some("infra/db.tf"));
         assert_eq!(f.lines(), Some((4, 9)));
         assert_eq!(f.title, "No backups");

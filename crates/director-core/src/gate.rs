@@ -3,12 +3,15 @@
 //! Rules, in order:
 //! 1. A finding blocks when it is new (not in the baseline, not suppressed), verified,
 //!    of a blocking severity, raised by a Director that may block, and — if the policy
-//!    asks for it — corroborated by an analyzer or a second Director.
+//!    asks for it — corroborated by an analyzer or a second Director. A finding under a
+//!    Failure Criterion the policy does not block on (`block_on_criteria`, all seven by
+//!    default) is capped at `warning`, as the team chose to relax that criterion.
 //! 2. Any blocking finding ⇒ `block`.
 //! 3. Otherwise any Director that should have run but did not finish ⇒ `incomplete`,
 //!    unless the policy is `pass-with-warning` (then `pass`, with the reason stated).
 //! 4. Otherwise `pass`; warnings are listed but do not change the decision.
 
+use crate::criteria::Criterion;
 use crate::finding::{Finding, FindingSource, FindingStatus};
 use crate::severity::{Decision, Severity};
 use schemars::JsonSchema;
@@ -49,6 +52,10 @@ pub struct GatePolicy {
     pub corroboration: Corroboration,
     /// Fail closed or open when a Director could not finish.
     pub on_incomplete: OnIncomplete,
+    /// The seed's Failure Criteria that block (all seven by default). A finding under a
+    /// criterion left out is capped at `warning`: the documented way for a team to relax
+    /// one, in trusted configuration only.
+    pub block_on_criteria: Vec<Criterion>,
 }
 
 impl Default for GatePolicy {
@@ -58,7 +65,18 @@ impl Default for GatePolicy {
             unverified_may_warn: true,
             corroboration: Corroboration::None,
             on_incomplete: OnIncomplete::Fail,
+            block_on_criteria: Criterion::ALL.to_vec(),
         }
+    }
+}
+
+impl GatePolicy {
+    /// The criteria this policy does not block on, in the seed's order.
+    pub fn relaxed_criteria(&self) -> Vec<Criterion> {
+        Criterion::ALL
+            .into_iter()
+            .filter(|c| !self.block_on_criteria.contains(c))
+            .collect()
     }
 }
 
@@ -87,7 +105,19 @@ pub fn decide(
     failed: &[String],
     cancelled: bool,
 ) -> GateOutcome {
+    let mut relaxed: Vec<Criterion> = Vec::new();
     for f in findings.iter_mut() {
+        if let Some(c) = f
+            .criterion
+            .filter(|c| !policy.block_on_criteria.contains(c))
+            && f.severity > Severity::Warning
+        {
+            f.reported_severity.get_or_insert(f.severity);
+            f.severity = Severity::Warning;
+            if !relaxed.contains(&c) {
+                relaxed.push(c);
+            }
+        }
         if !f.verified && f.source == FindingSource::Llm {
             let cap = if policy.unverified_may_warn {
                 Severity::Warning
@@ -161,7 +191,7 @@ pub fn decide(
             .iter()
             .filter(|f| f.severity == Severity::Warning && f.status == FindingStatus::New)
             .count();
-        let reason = if warnings == 0 {
+        let mut reason = if warnings == 0 {
             "no blocking findings".to_string()
         } else {
             format!(
@@ -169,6 +199,14 @@ pub fn decide(
                 if warnings == 1 { "" } else { "s" }
             )
         };
+        if !relaxed.is_empty() {
+            relaxed.sort();
+            let names: Vec<&str> = relaxed.iter().map(|c| c.as_str()).collect();
+            reason.push_str(&format!(
+                " (relaxed by [gate] block_on_criteria: {})",
+                names.join(", ")
+            ));
+        }
         (Decision::Pass, reason)
     };
     GateOutcome {
@@ -267,6 +305,49 @@ mod tests {
         assert!(out.reason.contains("could not finish"));
         let out = decide(&open, &mut none, |_| true, &[], true);
         assert_eq!(out.decision, Decision::Incomplete);
+    }
+
+    #[test]
+    fn relaxed_criterion_is_capped_at_warning_and_named() {
+        let mut fs = vec![finding("infrastructure", Severity::Blocking, true)];
+        fs[0].category = "cost".into();
+        fs[0].criterion = Some(Criterion::CostWaste);
+        let out = decide(&GatePolicy::default(), &mut fs, |_| true, &[], false);
+        assert_eq!(
+            out.decision,
+            Decision::Block,
+            "every criterion blocks by default"
+        );
+
+        let relaxed = GatePolicy {
+            block_on_criteria: Criterion::ALL
+                .into_iter()
+                .filter(|c| *c != Criterion::CostWaste)
+                .collect(),
+            ..GatePolicy::default()
+        };
+        assert_eq!(relaxed.relaxed_criteria(), vec![Criterion::CostWaste]);
+        let mut fs = vec![finding("infrastructure", Severity::Blocking, true)];
+        fs[0].criterion = Some(Criterion::CostWaste);
+        let out = decide(&relaxed, &mut fs, |_| true, &[], false);
+        assert_eq!(out.decision, Decision::Pass);
+        assert_eq!(fs[0].severity, Severity::Warning);
+        assert_eq!(fs[0].reported_severity, Some(Severity::Blocking));
+        assert!(out.reason.contains("cost-waste"), "{}", out.reason);
+
+        // Other criteria, and findings under none, still block.
+        let mut fs = vec![finding("infrastructure", Severity::Blocking, true)];
+        fs[0].criterion = Some(Criterion::Spof);
+        assert_eq!(
+            decide(&relaxed, &mut fs, |_| true, &[], false).decision,
+            Decision::Block
+        );
+        let mut fs = vec![finding("security", Severity::Blocking, true)];
+        fs[0].criterion = None;
+        assert_eq!(
+            decide(&relaxed, &mut fs, |_| true, &[], false).decision,
+            Decision::Block
+        );
     }
 
     #[test]

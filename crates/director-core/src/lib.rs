@@ -1,6 +1,7 @@
 //! Domain types and pure functions of `director`: the verdict a Director answers with
 //! and its JSON schema, tasks, file classes, findings, fingerprints, cross-Director
-//! merge, applicability routing, the gate and the run record.
+//! merge, applicability routing, the failure criteria and their environment policy,
+//! the gate and the run record.
 //!
 //! Architecture Invariant: this crate does no I/O. No filesystem, network, process,
 //! clock or terminal access happens here; callers pass data in and get data out. That
@@ -8,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod criteria;
 pub mod error;
 pub mod files;
 pub mod finding;
@@ -18,10 +20,12 @@ pub mod merge;
 pub mod record;
 pub mod routing;
 pub mod severity;
+pub mod signals;
 pub mod task;
 pub mod verdict;
 pub mod verify;
 
+pub use criteria::Criterion;
 pub use error::CoreError;
 pub use files::{ChangeStatus, FileClass};
 pub use finding::{Finding, FindingSource, FindingStatus, Location};
@@ -29,5 +33,6 @@ pub use gate::{Corroboration, GateOutcome, GatePolicy, OnIncomplete};
 pub use record::{DirectorRun, DirectorStatus, RunRecord, Usage};
 pub use routing::{Applicability, RouteDecision};
 pub use severity::{Decision, Severity, VerdictKind};
+pub use signals::{Signal, SignalKind};
 pub use task::{Environment, Task};
 pub use verdict::{ReportedFinding, Verdict};

@@ -86,6 +86,11 @@ fn absorb(anchor: &mut Finding, other: Finding) {
     {
         anchor.reported_severity = Some(claimed);
     }
+    // A deterministic anchor keeps its rule's criterion; an LLM anchor without one
+    // takes the other's.
+    if anchor.criterion.is_none() {
+        anchor.criterion = other.criterion;
+    }
     if !anchor.verified && other.verified {
         anchor.verified = true;
         anchor.verification = other.verification.clone();

@@ -1,11 +1,14 @@
 //! Applicability routing: before any LLM call, each Director's rules (data in its
-//! definition) decide from the changed files' classes and paths and the task's
+//! definition) decide from the changed files' classes, paths (globs match
+//! case-insensitively: `**/payment*.*` routes `PaymentProcessor.py`) and signals (what
+//! the code does: opens a database connection, calls a cloud SDK) and the task's
 //! environment whether it runs or skips, and why.
 
 use crate::error::CoreError;
 use crate::files::FileClass;
+use crate::signals::{Signal, SignalKind};
 use crate::task::Environment;
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -17,8 +20,11 @@ pub struct Applicability {
     pub always: bool,
     /// Run when a counted file has one of these classes.
     pub classes: Vec<FileClass>,
-    /// Run when a counted file matches one of these globs (e.g. `**/payments/**`).
+    /// Run when a counted file matches one of these globs (e.g. `**/payments/**`),
+    /// compared case-insensitively.
     pub paths: Vec<String>,
+    /// Run when a counted file shows one of these signals (what its code does).
+    pub signals: Vec<SignalKind>,
     /// Files with any of these classes do not count (docs, frontend, local dev config).
     pub ignore_classes: Vec<FileClass>,
     /// Files matching these globs do not count.
@@ -36,6 +42,8 @@ pub struct RoutedFile<'a> {
     pub path: &'a str,
     /// The file's classes.
     pub classes: &'a [FileClass],
+    /// What the file's code does.
+    pub signals: &'a [Signal],
 }
 
 /// What routing decided for one Director.
@@ -79,10 +87,13 @@ pub struct CompiledApplicability {
 fn globset(globs: &[String]) -> Result<GlobSet, CoreError> {
     let mut builder = GlobSetBuilder::new();
     for glob in globs {
-        let compiled = Glob::new(glob).map_err(|source| CoreError::InvalidGlob {
-            glob: glob.clone(),
-            source,
-        })?;
+        let compiled = GlobBuilder::new(glob)
+            .case_insensitive(true)
+            .build()
+            .map_err(|source| CoreError::InvalidGlob {
+                glob: glob.clone(),
+                source,
+            })?;
         builder.add(compiled);
     }
     builder.build().map_err(|source| CoreError::InvalidGlob {
@@ -165,6 +176,11 @@ impl CompiledApplicability {
                     reason: format!("{} file changed: {}", c.as_str(), f.path),
                 };
             }
+            if let Some(s) = f.signals.iter().find(|s| rules.signals.contains(&s.kind)) {
+                return RouteDecision::Run {
+                    reason: format!("routed: {} {}", f.path, s.detail),
+                };
+            }
             if self.paths.is_match(f.path) {
                 return RouteDecision::Run {
                     reason: format!("changed path matches {display}'s paths: {}", f.path),
@@ -176,7 +192,20 @@ impl CompiledApplicability {
             reason: if wanted.is_empty() {
                 format!("no changed file matches {display}'s paths")
             } else {
-                format!("no {} file or matching path changed", wanted.join("/"))
+                format!(
+                    "no {} file, matching path or {} code changed",
+                    wanted.join("/"),
+                    if rules.signals.is_empty() {
+                        "other".to_string()
+                    } else {
+                        rules
+                            .signals
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join("/")
+                    }
+                )
             },
         }
     }
@@ -203,11 +232,13 @@ mod tests {
         let tf = [RoutedFile {
             path: "infra/db.tf",
             classes: &[FileClass::Terraform],
+            signals: &[],
         }];
         assert!(infra().route("Infrastructure", &tf, None, false).runs());
         let pay = [RoutedFile {
             path: "src/payments/charge.rs",
             classes: &[FileClass::Source],
+            signals: &[],
         }];
         let d = infra().route("Infrastructure", &pay, None, false);
         assert!(d.runs(), "{d:?}");
@@ -219,6 +250,7 @@ mod tests {
         let docs = [RoutedFile {
             path: "README.md",
             classes: &[FileClass::Docs],
+            signals: &[],
         }];
         let d = infra().route("Infrastructure", &docs, None, false);
         assert_eq!(
@@ -234,19 +266,63 @@ mod tests {
         let code = [RoutedFile {
             path: "src/lib.rs",
             classes: &[FileClass::Source],
+            signals: &[],
         }];
         assert!(!infra().route("Infrastructure", &code, None, false).runs());
         let tf = [RoutedFile {
             path: "a.tf",
             classes: &[FileClass::Terraform],
+            signals: &[],
         }];
         let d = infra().route("Infrastructure", &tf, Some(Environment::Prototype), false);
         assert!(d.reason().contains("prototype"));
         let dev = [RoutedFile {
             path: "docker-compose.dev.yml",
             classes: &[FileClass::Compose, FileClass::DevConfig],
+            signals: &[],
         }];
         assert!(!infra().route("Infrastructure", &dev, None, false).runs());
+    }
+
+    #[test]
+    fn globs_ignore_case_and_signals_route_with_their_reason() {
+        let pay = [RoutedFile {
+            path: "src/PaymentProcessor.py",
+            classes: &[FileClass::Source],
+            signals: &[],
+        }];
+        let rules = Applicability {
+            paths: vec!["**/payment*.*".into()],
+            ..Applicability::default()
+        }
+        .compile()
+        .unwrap();
+        assert!(rules.route("Infrastructure", &pay, None, false).runs());
+
+        let db = [Signal::new(
+            SignalKind::DataStore,
+            "opens a Postgres connection",
+        )];
+        let code = [RoutedFile {
+            path: "src/db.ts",
+            classes: &[FileClass::Source],
+            signals: &db,
+        }];
+        let with = Applicability {
+            signals: vec![SignalKind::DataStore],
+            ..Applicability::default()
+        }
+        .compile()
+        .unwrap();
+        let d = with.route("Infrastructure", &code, None, false);
+        assert_eq!(
+            d,
+            RouteDecision::Run {
+                reason: "routed: src/db.ts opens a Postgres connection".into()
+            }
+        );
+        // A Director that names no signals ignores them.
+        assert!(!infra().route("Infrastructure", &code, None, false).runs());
     }
 
     #[test]
@@ -261,6 +337,7 @@ mod tests {
         let code = [RoutedFile {
             path: "src/lib.rs",
             classes: &[FileClass::Source],
+            signals: &[],
         }];
         assert!(!rules.route("Requirements", &code, None, false).runs());
         assert!(rules.route("Requirements", &code, None, true).runs());

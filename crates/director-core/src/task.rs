@@ -87,6 +87,16 @@ pub enum Environment {
 }
 
 impl Environment {
+    /// Every environment, from most to least production-like.
+    pub const ALL: [Environment; 6] = [
+        Environment::Production,
+        Environment::Staging,
+        Environment::Development,
+        Environment::Test,
+        Environment::Local,
+        Environment::Prototype,
+    ];
+
     /// True for environments whose outages reach users.
     pub fn is_production_like(self) -> bool {
         matches!(self, Environment::Production | Environment::Staging)

@@ -2,7 +2,10 @@
 //! there. The quote is compared with the file at head line by line, whitespace
 //! collapsed, allowing the cited lines to be off by a few (models miscount), and
 //! tolerating the line-number gutter and diff markers of the context the model saw.
+//! A finding under a Failure Criterion with no file to cite (no runbook, resources made
+//! by hand) may instead quote the deterministic finding it builds on ([`builds_on`]).
 
+use crate::finding::{Finding, FindingSource};
 use crate::fingerprint::normalize_code;
 
 /// How far (in lines) a quote may sit from the lines the finding cites.
@@ -96,9 +99,61 @@ pub fn check_quote(content: &str, start: Option<u32>, evidence: &str, drift: u32
     }
 }
 
+/// The deterministic finding a path-less finding quotes: its `evidence` names the
+/// finding's rule id, or quotes its title or its evidence lines (whitespace collapsed,
+/// at least 8 characters). Only analyzer findings count: they are facts.
+pub fn builds_on<'f>(quote: &str, evidence: &'f [Finding]) -> Option<&'f Finding> {
+    let quote = normalize_code(quote);
+    if quote.chars().count() < 8 {
+        return None;
+    }
+    evidence
+        .iter()
+        .filter(|f| f.source == FindingSource::Evidence)
+        .find(|f| {
+            f.rule_id.as_deref().is_some_and(|r| quote.contains(r))
+                || normalize_code(&f.title).contains(&quote)
+                || quote.contains(&normalize_code(&f.title))
+                || f.evidence
+                    .as_deref()
+                    .is_some_and(|e| normalize_code(e).contains(&quote))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_less_findings_may_quote_the_evidence_they_build_on() {
+        let fact = Finding::evidence(
+            "infrastructure",
+            "infra.db.backup-retention",
+            crate::Severity::Blocking,
+            "disaster-recovery",
+            "aws_db_instance.main has automated backups disabled".into(),
+            vec!["aws_db_instance.main".into()],
+            "infra/db.tf",
+            (5, 5),
+            "  backup_retention_period = 0".into(),
+            "Set retention".into(),
+        );
+        let facts = [fact];
+        assert!(builds_on("infra.db.backup-retention", &facts).is_some());
+        assert!(
+            builds_on(
+                "aws_db_instance.main has automated backups disabled",
+                &facts
+            )
+            .is_some()
+        );
+        assert!(builds_on("backup_retention_period = 0", &facts).is_some());
+        assert!(builds_on("no runbook exists", &facts).is_none());
+        assert!(builds_on("main", &facts).is_none());
+        let mut llm = facts[0].clone();
+        llm.source = FindingSource::Llm;
+        assert!(builds_on("infra.db.backup-retention", &[llm]).is_none());
+    }
 
     const FILE: &str = "resource \"aws_db_instance\" \"main\" {\n  engine   = \"postgres\"\n\n  multi_az            = false\n  backup_retention_period = 7\n}\n";
 

@@ -15,6 +15,8 @@ pub(crate) enum FileKind {
     /// A Helm chart's `Chart.yaml` or template, or a Kustomize file: needs rendering
     /// before it is Kubernetes.
     Unrendered,
+    /// CI pipelines and shell scripts (checked for resources created by CLI commands).
+    Pipeline,
 }
 
 /// Classify `path` (repository-relative) with its `content`.
@@ -33,6 +35,10 @@ pub(crate) fn classify(path: &str, content: &str) -> Option<FileKind> {
     }
     if is_dockerfile_name(&name) {
         return Some(FileKind::Dockerfile);
+    }
+    // Before the template check: workflows use `${{ … }}` expressions.
+    if is_pipeline(path, &name) {
+        return Some(FileKind::Pipeline);
     }
     let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
     let json = name.ends_with(".json");
@@ -72,6 +78,27 @@ fn is_dockerfile_name(name: &str) -> bool {
         || name.starts_with("containerfile.")
         || name.ends_with(".dockerfile")
         || name.ends_with(".containerfile")
+}
+
+/// CI pipeline definitions (GitHub Actions, GitLab CI, CircleCI, Azure Pipelines,
+/// Bitbucket, CodeBuild, Jenkins) and shell scripts.
+fn is_pipeline(path: &str, name: &str) -> bool {
+    let lower = path.replace('\\', "/").to_ascii_lowercase();
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    (yaml && (lower.starts_with(".github/workflows/") || lower.contains("/.github/workflows/")))
+        || matches!(
+            name,
+            ".gitlab-ci.yml"
+                | "azure-pipelines.yml"
+                | "azure-pipelines.yaml"
+                | "bitbucket-pipelines.yml"
+                | "buildspec.yml"
+                | "buildspec.yaml"
+                | "jenkinsfile"
+        )
+        || (yaml && lower.starts_with(".circleci/"))
+        || name.ends_with(".sh")
+        || name.ends_with(".bash")
 }
 
 fn is_compose_name(name: &str) -> bool {
@@ -161,6 +188,12 @@ mod tests {
             Some(FileKind::Kubernetes)
         );
         assert_eq!(classify("package.json", r#"{"name":"x"}"#), None);
+        assert_eq!(
+            classify(".github/workflows/ci.yml", "on: push\nrun: ${{ x }}\n"),
+            Some(FileKind::Pipeline)
+        );
+        assert_eq!(classify("scripts/setup.sh", ""), Some(FileKind::Pipeline));
+        assert_eq!(classify(".gitlab-ci.yml", ""), Some(FileKind::Pipeline));
         assert_eq!(classify("README.md", "apiVersion: v1\nkind: Pod"), None);
     }
 }

@@ -23,6 +23,17 @@ pub struct AnalyzerConfig {
     /// < `medium` < `large` < `xlarge` < `2xlarge` < ... < `metal`). Bigger instances in
     /// development, test or prototype environments are reported as cost waste.
     pub dev_max_instance_size: String,
+    /// Recovery point objective, in minutes: the most data (as time) a production data
+    /// store may lose. Unset: not checked. Compared with point-in-time recovery, backup
+    /// schedules and replicas (the seed's example: daily backups vs 15 minutes).
+    pub rpo_minutes: Option<u32>,
+    /// Recovery time objective, in minutes: how long a production data store may be
+    /// down. Unset: not checked. A store without a standby recovers only by a restore.
+    pub rto_minutes: Option<u32>,
+    /// Naming conventions: a regular expression per Terraform resource type (or `*` for
+    /// every type) that the resource's literal name must match, e.g.
+    /// `aws_s3_bucket = "^acme-(prod|staging|dev)-[a-z0-9-]+$"`.
+    pub naming: BTreeMap<String, String>,
     /// SARIF logs of other scanners to ingest as evidence (paths relative to the
     /// repository root; read by the caller, which passes them in).
     pub sarif: Vec<String>,
@@ -82,6 +93,9 @@ impl Default for AnalyzerConfig {
             required_tags: vec!["Environment".into(), "Owner".into(), "CostCenter".into()],
             disabled_rules: Vec::new(),
             dev_max_instance_size: "large".into(),
+            rpo_minutes: None,
+            rto_minutes: None,
+            naming: BTreeMap::new(),
             sarif: Vec::new(),
             sarif_severity: BTreeMap::new(),
             kubernetes: KubernetesConfig::default(),
@@ -94,6 +108,26 @@ impl AnalyzerConfig {
     /// True if `rule_id` is switched off.
     pub fn is_disabled(&self, rule_id: &str) -> bool {
         self.disabled_rules.iter().any(|r| r == rule_id)
+    }
+
+    /// Check the values serde cannot: every naming pattern must be a valid regular
+    /// expression. The error names the key and what the regex parser said.
+    pub fn validate(&self) -> Result<(), String> {
+        for (rtype, pattern) in &self.naming {
+            if let Err(e) = regex::Regex::new(pattern) {
+                let reason = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                return Err(format!(
+                    "key `evidence.naming.{rtype}`: `{pattern}` is not a valid regular expression ({reason})"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -131,5 +165,15 @@ mod tests {
         assert!(
             serde_json::from_str::<AnalyzerConfig>(r#"{"terraform":{"var_file":[]}}"#).is_err()
         );
+        let c: AnalyzerConfig = serde_json::from_str(
+            r#"{"rpo_minutes":15,"naming":{"aws_s3_bucket":"^acme-[a-z-]+$"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.rpo_minutes, Some(15));
+        assert!(c.validate().is_ok());
+        let bad: AnalyzerConfig =
+            serde_json::from_str(r#"{"naming":{"aws_s3_bucket":"acme-("}}"#).unwrap();
+        let err = bad.validate().unwrap_err();
+        assert!(err.contains("evidence.naming.aws_s3_bucket"), "{err}");
     }
 }

@@ -1,9 +1,11 @@
 //! Where findings are collected: every analyzer reports through [`Sink::emit`], which
-//! applies the rule's Director, category and severity policy, skips disabled rules,
-//! and quotes the evidence lines verbatim from the file.
+//! applies the rule's Director, category, Failure Criterion and severity policy, skips
+//! disabled rules (and criteria the environment policy does not judge there), and
+//! quotes the evidence lines verbatim from the file.
 
 use crate::config::AnalyzerConfig;
 use crate::env::{EnvGuess, Policy};
+use crate::facts::Facts;
 use crate::rules::Rule;
 use crate::source::SourceText;
 use director_core::Finding;
@@ -33,6 +35,8 @@ pub(crate) struct Sink<'c> {
     config: &'c AnalyzerConfig,
     /// The findings so far.
     pub findings: Vec<Finding>,
+    /// Repository-wide facts for analyzers that run later.
+    pub facts: Facts,
 }
 
 impl<'c> Sink<'c> {
@@ -41,6 +45,7 @@ impl<'c> Sink<'c> {
         Sink {
             config,
             findings: Vec::new(),
+            facts: Facts::default(),
         }
     }
 
@@ -62,14 +67,15 @@ impl<'c> Sink<'c> {
             return None;
         }
         let policy = hit.policy.unwrap_or(hit.rule.policy);
-        let severity = policy.severity(hit.env.env);
+        // A criterion the environment policy does not judge here reports nothing.
+        let severity = policy.severity(info.criterion, hit.env.env)?;
         let (lines, evidence) = hit.src.quote(hit.lines);
         let mut recommendation = hit.fix;
         if policy.env_sensitive() {
             recommendation.push(' ');
             recommendation.push_str(&hit.env.describe());
         }
-        self.findings.push(Finding::evidence(
+        let mut finding = Finding::evidence(
             info.director,
             info.id,
             severity,
@@ -80,7 +86,9 @@ impl<'c> Sink<'c> {
             lines,
             evidence,
             recommendation,
-        ));
+        );
+        finding.criterion = info.criterion;
+        self.findings.push(finding);
         self.findings.last_mut()
     }
 }

@@ -1,20 +1,24 @@
 //! Environments and severities: where a resource runs (from the task, its tags, its
 //! names or its path) and how serious a rule's finding is there.
 //!
-//! The seed's Failure Criteria decide the mapping: single points of failure, missing
-//! disaster recovery, inability to scale and missing monitoring block in production;
-//! cost waste and tagging are warnings. An environment that cannot be determined is
-//! judged as production, because the Infrastructure Director reviews for production
-//! readiness and a missed blocker costs more than a blocker explained away.
+//! The seed's Failure Criteria decide the mapping, and they are stated once, in
+//! `director_core::criteria`: a rule that checks a criterion at full strength
+//! ([`Policy::Critical`]) takes that criterion's row of the one environment policy the
+//! prompts render too. An environment that cannot be determined is judged as
+//! production (`UNKNOWN_ENVIRONMENT_JUDGED_AS`), because the Infrastructure Director
+//! reviews for production readiness and a missed blocker costs more than a blocker
+//! explained away.
 
+use director_core::criteria::{self, Criterion};
 use director_core::{Environment, Severity};
 
 /// How a rule's severity follows the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Policy {
-    /// A Failure Criterion (single point of failure, no disaster recovery, cannot
-    /// scale, no monitoring): blocking in production (and when unknown), a warning in
-    /// staging, informational in development, test and prototypes.
+    /// A Failure Criterion at full strength: the severity is the criterion's row of the
+    /// environment policy (`director_core::criteria::severity`), e.g. a single point of
+    /// failure blocks in production and is informational in development, cost waste
+    /// blocks in development and staging and is never raised against production.
     Critical,
     /// Reachable attack surface (world-open admin ports, privileged containers):
     /// blocking wherever real data may live (production, staging, unknown), a warning
@@ -23,29 +27,35 @@ pub(crate) enum Policy {
     /// Should be fixed before production: a warning in production-like or unknown
     /// environments, informational elsewhere.
     Important,
-    /// Cost waste and tagging: always a warning.
+    /// Hygiene (tags, names, log retention, lifecycle rules): always a warning.
     Cost,
     /// Hardening advice: always informational.
     Advice,
 }
 
 impl Policy {
-    /// The severity of a finding under this policy in `env`.
-    pub(crate) fn severity(self, env: Option<Environment>) -> Severity {
+    /// The severity of a finding under this policy in `env`, for a rule tagged with
+    /// `criterion`; `None` when the criterion is not judged in `env` (nothing is
+    /// reported then).
+    pub(crate) fn severity(
+        self,
+        criterion: Option<Criterion>,
+        env: Option<Environment>,
+    ) -> Option<Severity> {
         let prod_like = env.is_none_or(Environment::is_production_like);
-        match self {
-            Policy::Critical => match env {
-                None | Some(Environment::Production) => Severity::Blocking,
-                Some(Environment::Staging) => Severity::Warning,
-                Some(_) => Severity::Info,
-            },
+        Some(match self {
+            // Every `Critical` rule names its criterion (a catalogue test checks); a
+            // single point of failure's row is the strictest fallback.
+            Policy::Critical => {
+                return criteria::severity(criterion.unwrap_or(Criterion::Spof), env);
+            }
             Policy::Exposure if prod_like => Severity::Blocking,
             Policy::Exposure => Severity::Warning,
             Policy::Important if prod_like => Severity::Warning,
             Policy::Important => Severity::Info,
             Policy::Cost => Severity::Warning,
             Policy::Advice => Severity::Info,
-        }
+        })
     }
 
     /// True if the severity depends on the environment (so findings say which one).
@@ -93,9 +103,15 @@ impl EnvGuess {
         matches!(self.env, None | Some(Environment::Production))
     }
 
-    /// Development, test, local or prototype: where always-on capacity is waste.
+    /// Development, test, local or prototype: where production-sized capacity is waste.
     pub(crate) fn is_non_production(&self) -> bool {
         !self.is_production_like()
+    }
+
+    /// True if the environment policy judges `criterion` here at all (cost waste is
+    /// never judged in production, nor where the environment is unknown).
+    pub(crate) fn judges(&self, criterion: Criterion) -> bool {
+        criteria::severity(criterion, self.env).is_some()
     }
 
     /// A sentence for recommendations: which environment the severity assumes.
@@ -194,21 +210,25 @@ mod tests {
     #[test]
     fn severities() {
         use Environment::*;
-        assert_eq!(Policy::Critical.severity(None), Severity::Blocking);
-        assert_eq!(
-            Policy::Critical.severity(Some(Production)),
-            Severity::Blocking
-        );
-        assert_eq!(Policy::Critical.severity(Some(Staging)), Severity::Warning);
-        assert_eq!(Policy::Critical.severity(Some(Development)), Severity::Info);
-        assert_eq!(Policy::Exposure.severity(Some(Staging)), Severity::Blocking);
-        assert_eq!(
-            Policy::Exposure.severity(Some(Prototype)),
-            Severity::Warning
-        );
-        assert_eq!(Policy::Important.severity(None), Severity::Warning);
-        assert_eq!(Policy::Important.severity(Some(Test)), Severity::Info);
-        assert_eq!(Policy::Cost.severity(Some(Production)), Severity::Warning);
-        assert_eq!(Policy::Advice.severity(None), Severity::Info);
+        let spof = Some(Criterion::Spof);
+        let waste = Some(Criterion::CostWaste);
+        let b = Some(Severity::Blocking);
+        let w = Some(Severity::Warning);
+        let i = Some(Severity::Info);
+        assert_eq!(Policy::Critical.severity(spof, None), b);
+        assert_eq!(Policy::Critical.severity(spof, Some(Production)), b);
+        assert_eq!(Policy::Critical.severity(spof, Some(Staging)), w);
+        assert_eq!(Policy::Critical.severity(spof, Some(Development)), i);
+        // Cost waste blocks where the waste is and is never judged against production.
+        assert_eq!(Policy::Critical.severity(waste, Some(Development)), b);
+        assert_eq!(Policy::Critical.severity(waste, Some(Staging)), b);
+        assert_eq!(Policy::Critical.severity(waste, Some(Production)), None);
+        assert_eq!(Policy::Critical.severity(waste, None), None);
+        assert_eq!(Policy::Exposure.severity(None, Some(Staging)), b);
+        assert_eq!(Policy::Exposure.severity(None, Some(Prototype)), w);
+        assert_eq!(Policy::Important.severity(spof, None), w);
+        assert_eq!(Policy::Important.severity(None, Some(Test)), i);
+        assert_eq!(Policy::Cost.severity(waste, Some(Production)), w);
+        assert_eq!(Policy::Advice.severity(None, None), i);
     }
 }

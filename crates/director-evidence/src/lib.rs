@@ -1,5 +1,6 @@
 //! Deterministic infrastructure analyzers: Terraform (HCL), Kubernetes manifests (YAML
-//! and JSON), Dockerfiles and Docker Compose files are read with real parsers and
+//! and JSON), Dockerfiles, Docker Compose files, and CI pipelines and shell scripts
+//! (for resources created by CLI commands) are read with real parsers and
 //! checked against the Infrastructure Director's checklist (scaling, redundancy,
 //! disaster recovery, cost, monitoring, IaC quality) plus the security basics the
 //! Security Director owns. Every finding names its rule, resource, file and exact
@@ -20,7 +21,9 @@ mod dockerfile;
 mod emit;
 mod env;
 mod error;
+mod facts;
 mod kubernetes;
+mod pipeline;
 mod rendered;
 mod rules;
 mod sarif;
@@ -158,6 +161,7 @@ fn analyze_files(
     let mut kubernetes_files = Vec::new();
     let mut compose_files = Vec::new();
     let mut dockerfiles = Vec::new();
+    let mut pipelines = Vec::new();
     let mut seen = HashSet::new();
     for file in targets {
         if !seen.insert(file.path.as_str()) {
@@ -176,6 +180,7 @@ fn analyze_files(
             FileKind::Kubernetes => kubernetes_files.push((file, true)),
             FileKind::Compose => compose_files.push(file),
             FileKind::Dockerfile => dockerfiles.push(file),
+            FileKind::Pipeline => pipelines.push(file),
         }
     }
     for file in rendered {
@@ -196,13 +201,17 @@ fn analyze_files(
         }
     }
 
-    let not_evaluated = terraform::analyze(&terraform_files, &mut sink, &mut errors);
+    // Kubernetes first: its alert rules are facts the Terraform monitoring rules use.
     kubernetes::analyze(&kubernetes_files, &mut sink, &mut errors);
+    let not_evaluated = terraform::analyze(&terraform_files, &mut sink, &mut errors);
     for file in compose_files {
         compose::analyze(file, &mut sink, &mut errors);
     }
     for file in dockerfiles {
         dockerfile::analyze(file, &mut sink);
+    }
+    for file in pipelines {
+        pipeline::analyze(file, &mut sink);
     }
 
     let mut findings = sink.findings;

@@ -1,8 +1,15 @@
 //! The rule catalogue: every rule's id, Director, category, title, help text, severity
-//! policy and the Checkov checks whose failures it reports. Analyzers refer to these
-//! constants when they emit findings, so ids cannot drift from the documentation.
+//! policy, the seed's Failure Criterion it checks (if any) and the Checkov checks whose
+//! failures it reports. Analyzers refer to these constants when they emit findings, so
+//! ids cannot drift from the documentation.
+//!
+//! A rule's policy is written `Critical(Spof)` when the rule checks a Failure Criterion
+//! at full strength (its severity is the criterion's row of the environment policy in
+//! `director_core::criteria`), or `Important(NoDr)` and the like when it tags a weaker
+//! check with the criterion it belongs to; a policy without a criterion tags none.
 
 use crate::env::Policy;
+use director_core::Criterion;
 use serde::Serialize;
 
 /// One rule: for docs, SARIF rule metadata and the peer comparison.
@@ -25,6 +32,9 @@ pub struct RuleInfo {
     /// hadolint (`DL…`), kube-linter check names — used to drop a scanner's SARIF result
     /// that a native finding already covers.
     pub peers: &'static [&'static str],
+    /// The seed's Failure Criterion the rule checks (`spof`, `no-dr`, …), if any: the
+    /// gate names it, and `[gate] block_on_criteria` can relax it.
+    pub criterion: Option<Criterion>,
 }
 
 /// A rule with the policy that turns the environment into a severity.
@@ -35,7 +45,7 @@ pub(crate) struct Rule {
 }
 
 macro_rules! rules {
-    ($( $konst:ident { $id:literal, $dir:literal, $cat:literal, $pol:ident, $title:literal, $help:literal, [$($ck:literal),*] $(, peers [$($tv:literal),*])? } )*) => {
+    ($( $konst:ident { $id:literal, $dir:literal, $cat:literal, $pol:ident $(($crit:ident))?, $title:literal, $help:literal, [$($ck:literal),*] $(, peers [$($tv:literal),*])? } )*) => {
         $(
             #[doc = $title]
             pub(crate) const $konst: Rule = Rule {
@@ -47,6 +57,7 @@ macro_rules! rules {
                     help: $help,
                     checkov: &[$($ck),*],
                     peers: &[$($($tv),*)?],
+                    criterion: rules!(@criterion $($crit)?),
                 },
                 policy: Policy::$pol,
             };
@@ -54,20 +65,25 @@ macro_rules! rules {
         static ALL: &[RuleInfo] = &[$($konst.info),*];
         /// Every rule with its policy, in catalogue order.
         pub(crate) static ALL_RULES: &[&Rule] = &[$(&$konst),*];
+        /// Every rule with its policy, for the catalogue's own checks.
+        #[cfg(test)]
+        static RULES: &[Rule] = &[$($konst),*];
     };
+    (@criterion) => { None };
+    (@criterion $crit:ident) => { Some(Criterion::$crit) };
 }
 
 rules! {
     // ---- Kubernetes -------------------------------------------------------------
-    K8S_NO_HPA { "infra.k8s.no-hpa", "infrastructure", "scalability", Critical,
+    K8S_NO_HPA { "infra.k8s.no-hpa", "infrastructure", "scalability", Critical(CannotScale),
         "Workload has no HorizontalPodAutoscaler",
         "A Deployment or StatefulSet with a fixed replica count cannot absorb traffic spikes. Add a HorizontalPodAutoscaler (or KEDA ScaledObject) targeting it, with CPU/memory requests set on its containers.",
         [] }
-    K8S_HPA_FIXED { "infra.k8s.hpa-min-equals-max", "infrastructure", "scalability", Critical,
+    K8S_HPA_FIXED { "infra.k8s.hpa-min-equals-max", "infrastructure", "scalability", Critical(CannotScale),
         "HorizontalPodAutoscaler has minReplicas equal to maxReplicas",
         "An autoscaler whose minimum equals its maximum never scales. Raise maxReplicas above minReplicas to the capacity the service needs at peak.",
         [] }
-    K8S_NO_CPU_REQUEST { "infra.k8s.no-cpu-request", "infrastructure", "scalability", Important,
+    K8S_NO_CPU_REQUEST { "infra.k8s.no-cpu-request", "infrastructure", "scalability", Important(CannotScale),
         "Container has no CPU request",
         "Without a CPU request the scheduler cannot place the pod sensibly and a CPU-utilization autoscaler cannot compute utilization. Set resources.requests.cpu.",
         ["CKV_K8S_10"], peers ["unset-cpu-requirements"] }
@@ -75,7 +91,7 @@ rules! {
         "Container has no CPU limit",
         "An unbounded container can starve its neighbours on the node. Set resources.limits.cpu (or document why CPU is deliberately unlimited).",
         ["CKV_K8S_11"] }
-    K8S_NO_MEMORY_REQUEST { "infra.k8s.no-memory-request", "infrastructure", "scalability", Important,
+    K8S_NO_MEMORY_REQUEST { "infra.k8s.no-memory-request", "infrastructure", "scalability", Important(CannotScale),
         "Container has no memory request",
         "Without a memory request the pod can be scheduled onto a node that cannot hold it and is first in line for eviction. Set resources.requests.memory.",
         ["CKV_K8S_12"], peers ["unset-memory-requirements"] }
@@ -91,11 +107,11 @@ rules! {
         "Container has no readiness probe",
         "Without a readiness probe pods receive traffic before they can serve it, during rollouts and restarts. Add a readinessProbe.",
         ["CKV_K8S_9"], peers ["no-readiness-probe"] }
-    K8S_SINGLE_REPLICA { "infra.k8s.single-replica", "infrastructure", "reliability", Critical,
+    K8S_SINGLE_REPLICA { "infra.k8s.single-replica", "infrastructure", "reliability", Critical(Spof),
         "Workload runs a single replica",
         "One replica is a single point of failure: a node drain, crash or rollout takes the service down. Run at least 2 replicas (or an autoscaler with minReplicas >= 2).",
         [] }
-    K8S_NO_PDB { "infra.k8s.no-pdb", "infrastructure", "reliability", Important,
+    K8S_NO_PDB { "infra.k8s.no-pdb", "infrastructure", "reliability", Important(Spof),
         "Multi-replica workload has no PodDisruptionBudget",
         "Without a PodDisruptionBudget a node drain or cluster upgrade may evict every replica at once. Add a PodDisruptionBudget selecting the workload's pods.",
         [] }
@@ -156,17 +172,21 @@ rules! {
         "Manifest uses a Kubernetes API version that has been removed",
         "The apiVersion was removed from Kubernetes, so the manifest fails to apply on clusters at or after that release (and blocks the next upgrade). Move to the replacement version named in the finding; migrate stored objects with `kubectl convert` or the pluto/kubent tools.",
         [] }
+    K8S_PROBE_TIMEOUT { "infra.k8s.probe-timeout", "infrastructure", "reliability", Important,
+        "Probe timeout is not shorter than its period",
+        "A probe whose timeoutSeconds is at least its periodSeconds (defaults 1 and 10) fires the next probe before the last one gave up: a slow endpoint piles up probes and turns latency into restarts. Keep timeoutSeconds well below periodSeconds.",
+        [] }
 
     // ---- Terraform: databases ---------------------------------------------------
-    RDS_SINGLE_AZ { "infra.rds.single-az", "infrastructure", "reliability", Critical,
+    RDS_SINGLE_AZ { "infra.rds.single-az", "infrastructure", "reliability", Critical(Spof),
         "Database runs in a single availability zone",
         "A single-AZ database is a single point of failure: an AZ outage or host failure takes it down with no automatic failover. Set multi_az = true (Aurora: run at least two cluster instances).",
         ["CKV_AWS_157"] }
-    DB_BACKUP_RETENTION { "infra.db.backup-retention", "infrastructure", "disaster-recovery", Critical,
+    DB_BACKUP_RETENTION { "infra.db.backup-retention", "infrastructure", "disaster-recovery", Critical(NoDr),
         "Database backup retention is below the minimum",
         "Too short (or disabled) automated backups leave no point to restore to after corruption or deletion. Set backup_retention_period to at least the configured minimum (default 7 days; AWS allows at most 35).",
         ["CKV_AWS_133", "CKV_AWS_360", "CKV_AWS_361"] }
-    DB_NO_DELETION_PROTECTION { "infra.db.no-deletion-protection", "infrastructure", "disaster-recovery", Important,
+    DB_NO_DELETION_PROTECTION { "infra.db.no-deletion-protection", "infrastructure", "disaster-recovery", Important(NoDr),
         "Database has no deletion protection",
         "Without deletion protection one mistaken apply or console click destroys the database. Set deletion_protection = true.",
         ["CKV_AWS_293", "CKV_AWS_139", "CKV2_AWS_58"] }
@@ -174,15 +194,15 @@ rules! {
         "Database storage is not encrypted",
         "Unencrypted storage exposes data and backups to anyone with access to the volumes or snapshots, and cannot be turned on later without a rebuild. Set storage_encrypted = true.",
         ["CKV_AWS_16", "CKV_AWS_96"] }
-    RDS_NO_READ_REPLICA { "infra.rds.no-read-replica", "infrastructure", "disaster-recovery", Important,
+    RDS_NO_READ_REPLICA { "infra.rds.no-read-replica", "infrastructure", "disaster-recovery", Important(NoDr),
         "Production database has no read replica",
         "Without a replica there is no standby to promote when the primary or its region fails, and reads cannot be scaled out. Add an aws_db_instance with replicate_source_db pointing at it (ideally in another AZ or region).",
         [] }
-    RDS_NO_CROSS_REGION_BACKUP { "infra.rds.no-cross-region-backup", "infrastructure", "disaster-recovery", Important,
+    RDS_NO_CROSS_REGION_BACKUP { "infra.rds.no-cross-region-backup", "infrastructure", "disaster-recovery", Important(NoDr),
         "Production database has no cross-region backup",
         "Backups that live only in the database's region are lost with the region. Replicate automated backups (aws_db_instance_automated_backups_replication), copy snapshots to another region, or run a cross-region replica.",
         [] }
-    RDS_NO_LOG_EXPORTS { "infra.rds.no-log-exports", "infrastructure", "monitoring", Important,
+    RDS_NO_LOG_EXPORTS { "infra.rds.no-log-exports", "infrastructure", "monitoring", Important(NoMonitoring),
         "Database logs are not exported to CloudWatch",
         "Without exported logs, errors and slow queries cannot be searched or alerted on. Set enabled_cloudwatch_logs_exports.",
         ["CKV_AWS_129", "CKV_AWS_324"] }
@@ -194,27 +214,27 @@ rules! {
         "Database has Performance Insights disabled",
         "Performance Insights shows which queries load the database. Set performance_insights_enabled = true.",
         ["CKV_AWS_353"] }
-    REDSHIFT_NO_SNAPSHOTS { "infra.redshift.no-snapshots", "infrastructure", "disaster-recovery", Critical,
+    REDSHIFT_NO_SNAPSHOTS { "infra.redshift.no-snapshots", "infrastructure", "disaster-recovery", Critical(NoDr),
         "Redshift cluster has automated snapshots disabled",
         "With automated_snapshot_retention_period = 0 there is no automated backup to restore. Keep it at 1 day or more.",
         ["CKV_AWS_343"] }
-    ELASTICACHE_NO_BACKUPS { "infra.elasticache.no-backups", "infrastructure", "disaster-recovery", Important,
+    ELASTICACHE_NO_BACKUPS { "infra.elasticache.no-backups", "infrastructure", "disaster-recovery", Important(NoDr),
         "Redis cache has no automatic backups",
         "snapshot_retention_limit is absent or 0, so a failed node loses its data. Set snapshot_retention_limit if the cache holds data that is expensive to rebuild.",
         ["CKV_AWS_134"] }
-    ELASTICACHE_NO_FAILOVER { "infra.elasticache.no-failover", "infrastructure", "reliability", Critical,
+    ELASTICACHE_NO_FAILOVER { "infra.elasticache.no-failover", "infrastructure", "reliability", Critical(Spof),
         "Redis replication group has no automatic failover",
         "Without automatic failover the primary node is a single point of failure. Set automatic_failover_enabled = true (and multi_az_enabled = true) with at least one replica.",
         ["CKV2_AWS_50"] }
-    DYNAMODB_NO_PITR { "infra.dynamodb.no-pitr", "infrastructure", "disaster-recovery", Critical,
+    DYNAMODB_NO_PITR { "infra.dynamodb.no-pitr", "infrastructure", "disaster-recovery", Critical(NoDr),
         "DynamoDB table has no point-in-time recovery",
         "Without point-in-time recovery a bad write or delete cannot be undone. Add point_in_time_recovery { enabled = true }.",
         ["CKV_AWS_28"] }
-    DYNAMODB_NO_AUTOSCALING { "infra.dynamodb.no-autoscaling", "infrastructure", "scalability", Critical,
+    DYNAMODB_NO_AUTOSCALING { "infra.dynamodb.no-autoscaling", "infrastructure", "scalability", Critical(CannotScale),
         "Provisioned DynamoDB table cannot scale",
         "A provisioned table without Application Auto Scaling throttles once traffic exceeds its fixed capacity. Add aws_appautoscaling_target/policy for it, or use billing_mode = \"PAY_PER_REQUEST\".",
         ["CKV2_AWS_16"] }
-    BACKUP_NO_PLAN { "infra.backup.no-backup-plan", "infrastructure", "disaster-recovery", Important,
+    BACKUP_NO_PLAN { "infra.backup.no-backup-plan", "infrastructure", "disaster-recovery", Important(NoDr),
         "Data store is not in any AWS Backup plan",
         "No aws_backup_selection in the repository covers this resource, so nothing backs it up. Add it to a backup plan (or back it up by tag).",
         ["CKV2_AWS_8", "CKV2_AWS_9", "CKV2_AWS_18"] }
@@ -223,17 +243,29 @@ rules! {
         "Database is publicly accessible",
         "publicly_accessible = true gives the database a public IP address; only its security group stands between it and the internet. Set publicly_accessible = false and reach it through the VPC (bastion, VPN, PrivateLink).",
         ["CKV_AWS_17"], peers ["aws-rds-no-public-db-access"] }
+    DR_RPO_NOT_MET { "infra.dr.rpo-not-met", "infrastructure", "disaster-recovery", Critical(NoDr),
+        "Data store cannot meet the recovery point objective",
+        "The newest recovery point (point-in-time recovery, backup schedule or replica) is older than the configured rpo_minutes allows: a failure loses more data than the business accepts. Enable point-in-time recovery or continuous backup, or back up more often.",
+        [] }
+    DR_RTO_NOT_MET { "infra.dr.rto-not-met", "infrastructure", "disaster-recovery", Critical(NoDr),
+        "Data store cannot meet the recovery time objective",
+        "With no standby to fail over to, recovery means restoring a backup, which takes longer than the configured rto_minutes. Add a Multi-AZ standby or a promotable replica (or raise the objective).",
+        [] }
+    BACKUP_NO_RESTORE_TESTING { "infra.backup.no-restore-testing", "infrastructure", "disaster-recovery", Important(NoDr),
+        "Backups are never test-restored",
+        "An untested backup is a hope, not a recovery plan (\"untested restoration\" is a Failure Criterion). Add an aws_backup_restore_testing_plan with a selection for the plan's resources, or a scheduled restore drill (a job named *restore*).",
+        [] }
 
     // ---- Terraform: compute, scaling, load balancing -----------------------------
-    ASG_FIXED_SIZE { "infra.asg.fixed-size", "infrastructure", "scalability", Critical,
+    ASG_FIXED_SIZE { "infra.asg.fixed-size", "infrastructure", "scalability", Critical(CannotScale),
         "Auto scaling group or node group cannot scale",
         "min_size equals max_size, so capacity is fixed and traffic spikes cannot be absorbed. Raise max_size above min_size and attach a scaling policy.",
         [] }
-    DEV_ALWAYS_ON { "infra.cost.dev-always-on", "infrastructure", "cost", Cost,
+    DEV_ALWAYS_ON { "infra.cost.dev-always-on", "infrastructure", "cost", Critical(CostWaste),
         "Non-production capacity never scales down",
         "A development or test group with min_size above 0 runs around the clock. Set min_size = 0 and scale it down outside working hours (scheduled actions or a scheduler).",
         [] }
-    DEV_OVERSIZED { "infra.cost.dev-oversized", "infrastructure", "cost", Cost,
+    DEV_OVERSIZED { "infra.cost.dev-oversized", "infrastructure", "cost", Critical(CostWaste),
         "Oversized instance type outside production",
         "Production-sized instances in development or test waste money. Use a smaller (burstable) size; the largest acceptable size is configurable (dev_max_instance_size).",
         [] }
@@ -285,11 +317,11 @@ rules! {
         "ECS cluster has Container Insights disabled",
         "Container Insights provides per-task CPU, memory and restart metrics. Add setting { name = \"containerInsights\" value = \"enabled\" }.",
         ["CKV_AWS_65"] }
-    ECS_NO_LOG_CONFIGURATION { "infra.ecs.no-log-configuration", "infrastructure", "monitoring", Important,
+    ECS_NO_LOG_CONFIGURATION { "infra.ecs.no-log-configuration", "infrastructure", "monitoring", Important(NoMonitoring),
         "ECS container has no log configuration",
         "A container definition without logConfiguration sends its logs nowhere searchable. Add a logConfiguration (e.g. awslogs to a log group with retention).",
         [] }
-    EKS_NO_CONTROL_PLANE_LOGS { "infra.eks.no-control-plane-logs", "infrastructure", "monitoring", Important,
+    EKS_NO_CONTROL_PLANE_LOGS { "infra.eks.no-control-plane-logs", "infrastructure", "monitoring", Important(NoMonitoring),
         "EKS control plane logging is incomplete",
         "Without api, audit, authenticator, controllerManager and scheduler logs, cluster failures and access cannot be investigated. List all five in enabled_cluster_log_types.",
         ["CKV_AWS_37"] }
@@ -297,15 +329,15 @@ rules! {
         "VPC has no flow logs",
         "Flow logs are the only record of network traffic for debugging connectivity and investigating incidents. Add an aws_flow_log for the VPC.",
         ["CKV2_AWS_11"] }
-    LOGS_NO_RETENTION { "infra.logs.no-retention", "infrastructure", "cost", Cost,
+    LOGS_NO_RETENTION { "infra.logs.no-retention", "infrastructure", "cost", Cost(CostWaste),
         "Log group keeps logs forever",
         "Without retention_in_days CloudWatch keeps (and bills) every log line indefinitely. Set a retention period.",
         ["CKV_AWS_66"] }
-    ALARM_WITHOUT_ACTIONS { "infra.monitoring.alarm-without-actions", "infrastructure", "monitoring", Important,
+    ALARM_WITHOUT_ACTIONS { "infra.monitoring.alarm-without-actions", "infrastructure", "monitoring", Important(NoMonitoring),
         "CloudWatch alarm notifies nobody",
         "An alarm with actions disabled or no alarm_actions changes state silently. Set actions_enabled = true and point alarm_actions at an on-call channel.",
         ["CKV_AWS_319"] }
-    NO_ALARM { "infra.monitoring.no-alarm", "infrastructure", "monitoring", Important,
+    NO_ALARM { "infra.monitoring.no-alarm", "infrastructure", "monitoring", Important(NoMonitoring),
         "Critical resource has no CloudWatch alarm",
         "No aws_cloudwatch_metric_alarm in the repository watches this resource, so its failure would go unnoticed. Add alarms on its key metrics (or confirm it is monitored elsewhere).",
         [] }
@@ -318,21 +350,69 @@ rules! {
         "EKS API endpoint is open to the whole internet",
         "The public endpoint is enabled with public_access_cidrs absent or containing 0.0.0.0/0, so anyone can reach the Kubernetes API server. Set endpoint_public_access = false (with endpoint_private_access = true) or restrict public_access_cidrs.",
         ["CKV_AWS_38"], peers ["AVD-AWS-0041", "aws-eks-no-public-cluster-access-to-cidr"] }
+    ASG_NO_SCALING_POLICY { "infra.asg.no-scaling-policy", "infrastructure", "scalability", Critical(CannotScale),
+        "Scalable group has no scaling policy",
+        "min_size is below max_size, but no scaling policy or schedule moves the group, so it stays at its desired capacity whatever the load. Attach a target-tracking aws_autoscaling_policy (or aws_appautoscaling_policy for ECS).",
+        [] }
+    LAMBDA_DEFAULT_TIMEOUT { "infra.lambda.default-timeout", "infrastructure", "reliability", Important,
+        "Lambda function relies on the default 3-second timeout",
+        "Without `timeout` the function is killed after 3 seconds, which is rarely what its work or its downstream calls need. Set `timeout` from the function's measured latency.",
+        [] }
+    LAMBDA_TIMEOUT_OVER_GATEWAY { "infra.lambda.timeout-exceeds-api-gateway", "infrastructure", "reliability", Important,
+        "Lambda behind API Gateway outlives the gateway's timeout",
+        "API Gateway gives up after 29 seconds while the function keeps running (and clients retry into duplicate work). Keep the function's timeout under the integration timeout, or make the work asynchronous.",
+        [] }
+    LB_LONG_IDLE_TIMEOUT { "infra.lb.long-idle-timeout", "infrastructure", "reliability", Important,
+        "Load balancer keeps idle connections for a long time",
+        "An idle_timeout far above the 60-second default holds connections of hung clients and targets open and exhausts connection slots. Keep it near 60 s (and below the targets' keep-alive), raising it only for streaming endpoints.",
+        [] }
+    LB_STICKY_SESSIONS { "infra.lb.sticky-sessions", "infrastructure", "scalability", Important(CannotScale),
+        "Target group pins clients to one target (sticky sessions)",
+        "Stickiness means the service keeps session state in its instances: scaling in or losing a target drops sessions and new targets take no load from pinned clients. Keep session state in a shared store and turn stickiness off.",
+        [] }
+    QUEUE_NO_DLQ { "infra.queue.no-dead-letter", "infrastructure", "reliability", Important,
+        "Queue has no dead-letter queue",
+        "Without a redrive policy a message that always fails is retried until it expires, blocking consumers and hiding the failure. Add a redrive_policy to a dead-letter queue (and alarm on its depth).",
+        [] }
+    TIER_DEV_CLASS_IN_PRODUCTION { "infra.tier.dev-class-in-production", "infrastructure", "cloud-resources", Critical(WrongTier),
+        "Production resource uses a development-tier class",
+        "Burstable micro/small instances (t2/t3/t3a/t4g) and burstable database or cache classes run out of CPU credits under sustained production load. Use a general-purpose or memory-optimised class (m/r/c families) in production.",
+        [] }
+    TIER_PRODUCTION_TIER_IN_DEV { "infra.tier.production-tier-in-dev", "infrastructure", "cloud-resources", Critical(WrongTier),
+        "Non-production resource uses production-tier features",
+        "Multi-AZ standbys and provisioned-IOPS storage double or triple the bill of a development or test database without serving anyone. Use single-AZ gp3 storage outside production.",
+        [] }
+    TIER_SINGLE_NODE_CACHE { "infra.tier.single-node-cache", "infrastructure", "cloud-resources", Critical(WrongTier),
+        "Production cache runs on a single node",
+        "A single-node Redis/Valkey cluster is a development setup: a node failure empties the cache and sends every request to the database. Use a replication group with a replica and automatic failover.",
+        [] }
+    NO_ALERTING { "infra.monitoring.no-alerting", "infrastructure", "monitoring", Critical(NoMonitoring),
+        "Production resources are added with no alerting anywhere in the repository",
+        "Nothing in the repository alerts: no CloudWatch alarm, Datadog or New Relic monitor, Grafana or Prometheus alert rule, SLO or PagerDuty service. Failures of the new resources would go unnoticed. Add alerts on their key metrics routed to on-call.",
+        [] }
+    NO_DASHBOARD { "infra.monitoring.no-dashboard", "infrastructure", "monitoring", Important(NoMonitoring),
+        "No dashboard shows the new production resources",
+        "No dashboard (CloudWatch, Datadog, Grafana, New Relic, Google or Azure) exists in the repository, so the health of the new resources cannot be seen at a glance during an incident. Add one with their key metrics.",
+        [] }
+    ALARM_TOPIC_UNSUBSCRIBED { "infra.monitoring.alarm-topic-no-subscription", "infrastructure", "monitoring", Important(NoMonitoring),
+        "Alarm notifies an SNS topic nobody subscribes to",
+        "The alarm's SNS topic has no subscription (email, PagerDuty, Opsgenie, Chatbot, Lambda) in the repository, so nobody on call hears it. Subscribe the on-call channel to the topic.",
+        [] }
 
     // ---- Terraform: storage ------------------------------------------------------
-    S3_NO_VERSIONING { "infra.s3.no-versioning", "infrastructure", "disaster-recovery", Important,
+    S3_NO_VERSIONING { "infra.s3.no-versioning", "infrastructure", "disaster-recovery", Important(NoDr),
         "S3 bucket has no versioning",
         "Without versioning an overwrite or delete is permanent. Enable versioning (aws_s3_bucket_versioning with status = \"Enabled\").",
         ["CKV_AWS_21"] }
-    S3_NO_LIFECYCLE { "infra.s3.no-lifecycle", "infrastructure", "cost", Cost,
+    S3_NO_LIFECYCLE { "infra.s3.no-lifecycle", "infrastructure", "cost", Cost(CostWaste),
         "S3 bucket has no lifecycle rules",
         "Without lifecycle rules objects (and old versions) stay in the hottest storage class forever. Add aws_s3_bucket_lifecycle_configuration with transitions and expirations.",
         ["CKV2_AWS_61"] }
-    S3_NO_ABORT_MULTIPART { "infra.s3.no-abort-multipart-upload", "infrastructure", "cost", Advice,
+    S3_NO_ABORT_MULTIPART { "infra.s3.no-abort-multipart-upload", "infrastructure", "cost", Advice(CostWaste),
         "S3 lifecycle does not abort incomplete multipart uploads",
         "Incomplete multipart uploads are billed until removed. Add an enabled bucket-wide rule with abort_incomplete_multipart_upload.",
         ["CKV_AWS_300"] }
-    S3_NO_REPLICATION { "infra.s3.no-replication", "infrastructure", "disaster-recovery", Advice,
+    S3_NO_REPLICATION { "infra.s3.no-replication", "infrastructure", "disaster-recovery", Advice(NoDr),
         "S3 bucket has no cross-region replication",
         "Objects exist in one region only. Replicate buckets holding data you cannot recreate.",
         ["CKV_AWS_144"] }
@@ -421,24 +501,33 @@ rules! {
         "Cost tracking and ownership depend on tags. Add the required tag keys (configurable; default Environment, Owner, CostCenter), e.g. via the provider's default_tags.",
         [] }
 
+    NO_BUDGET { "infra.cost.no-budget", "infrastructure", "cost", Important(CostWaste),
+        "New account or environment has no budget or cost alert",
+        "The change creates an account, project, subscription or environment but no budget (aws_budgets_budget, google_billing_budget, azurerm_consumption_budget_*) watches its spend, so a runaway bill is noticed at the end of the month. Add a budget with alert notifications.",
+        [] }
+    NAMING_CONVENTION { "infra.naming.convention", "infrastructure", "cloud-resources", Cost,
+        "Resource name does not follow the naming convention",
+        "The team's naming convention (`[evidence] naming`, a pattern per resource type) keeps ownership, environment and purpose readable in consoles and bills. Rename the resource to match.",
+        [] }
+
     // ---- Terraform: Azure --------------------------------------------------------
-    AZURE_NO_ZONE_REDUNDANCY { "infra.azure.no-zone-redundancy", "infrastructure", "reliability", Important,
+    AZURE_NO_ZONE_REDUNDANCY { "infra.azure.no-zone-redundancy", "infrastructure", "reliability", Important(Spof),
         "Azure resource is not zone redundant",
         "A zone outage takes the resource down. Enable zone redundancy (zone_balancing_enabled / zone_redundant = true).",
         ["CKV_AZURE_225", "CKV_AZURE_229"] }
-    AZURE_KV_NO_PURGE_PROTECTION { "infra.azure.keyvault-no-purge-protection", "infrastructure", "disaster-recovery", Important,
+    AZURE_KV_NO_PURGE_PROTECTION { "infra.azure.keyvault-no-purge-protection", "infrastructure", "disaster-recovery", Important(NoDr),
         "Key vault has no purge protection",
         "Without purge protection a deleted vault (and every key in it) can be purged before it is recovered. Set purge_protection_enabled = true.",
         ["CKV_AZURE_110", "CKV_AZURE_42"] }
-    AZURE_KV_SOFT_DELETE_OFF { "infra.azure.keyvault-soft-delete-disabled", "infrastructure", "disaster-recovery", Critical,
+    AZURE_KV_SOFT_DELETE_OFF { "infra.azure.keyvault-soft-delete-disabled", "infrastructure", "disaster-recovery", Critical(NoDr),
         "Key vault has soft delete disabled",
         "A deleted vault is gone immediately, with every key that encrypts your data. Remove soft_delete_enabled = false.",
         ["CKV_AZURE_111", "CKV_AZURE_42"] }
-    AZURE_STORAGE_NO_SOFT_DELETE { "infra.azure.storage-no-soft-delete", "infrastructure", "disaster-recovery", Important,
+    AZURE_STORAGE_NO_SOFT_DELETE { "infra.azure.storage-no-soft-delete", "infrastructure", "disaster-recovery", Important(NoDr),
         "Storage account has no blob soft delete",
         "Deleted or overwritten blobs cannot be recovered. Add blob_properties { delete_retention_policy { days = 7 } }.",
         ["CKV2_AZURE_38"] }
-    AZURE_DB_NO_GEO_BACKUP { "infra.azure.db-no-geo-backup", "infrastructure", "disaster-recovery", Important,
+    AZURE_DB_NO_GEO_BACKUP { "infra.azure.db-no-geo-backup", "infrastructure", "disaster-recovery", Important(NoDr),
         "Azure database server has no geo-redundant backups",
         "Backups stay in the server's region and are lost with it. Set geo_redundant_backup_enabled = true.",
         ["CKV_AZURE_94", "CKV_AZURE_102"] }
@@ -488,6 +577,12 @@ rules! {
         "Compose service runs privileged",
         "privileged: true gives the container full access to the host. Remove it and add only needed capabilities.",
         [] }
+
+    // ---- Pipelines and scripts ---------------------------------------------------
+    CLI_PROVISIONING { "infra.iac.cli-provisioning", "infrastructure", "iac-quality", Critical(ManualInfra),
+        "Cloud resources are created by CLI commands, not Infrastructure as Code",
+        "A pipeline or script creates cloud resources imperatively (aws ... create-*, gcloud ... create, az ... create): they drift, cannot be reviewed as a plan, and are rebuilt by hand after a disaster. Declare them in Terraform (or CloudFormation/Bicep) and let the pipeline apply it.",
+        [] }
 }
 
 /// Every rule, in catalogue order.
@@ -499,6 +594,28 @@ pub fn rules() -> &'static [RuleInfo] {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn full_strength_rules_name_their_criterion() {
+        for r in RULES {
+            if r.policy == Policy::Critical {
+                assert!(
+                    r.info.criterion.is_some(),
+                    "{}: a Critical rule takes its severity from a Failure Criterion; tag it, e.g. Critical(Spof)",
+                    r.info.id
+                );
+            }
+        }
+        // Every Failure Criterion has at least one rule that can block on it.
+        for c in Criterion::ALL {
+            assert!(
+                RULES
+                    .iter()
+                    .any(|r| r.policy == Policy::Critical && r.info.criterion == Some(c)),
+                "no full-strength rule checks {c}"
+            );
+        }
+    }
 
     #[test]
     fn ids_unique_and_well_formed() {
@@ -532,6 +649,13 @@ mod tests {
                 r.id
             );
             assert!(!r.title.is_empty() && !r.help.is_empty());
+            if r.director == "security" {
+                assert_eq!(
+                    r.criterion, None,
+                    "{}: security rules are not Failure Criteria",
+                    r.id
+                );
+            }
             for c in r.checkov {
                 assert!(c.starts_with("CKV"), "{c}");
             }

@@ -710,6 +710,18 @@ fn validate(config: &Config) -> Result<(), Error> {
             hint: "prices are US dollars per million tokens, zero or more".into(),
         });
     }
+    if let Err(message) = config.evidence.validate() {
+        return Err(Error::Config {
+            message,
+            hint: "naming patterns are Rust regular expressions, e.g. aws_s3_bucket = \"^acme-(prod|dev)-[a-z0-9-]+$\"".into(),
+        });
+    }
+    if config.gate.block_on_criteria.is_empty() && config.gate.block_on.is_empty() {
+        return Err(Error::Config {
+            message: "keys `gate.block_on` and `gate.block_on_criteria` are both empty: nothing could ever block".into(),
+            hint: "leave block_on = [\"blocking\"] and list the Failure Criteria that should block".into(),
+        });
+    }
     if config.context.max_tokens < 1000 {
         return Err(Error::Config {
             message: format!(

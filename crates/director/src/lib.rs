@@ -29,6 +29,7 @@ pub mod exit;
 pub mod fit;
 pub mod hook;
 mod pipeline;
+pub mod policy;
 pub mod registry;
 mod related;
 pub mod report;

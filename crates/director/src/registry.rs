@@ -13,7 +13,9 @@
 
 use crate::error::Error;
 pub use crate::fit::PromptProfile;
+use crate::policy::PolicyView;
 use crate::trust::{PolicySource, TrustedPolicy};
+use director_core::Criterion;
 use director_core::layout;
 use director_core::routing::{Applicability, CompiledApplicability};
 use serde::{Deserialize, Serialize};
@@ -172,6 +174,8 @@ pub struct Panel {
     /// Where `instruction.tera` came from.
     pub instruction_origin: Origin,
     template_origins: BTreeMap<String, Origin>,
+    /// Failure Criteria the gate does not block on, told to the Directors.
+    relaxed: Vec<Criterion>,
 }
 
 impl fmt::Debug for Panel {
@@ -439,6 +443,7 @@ impl Panel {
             frame_origin: frame_origin.clone(),
             instruction_origin: instruction_origin.clone(),
             template_origins,
+            relaxed: Vec::new(),
         };
         for profile in [PromptProfile::Full, PromptProfile::Compact] {
             trial.render_frame_as(
@@ -471,7 +476,15 @@ impl Panel {
             frame_origin,
             instruction_origin,
             template_origins,
+            relaxed: Vec::new(),
         })
+    }
+
+    /// Tell the Directors which Failure Criteria the gate relaxes (from the trusted
+    /// `[gate] block_on_criteria`); the prompts then call them warnings.
+    pub fn with_relaxed_criteria(mut self, relaxed: Vec<Criterion>) -> Panel {
+        self.relaxed = relaxed;
+        self
     }
 
     /// Every Director, highest priority first.
@@ -536,6 +549,7 @@ impl Panel {
         ctx.insert("nonce", nonce);
         ctx.insert("context", context);
         ctx.insert("environment", environment);
+        ctx.insert("policy", &PolicyView::new(environment, &self.relaxed));
         ctx.insert("profile", profile.as_str());
         self.render(FRAME, &ctx)
     }
@@ -564,6 +578,7 @@ impl Panel {
         ctx.insert("persona_essentials", &director.persona_essentials);
         ctx.insert("others", &others);
         ctx.insert("environment", environment);
+        ctx.insert("policy", &PolicyView::new(environment, &self.relaxed));
         ctx.insert("profile", profile.as_str());
         self.render(&director.template_name, &ctx)
     }

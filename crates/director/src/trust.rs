@@ -183,7 +183,10 @@ impl Policy {
     /// Resolve configuration, panel and baseline from `trusted`.
     pub(crate) fn load(trusted: TrustedPolicy, overrides: &Overrides) -> Result<Policy, Error> {
         let config = ResolvedConfig::load(trusted.repo_config().as_ref(), overrides)?;
-        let panel = std::sync::Arc::new(Panel::load(Some(&trusted))?);
+        let panel = std::sync::Arc::new(
+            Panel::load(Some(&trusted))?
+                .with_relaxed_criteria(config.config.gate.relaxed_criteria()),
+        );
         let baseline = trusted.baseline()?;
         Ok(Policy {
             trusted,

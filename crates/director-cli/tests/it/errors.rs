@@ -200,3 +200,30 @@ fn clap_usage_errors_exit_2() {
     let out = director(&dir.path()).args(["frobnicate"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn bad_failure_criterion_and_naming_pattern() {
+    let dir = Dir::new();
+    dir.write(
+        ".director/tasks/t.toml",
+        "id = \"t\"\ntitle = \"x\"\npaths = [\".director\"]\n",
+    )
+    .write(
+        ".director/config.toml",
+        "[gate]\nblock_on_criteria = [\"spof\", \"no-backups\"]\n",
+    );
+    let run = || {
+        director(&dir.path())
+            .args(["verify", "--task", "t", "--offline", "--repo"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert_usage_error(&run(), "no-backups");
+    dir.write(
+        ".director/config.toml",
+        "[evidence]\nnaming = { aws_s3_bucket = \"acme-(\" }\n",
+    );
+    assert_usage_error(&run(), "evidence.naming.aws_s3_bucket");
+    assert!(!dir.path().join(".director/runs").exists());
+}

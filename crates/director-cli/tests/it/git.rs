@@ -28,7 +28,10 @@ fn working_tree_and_commit_ranges_review_only_the_change() {
     let dir = Dir::new();
     let root = dir.path();
     git(&root, &["init", "-q", "-b", "main"]);
-    dir.write("infra/db.tf", GOOD_DB)
+    // The repository alerts on something, so the database's missing alarm is a warning
+    // (Failure Criterion 5 blocks only when nothing alerts anywhere).
+    dir.write("monitoring/alarms.tf", "resource \"aws_cloudwatch_metric_alarm\" \"errors\" {\n  alarm_name    = \"api-errors\"\n  alarm_actions = [\"arn:aws:sns:eu-west-1:123456789012:oncall\"]\n}\n")
+        .write("infra/db.tf", GOOD_DB)
         .write("infra/legacy.tf", "resource \"aws_security_group\" \"old\" {\n  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n}\n")
         .write(".director/tasks/db.toml", "id = \"db\"\ntitle = \"Tune the database\"\nenvironment = \"production\"\n");
     git(&root, &["add", "."]);

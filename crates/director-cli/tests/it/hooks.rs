@@ -43,7 +43,14 @@ fn repo() -> Dir {
     let dir = Dir::new();
     let root = dir.path();
     git(&root, &["init", "-q", "-b", "main"]);
-    dir.write("infra/db.tf", GOOD_DB).write(
+    // The repository alerts on something, so a database without its own alarm is a
+    // warning, not Failure Criterion 5 (no alerting anywhere).
+    dir.write(
+        "monitoring/alarms.tf",
+        "resource \"aws_cloudwatch_metric_alarm\" \"errors\" {\n  alarm_name    = \"api-errors\"\n  alarm_actions = [\"arn:aws:sns:eu-west-1:123456789012:oncall\"]\n}\n",
+    )
+    .write("infra/db.tf", GOOD_DB)
+    .write(
         ".director/config.toml",
         "[context]\nenvironment = \"production\"\n[provider]\nmax_retries = 0\ninitial_backoff_ms = 10\n",
     );

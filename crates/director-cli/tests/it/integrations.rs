@@ -24,7 +24,10 @@ const DB_TF: &str = r#"resource "aws_db_instance" "orders" {
 
 fn fixture() -> Dir {
     let dir = Dir::new();
-    dir.write("infra/db.tf", DB_TF).write(
+    // Alerting elsewhere in the repository keeps the single-AZ database the one blocker.
+    dir.write("monitoring/alarms.tf", "resource \"aws_cloudwatch_metric_alarm\" \"errors\" {\n  alarm_name    = \"api-errors\"\n  alarm_actions = [\"arn:aws:sns:eu-west-1:123456789012:oncall\"]\n}\n")
+        .write("infra/db.tf", DB_TF)
+        .write(
         ".director/tasks/orders.toml",
         "id = \"orders\"\ntitle = \"Orders database\"\npaths = [\"infra\"]\nenvironment = \"production\"\n",
     );

@@ -17,6 +17,7 @@ mod git;
 mod hooks;
 mod integrations;
 mod mcp;
+mod scenarios;
 mod support;
 mod terraform;
 mod trust;

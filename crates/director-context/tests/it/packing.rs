@@ -200,6 +200,7 @@ fn synthetic_file(i: usize) -> ChangedFile {
         old_path: None,
         status: ChangeStatus::Added,
         classes: vec![FileClass::Source],
+        signals: Vec::new(),
         language: Some("rust".into()),
         binary: false,
         too_large: false,

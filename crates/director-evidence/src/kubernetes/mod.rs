@@ -6,6 +6,7 @@
 mod api_versions;
 mod checks;
 mod hardening;
+mod operations;
 
 use crate::SourceFile;
 use crate::emit::Sink;
@@ -144,6 +145,7 @@ pub(crate) fn analyze(
     for m in index.manifests.iter().filter(|m| m.target) {
         checks::check(m, &index, sink);
     }
+    operations::check(&index, sink);
 }
 
 fn collect<'a>(

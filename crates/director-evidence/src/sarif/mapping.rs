@@ -93,8 +93,10 @@ pub(crate) fn severity(
     if let Some(s) = by_rule.or_else(|| config.sarif_severity.get(tool)) {
         return *s;
     }
-    if let Some(rule) = native {
-        return rule.policy.severity(None);
+    // A native rule's severity with the environment unknown (judged as production);
+    // a criterion production does not judge falls through to the scanner's own level.
+    if let Some(s) = native.and_then(|rule| rule.policy.severity(rule.info.criterion, None)) {
+        return s;
     }
     if let Some(score) = signals.security_severity {
         return if score >= 7.0 {

@@ -10,6 +10,7 @@ use crate::rules::{
     LAMBDA_NO_CONCURRENCY_LIMIT, LAMBDA_NO_DLQ, LAMBDA_NO_TRACING,
 };
 use crate::rules::{EC2_IMDSV1, EKS_PUBLIC_ENDPOINT};
+use director_core::Criterion;
 use hcl_edit::expr::Expression;
 
 /// Instance sizes from smallest to largest; anything `NxLarge` ranks by its N.
@@ -112,7 +113,8 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
     eks_public_endpoint(cx);
 }
 
-/// min == max cannot scale; outside production, min > 0 never scales to zero.
+/// min == max cannot scale; where cost waste is judged (development, test, staging),
+/// min > 0 with no schedule never scales to zero.
 fn capacity(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, blk: Blk<'_>) {
     let (Some(min_attr), Some(max_attr)) = (blk.attr("min_size"), blk.attr("max_size")) else {
         return;
@@ -130,7 +132,7 @@ fn capacity(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, blk: Blk<'_>) {
             "Set max_size above min_size and attach a scaling policy (target tracking on CPU or request count).".into(),
         );
     }
-    if r.env.is_non_production() && min > 0 {
+    if r.env.judges(Criterion::CostWaste) && min > 0 {
         let address = r.address();
         let scheduled = cx
             .index
@@ -142,7 +144,10 @@ fn capacity(cx: &mut Ctx<'_, '_, '_, '_>, r: &Res<'_>, blk: Blk<'_>) {
                 &DEV_ALWAYS_ON,
                 r,
                 min_attr.lines(),
-                format!("{address} keeps {min} instance(s) running around the clock outside production"),
+                format!(
+                    "{address} keeps {min} instance(s) running around the clock in {}",
+                    r.env.env.map_or("a non-production environment", |e| e.as_str())
+                ),
                 "Set `min_size = 0` and scale down outside working hours (aws_autoscaling_schedule, or a scheduler like the seed's EventBridge + Lambda pair).".into(),
             );
         }

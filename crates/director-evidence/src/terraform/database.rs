@@ -116,13 +116,24 @@ fn backup_retention(cx: &mut Ctx<'_, '_, '_, '_>, db: &Res<'_>) {
             format!("Set `backup_retention_period = {}` or more.", min.max(7)),
         ),
         Some(a) => match lit_int(a.expr()) {
-            Some(0) => cx.emit(
-                &DB_BACKUP_RETENTION,
-                db,
-                a.lines(),
-                format!("{} has automated backups disabled (backup_retention_period = 0)", db.address()),
-                format!("Set `backup_retention_period = {min}` or more."),
-            ),
+            Some(0) => {
+                // No disaster recovery only when nothing else backs it up: an AWS Backup
+                // plan that selects it (or may, by tag) leaves a warning.
+                let plan = super::recovery::plans_for(cx, &db.address())
+                    .is_none_or(|plans| !plans.is_empty());
+                cx.emit_with(
+                    &DB_BACKUP_RETENTION,
+                    db,
+                    a.lines(),
+                    if plan {
+                        format!("{} has automated backups disabled (backup_retention_period = 0); only AWS Backup covers it", db.address())
+                    } else {
+                        format!("{} has automated backups disabled (backup_retention_period = 0)", db.address())
+                    },
+                    format!("Set `backup_retention_period = {min}` or more."),
+                    plan.then_some(Policy::Important),
+                );
+            }
             Some(days) if days < min => cx.emit(
                 &DB_BACKUP_RETENTION,
                 db,

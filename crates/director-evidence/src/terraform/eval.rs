@@ -62,6 +62,18 @@ pub(crate) struct Ev {
     pub origin: Option<Loc>,
 }
 
+impl Value {
+    /// True if the value, or anything inside it, is unknown.
+    pub fn has_unknown(&self) -> bool {
+        match self {
+            Value::Unknown => true,
+            Value::List(items) => items.iter().any(Value::has_unknown),
+            Value::Object(map) => map.values().any(Value::has_unknown),
+            _ => false,
+        }
+    }
+}
+
 impl Ev {
     /// A value set in place.
     pub fn here(value: Value) -> Ev {

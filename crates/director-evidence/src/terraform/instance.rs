@@ -162,8 +162,12 @@ impl Walk<'_, '_> {
     }
 
     fn record(&mut self, ev: Ev, path: Vec<usize>, lines: (u32, u32)) {
+        // A value unknown in any part keeps its source expression: a list of
+        // references (`[aws_db_instance.main.arn]`) still names what it refers to.
+        if ev.value.has_unknown() {
+            return;
+        }
         let patch = match ev.value {
-            Value::Unknown => return,
             // `null` unsets an attribute; an empty list (`root_block_device =
             // var.none`) creates nothing either, as if the attribute were absent.
             Value::Null => Patch::Remove(path),

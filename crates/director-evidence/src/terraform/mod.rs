@@ -14,6 +14,7 @@
 
 mod azure;
 mod compute;
+mod cost;
 mod database;
 mod eval;
 mod iam;
@@ -22,10 +23,14 @@ mod json;
 mod module;
 mod monitoring;
 mod network;
+mod operations;
 mod place;
 mod plan;
+mod recovery;
+mod resilience;
 mod secrets;
 mod storage;
+mod tiers;
 mod value;
 
 use crate::SourceFile;
@@ -620,6 +625,11 @@ pub(crate) fn analyze(
     secrets::check(&mut cx);
     modules(&mut cx);
     tags(&mut cx);
+    operations::check(&mut cx, monitoring::CRITICAL);
+    recovery::check(&mut cx);
+    resilience::check(&mut cx);
+    tiers::check(&mut cx);
+    cost::check(&mut cx);
     not_evaluated
 }
 

@@ -1,12 +1,13 @@
 //! Monitoring: CloudWatch alarms that notify nobody, production resources no alarm
-//! watches, and VPCs without flow logs.
+//! watches (a warning; with no alerting anywhere in the repository, the blocking
+//! `infra.monitoring.no-alerting` of `operations.rs` instead), and VPCs without flow logs.
 
-use super::{Ctx, lit_str, value};
+use super::{Ctx, Res, lit_str, operations, value};
 use crate::rules::{ALARM_WITHOUT_ACTIONS, NO_ALARM, VPC_NO_FLOW_LOGS};
 use std::collections::HashSet;
 
 /// Resources whose failure takes a service down, so something must alarm on them.
-const CRITICAL: &[&str] = &[
+pub(super) const CRITICAL: &[&str] = &[
     "aws_db_instance",
     "aws_rds_cluster",
     "aws_lb",
@@ -75,6 +76,8 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
                 .any(|w| r.rtype.to_ascii_lowercase().contains(w))
     });
     if !opaque_alarm && !monitoring_module {
+        let alerting = operations::alerting_anywhere(cx);
+        let mut unwatched: Vec<&Res<'_>> = Vec::new();
         for rtype in CRITICAL {
             for r in index.targets(rtype) {
                 if !r.env.is_production_or_unknown() {
@@ -91,6 +94,10 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
                 if watched_refs.contains(address.as_str()) || named {
                     continue;
                 }
+                if alerting.is_none() {
+                    unwatched.push(r);
+                    continue;
+                }
                 cx.emit(
                     &NO_ALARM,
                     r,
@@ -102,6 +109,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_, '_, '_>) {
                 );
             }
         }
+        operations::no_alerting(cx, &unwatched);
     }
 
     let unresolved_flow_log = index.all("aws_flow_log").any(|f| {

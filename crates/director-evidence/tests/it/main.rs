@@ -1,5 +1,5 @@
 //! Integration tests of `director-evidence`: the peer comparison with Checkov, the
-//! seed's examples, rule behaviour on small inputs, and robustness on broken input.
+//! seed's examples, the checklist rules' bad/good fixtures, rule behaviour on small inputs, and robustness on broken input.
 
 #![expect(
     clippy::unwrap_used,
@@ -7,6 +7,7 @@
     reason = "tests fail loudly on broken fixtures"
 )]
 
+mod checklist;
 mod checkov;
 mod common;
 mod files;

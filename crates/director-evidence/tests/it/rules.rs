@@ -318,8 +318,37 @@ fn companion_and_cross_file_resources_are_found() {
   }
 }
 "#;
+    // Nothing alerts anywhere: Failure Criterion 5 blocks (once, not per resource).
     let without = run(&[("db.tf", DB)]);
-    assert_eq!(of_rule(&without, "infra.monitoring.no-alarm").len(), 1);
+    assert!(of_rule(&without, "infra.monitoring.no-alarm").is_empty());
+    let none = of_rule(&without, "infra.monitoring.no-alerting");
+    assert_eq!(none.len(), 1);
+    assert_eq!(none[0].severity, Severity::Blocking);
+    assert_eq!(
+        none[0].criterion,
+        Some(director_core::Criterion::NoMonitoring)
+    );
+    // Alerting exists but not for this database: a per-resource warning.
+    let other = alarm.replace("aws_db_instance.main.identifier", "\"billing-other\"");
+    let elsewhere = run_with(
+        &[("db.tf", DB)],
+        &[("alarms.tf", &other)],
+        &AnalyzerConfig::default(),
+    );
+    assert!(of_rule(&elsewhere, "infra.monitoring.no-alerting").is_empty());
+    assert_eq!(
+        severities(&elsewhere, "infra.monitoring.no-alarm"),
+        [Severity::Warning]
+    );
+    // A Prometheus alert rule in a Kubernetes manifest counts as alerting too.
+    let rule = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: db\nspec:\n  groups:\n  - name: db\n    rules:\n    - alert: DatabaseDown\n      expr: pg_up == 0\n";
+    let prometheus = run_with(
+        &[("db.tf", DB)],
+        &[("k8s/alerts.yaml", rule)],
+        &AnalyzerConfig::default(),
+    );
+    assert!(of_rule(&prometheus, "infra.monitoring.no-alerting").is_empty());
+    assert_eq!(of_rule(&prometheus, "infra.monitoring.no-alarm").len(), 1);
     let with = run_with(
         &[("db.tf", DB)],
         &[("alarms.tf", alarm)],
@@ -530,10 +559,11 @@ fn analyzable_files_and_counts() {
     assert!(is_analyzable("Dockerfile", "FROM x"));
     assert!(is_analyzable("docker-compose.yaml", "services: {}"));
     assert!(!is_analyzable("src/main.rs", "fn main() {}"));
-    assert!(!is_analyzable(
+    assert!(is_analyzable(
         ".github/workflows/ci.yml",
         "on: push\njobs: {}\n"
     ));
+    assert!(!is_analyzable("config/app.yaml", "port: 80\n"));
     // A chart's template is recognised (and listed as not evaluated unless rendered);
     // templated YAML outside a chart's templates/ is not.
     assert!(is_analyzable(
@@ -563,7 +593,7 @@ fn analyzable_files_and_counts() {
     );
     assert_eq!(report.files_analyzed, 1);
     assert!(report.parse_errors.is_empty());
-    assert_eq!(of_rule(&report, "infra.monitoring.no-alarm").len(), 1);
+    assert_eq!(of_rule(&report, "infra.monitoring.no-alerting").len(), 1);
 }
 
 #[test]

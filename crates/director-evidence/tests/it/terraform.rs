@@ -330,6 +330,8 @@ resource "aws_db_instance" "known" {
             "infra.rds.no-enhanced-monitoring".into(),
             "infra.rds.no-performance-insights".into(),
             "infra.tags.missing".into(),
+            "infra.monitoring.no-alerting".into(),
+            "infra.monitoring.no-dashboard".into(),
         ],
         ..AnalyzerConfig::default()
     };

@@ -46,7 +46,8 @@ impl Engine {
         let mut runs = plan.runs.clone();
         let mut usage = Usage::default();
         let mut llm_findings = Vec::new();
-        let mut checker = EvidenceChecker::new(&plan.changes, &plan.task);
+        let mut checker =
+            EvidenceChecker::new(&plan.changes, &plan.task).with_facts(&plan.evidence.findings);
         for Reviewed {
             index,
             mut run,
@@ -68,6 +69,9 @@ impl Engine {
                     }
                     llm_findings.push(f);
                 }
+            }
+            if run.reason.is_none() {
+                run.reason = plan.run_reasons.get(index).cloned().flatten();
             }
             runs[index] = Some(run);
         }
@@ -170,6 +174,7 @@ pub(super) struct EvidenceChecker<'a> {
     changes: &'a ChangeSet,
     task_text: String,
     seen: BTreeMap<String, String>,
+    facts: &'a [Finding],
 }
 
 impl<'a> EvidenceChecker<'a> {
@@ -184,6 +189,36 @@ impl<'a> EvidenceChecker<'a> {
             changes,
             task_text,
             seen: BTreeMap::new(),
+            facts: &[],
+        }
+    }
+
+    /// The analyzers' findings, which a path-less finding under a Failure Criterion
+    /// may quote instead of a file (what it builds on).
+    pub(super) fn with_facts(mut self, facts: &'a [Finding]) -> Self {
+        self.facts = facts;
+        self
+    }
+
+    /// A path-less finding under a Failure Criterion: verified when it quotes the
+    /// analyzer finding it builds on.
+    fn check_builds_on(&self, f: &mut Finding) {
+        let quote = f.evidence.as_deref().unwrap_or("");
+        match director_core::verify::builds_on(quote, self.facts) {
+            Some(fact) => {
+                f.verified = true;
+                f.verification = Some(format!(
+                    "builds on analyzer finding {} at {}:{}",
+                    fact.rule_id.as_deref().unwrap_or(""),
+                    fact.path.as_deref().unwrap_or(""),
+                    fact.start_line.unwrap_or(0)
+                ));
+            }
+            None => {
+                f.verification = Some(
+                    "cites no file and quotes neither the task nor an analyzer finding".into(),
+                );
+            }
         }
     }
 
@@ -199,6 +234,7 @@ impl<'a> EvidenceChecker<'a> {
                     f.verified = true;
                     f.verification = Some("quotes the task".into());
                 }
+                Some(_) if f.criterion.is_some() => self.check_builds_on(f),
                 _ => {
                     f.verification = Some("cites no file and does not quote the task".into());
                 }

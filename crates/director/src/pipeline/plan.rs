@@ -56,6 +56,8 @@ pub(crate) struct Plan {
     /// Per panel index: the run of a Director that will not be called (skipped by
     /// routing, offline or budget); `None` for the planned ones.
     pub runs: Vec<Option<DirectorRun>>,
+    /// Per panel index: why a called Director applies (its record keeps it).
+    pub run_reasons: Vec<Option<String>>,
     /// The requests to send, in panel (priority) order.
     pub requests: Vec<Planned>,
     /// The trusted policy of this run and the model and cache built from it.
@@ -172,6 +174,7 @@ impl Engine {
         let Routing {
             mut runs,
             selected,
+            reasons: run_reasons,
             model,
             offline_reason,
         } = routing;
@@ -250,6 +253,7 @@ impl Engine {
             evidence,
             evidence_failure,
             runs,
+            run_reasons,
             requests,
             setup,
             policy_ignored,

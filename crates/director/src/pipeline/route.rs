@@ -18,6 +18,8 @@ pub(super) struct Routing {
     pub runs: Vec<Option<DirectorRun>>,
     /// Panel indices of the Directors to call.
     pub selected: Vec<usize>,
+    /// Per panel index: why a selected Director applies (kept in its record).
+    pub reasons: Vec<Option<String>>,
     /// The model to call (`None` offline).
     pub model: Option<Arc<dyn ChatModel>>,
     /// Why no LLM Director runs, when offline.
@@ -46,21 +48,23 @@ impl Engine {
             .map(|f| RoutedFile {
                 path: &f.path,
                 classes: &f.classes,
+                signals: &f.signals,
             })
             .collect();
         let mut runs: Vec<Option<DirectorRun>> = vec![None; setup.policy.panel.directors().len()];
         let mut selected = Vec::new();
+        let mut reasons: Vec<Option<String>> = vec![None; runs.len()];
         for (i, d) in setup.policy.panel.directors().iter().enumerate() {
             let decision = if !options.directors.is_empty() {
                 if options.directors.iter().any(|n| n == d.name()) {
-                    Ok(())
+                    Ok("selected with --director".to_string())
                 } else {
                     Err("not selected (--director names others)".to_string())
                 }
             } else if cfg.directors.disabled.iter().any(|n| n == d.name()) {
                 Err("disabled in configuration ([directors] disabled)".to_string())
             } else if options.all_directors {
-                Ok(())
+                Ok("--all-directors".to_string())
             } else {
                 let r = d.routing().route(
                     &d.def.display_name,
@@ -69,13 +73,16 @@ impl Engine {
                     !task.criteria.is_empty(),
                 );
                 if r.runs() {
-                    Ok(())
+                    Ok(r.reason().to_string())
                 } else {
                     Err(r.reason().to_string())
                 }
             };
             match decision {
-                Ok(()) => selected.push(i),
+                Ok(reason) => {
+                    selected.push(i);
+                    reasons[i] = Some(reason);
+                }
                 Err(reason) => runs[i] = Some(skipped(d, reason)),
             }
         }
@@ -103,6 +110,7 @@ impl Engine {
         Routing {
             runs,
             selected,
+            reasons,
             model,
             offline_reason,
         }

@@ -133,11 +133,14 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
             FindingSource::Evidence => format!("evidence {}", f.rule_id.as_deref().unwrap_or("")),
             FindingSource::Llm => f.directors.join("+"),
         };
-        let extra = if f.source == FindingSource::Evidence && f.directors.len() > 1 {
+        let mut extra = if f.source == FindingSource::Evidence && f.directors.len() > 1 {
             format!(", confirmed by {}", f.directors[1..].join("+"))
         } else {
             String::new()
         };
+        if let Some(c) = f.criterion {
+            extra.push_str(&format!(", criterion {c}"));
+        }
         let _ = writeln!(
             out,
             "  {label} {} {} — {} [{source}{extra}]",

@@ -280,6 +280,9 @@ fn result(f: &Finding, rule_index: usize, task_id: &str) -> sarif::Result {
     if let Some(r) = f.reported_severity {
         properties.push(("reportedSeverity", json!(r)));
     }
+    if let Some(c) = f.criterion {
+        properties.push(("failureCriterion", json!(c)));
+    }
     let mut r = sarif::Result::builder()
         .rule_id(rule_id(f))
         .rule_index(rule_index as i64)

@@ -171,6 +171,26 @@ fn infrastructure_prompt_carries_the_seed() {
         "m5.2xlarge",
         "Manual Infrastructure",
         "Wrong Resource Tiers",
+        // The role card in full: every role variation and daily task.
+        "They attend KubeCon.",
+        "They implement Zero Trust.",
+        "They love spot instances and serverless to save money.",
+        "They build paved paths.",
+        "They manage petabytes of storage.",
+        "They love documentation and policy enforcement.",
+        "They deal with hardware procurement and networking cabling.",
+        "Does it all. Writes Terraform, answers pages, and hires the team.",
+        "09:00 AM - Dashboard Review",
+        "10:00 AM - Incident Review",
+        "11:00 AM - Architecture Review",
+        "12:00 PM - Lunch with Vendor",
+        "01:00 PM - Security Audit",
+        "02:00 PM - Hiring",
+        "03:00 PM - 1:1 with DevOps Manager",
+        "04:00 PM - Capacity Planning",
+        "05:00 PM - Strategy Work",
+        "05:30 PM - Wrap Up",
+        "You treat the platform as a product.",
         "10x growth",
         "Performance Director",
         "Security Director",
@@ -183,6 +203,122 @@ fn infrastructure_prompt_carries_the_seed() {
         assert!(
             text.to_lowercase().contains(&needle.to_lowercase()),
             "infrastructure prompt lacks {needle:?}"
+        );
+    }
+}
+
+/// One environment policy, stated once: for every environment, the severity the
+/// shared frame and the Infrastructure spec state for each Failure Criterion is the
+/// severity of `director_core::criteria`, and the deterministic rules that check the
+/// criteria at full strength report exactly that severity. A template that hard-codes a
+/// different severity, or a rule that drifts from the table, fails here.
+#[test]
+fn prompts_and_rules_state_one_environment_policy() {
+    use director::core::Environment;
+    use director::core::criteria::{self, Criterion};
+    use director::registry::PromptProfile;
+    use director_evidence::{AnalyzerConfig, SourceFile, analyze};
+
+    let tf = r#"resource "aws_db_instance" "ledger" {
+  identifier              = "ledger"
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = false
+  backup_retention_period = 0
+}
+
+resource "aws_autoscaling_group" "workers" {
+  name     = "workers"
+  min_size = 3
+  max_size = 3
+}
+"#;
+    let script = "#!/bin/sh\naws sqs create-queue --queue-name jobs\n";
+    let files = vec![
+        SourceFile::new("infra/main.tf", tf),
+        SourceFile::new("scripts/bootstrap.sh", script),
+    ];
+    let full_strength = [
+        "infra.rds.single-az",
+        "infra.db.backup-retention",
+        "infra.asg.fixed-size",
+        "infra.cost.dev-always-on",
+        "infra.monitoring.no-alerting",
+        "infra.iac.cli-provisioning",
+        "infra.tier.dev-class-in-production",
+    ];
+
+    let panel = Panel::load(None).unwrap();
+    let entries: Vec<_> = panel.directors().iter().map(|d| d.panel_entry()).collect();
+    let infra = panel.get("infrastructure").unwrap();
+    for env_name in [
+        "production",
+        "staging",
+        "development",
+        "test",
+        "local",
+        "prototype",
+        "unspecified",
+    ] {
+        let env = Environment::parse(env_name);
+        let frame = panel.render_frame(&entries, "n0nce", "", env_name).unwrap();
+        let spec = panel.render_director(infra, &[], env_name).unwrap();
+        // Small models get the compact prompts: the spec states the same policy (the
+        // compact frame leaves it to the spec).
+        let compact_spec = panel
+            .render_director_as(infra, &[], env_name, PromptProfile::Compact)
+            .unwrap();
+        let stated = |text: &str, c: Criterion| -> String {
+            let needle = format!("(criterion `{c}`");
+            text.lines()
+                .find(|l| l.contains(&needle))
+                .unwrap_or_else(|| panic!("{env_name}: no line states criterion {c}"))
+                .to_string()
+        };
+        for c in Criterion::ALL {
+            let want = format!(
+                "`{}`",
+                director::policy::severity_name(criteria::severity(c, env))
+            );
+            for (what, text) in [
+                ("frame", &frame),
+                ("infrastructure spec", &spec),
+                ("compact infrastructure spec", &compact_spec),
+            ] {
+                let line = stated(text, c);
+                assert!(
+                    line.contains(&want),
+                    "{env_name}: the {what} says {line:?}, the policy {want}"
+                );
+            }
+        }
+
+        let config = AnalyzerConfig {
+            environment: env,
+            ..AnalyzerConfig::default()
+        };
+        let report = analyze(&files, &[], &config);
+        let mut compared = Vec::new();
+        for f in &report.findings {
+            let rule = f.rule_id.as_deref().unwrap_or("");
+            if !full_strength.contains(&rule) {
+                continue;
+            }
+            let c = f
+                .criterion
+                .expect("full-strength rules name their criterion");
+            let line = stated(&spec, c);
+            assert!(
+                line.contains(&format!("`{}`", f.severity)),
+                "{env_name}: {rule} reports {} but the prompt says {line:?}",
+                f.severity
+            );
+            compared.push(rule.to_string());
+        }
+        // Not vacuous: the single point of failure is judged everywhere.
+        assert!(
+            compared.iter().any(|r| r == "infra.rds.single-az"),
+            "{env_name}: {compared:?}"
         );
     }
 }

@@ -14,7 +14,7 @@ const SOURCE: &str =
 /// skips plain code, and not requirements, which needs criteria).
 fn five_director_repo() -> Repo {
     let repo = Repo::new();
-    repo.write("src/billing.rs", SOURCE)
+    repo.write("src/fees.rs", SOURCE)
         .write(
             ".director/config.toml",
             "[provider]\nmax_retries = 1\ninitial_backoff_ms = 10\n",
@@ -35,7 +35,7 @@ fn ran(record: &director::RunRecord) -> Vec<String> {
 #[tokio::test]
 async fn directors_review_concurrently_and_each_gets_its_own_prompt() {
     let repo = Repo::new();
-    repo.write("src/billing.rs", SOURCE)
+    repo.write("src/fees.rs", SOURCE)
         .write(
             "infra/main.tf",
             "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n",
@@ -144,7 +144,7 @@ async fn one_blocking_finding_blocks() {
         verdict_reply(&finding_verdict(
             "blocking",
             "correctness",
-            "src/billing.rs",
+            "src/fees.rs",
             2,
             "let fee = amount / 100;",
         )),
@@ -260,7 +260,7 @@ async fn a_block_still_says_which_directors_could_not_finish() {
         verdict_reply(&finding_verdict(
             "blocking",
             "correctness",
-            "src/billing.rs",
+            "src/fees.rs",
             2,
             "let fee = amount / 100;",
         )),

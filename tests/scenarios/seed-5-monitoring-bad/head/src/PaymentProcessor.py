@@ -1,0 +1,7 @@
+# Payment processing (seed Example 5, BAD): no metrics, no logging, no alerting.
+class PaymentProcessor:
+    def process_payment(self, payment_id: str):
+        payment = self.db.get_payment(payment_id)
+        result = self.stripe_client.charge(payment.amount)
+        self.db.update_payment(payment_id, result)
+        return result
