@@ -114,8 +114,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 case "$E2E_STRUCTURED_OUTPUT" in
-    json-schema | json-object | text) ;;
-    *) die 2 "E2E_STRUCTURED_OUTPUT must be json-schema, json-object or text (got \`$E2E_STRUCTURED_OUTPUT\`)" ;;
+    auto | json-schema | json-object | text) ;;
+    *) die 2 "E2E_STRUCTURED_OUTPUT must be auto, json-schema, json-object or text (got \`$E2E_STRUCTURED_OUTPUT\`)" ;;
 esac
 [[ -d "$ROOT/examples/$E2E_EXAMPLE/.director/tasks" ]] ||
     die 2 "no example \`$E2E_EXAMPLE\` under $ROOT/examples (set E2E_EXAMPLE and E2E_TASK)"
