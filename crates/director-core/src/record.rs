@@ -53,6 +53,10 @@ pub struct RunRecord {
     pub context: ContextSummary,
     /// Token usage and estimated cost of the run.
     pub usage: Usage,
+    /// Things that went wrong without changing the decision (e.g. the verdict cache
+    /// was unavailable and the run went without it), one sentence each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl RunRecord {

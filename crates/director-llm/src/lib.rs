@@ -3,7 +3,8 @@
 //! Ollama) on async-openai with one retry policy of our own, the shared [`Limiter`]
 //! (concurrency cap, rate buckets, circuit breaker), the Director [`review()`] loop
 //! that turns a conversation into a validated verdict or an explicit failure, the
-//! [`PriceTable`] for cost, and the [`VerdictCache`].
+//! [`PriceTable`] for cost. (The verdict cache lives in the `director` crate, beside
+//! the other storage.)
 //!
 //! Architecture Invariant: nothing here decides the gate. A review ends in a
 //! schema-valid verdict or a [`ReviewFailure`]; what a failure means for the
@@ -12,7 +13,6 @@
 
 #![warn(missing_docs)]
 
-pub mod cache;
 pub mod config;
 pub mod cost;
 pub mod error;
@@ -22,7 +22,6 @@ pub mod openai;
 pub mod review;
 mod transport;
 
-pub use cache::{CachedVerdict, VerdictCache};
 pub use config::{
     AzureConfig, DEFAULT_BASE_URL, ProviderConfig, RateLimits, RetryPolicy, TokenLimitField,
 };

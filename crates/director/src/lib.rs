@@ -19,17 +19,20 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod cache;
 pub mod config;
 mod error;
 pub mod event;
 pub mod exit;
 pub mod registry;
 mod related;
+pub mod remote;
 pub mod report;
+pub mod storage;
 pub mod store;
 mod verify;
 
-use director_llm::{ChatModel, OpenAiProvider, ProviderConfig, VerdictCache};
+use director_llm::{ChatModel, OpenAiProvider, ProviderConfig};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -182,6 +185,7 @@ pub struct VerifierBuilder {
     repo: Option<PathBuf>,
     provider: Option<ProviderSpec>,
     overrides: Overrides,
+    cache_home: Option<PathBuf>,
 }
 
 impl VerifierBuilder {
@@ -200,6 +204,13 @@ impl VerifierBuilder {
     /// Configuration overrides (the command-line layer).
     pub fn overrides(mut self, overrides: Overrides) -> Self {
         self.overrides = overrides;
+        self
+    }
+
+    /// The user's cache home (the default verdict cache and its key), instead of
+    /// `DIRECTOR_CACHE_HOME` / `$XDG_CACHE_HOME/director` / `~/.cache/director`.
+    pub fn cache_home(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cache_home = Some(path.into());
         self
     }
 
@@ -233,15 +244,7 @@ impl VerifierBuilder {
             }
             _ => None,
         };
-        let cache = config.config.cache.enabled.then(|| {
-            let dir = &config.config.cache.dir;
-            let dir = if dir.is_absolute() {
-                dir.clone()
-            } else {
-                repo_root.join(dir)
-            };
-            Arc::new(VerdictCache::new(dir, config.config.cache.max_entries))
-        });
+        let storage = storage::open(&config, &repo_root, self.cache_home.as_deref())?;
         Ok(Verifier {
             engine: Arc::new(Engine {
                 token_counts: Default::default(),
@@ -249,7 +252,7 @@ impl VerifierBuilder {
                 config,
                 panel,
                 model,
-                cache,
+                storage,
             }),
         })
     }

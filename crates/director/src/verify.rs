@@ -12,6 +12,7 @@
 //! the user chose `on_incomplete = "pass-with-warning"`, which the record states).
 
 use crate::baseline::{Baseline, apply_suppressions};
+use crate::cache::{CacheSession, VerdictCache};
 use crate::config::ResolvedConfig;
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
@@ -24,9 +25,7 @@ use director_core::routing::RoutedFile;
 use director_core::verify::{DEFAULT_DRIFT, QuoteCheck, check_quote};
 use director_core::{Environment, Finding, FindingSource, Task, Usage, gate, merge};
 use director_evidence::SourceFile;
-use director_llm::{
-    ChatMessage, ChatModel, ReviewOutcome, ReviewRequest, ToolExecutor, VerdictCache,
-};
+use director_llm::{ChatMessage, ChatModel, ReviewOutcome, ReviewRequest, ToolExecutor};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -58,7 +57,8 @@ pub(crate) struct Engine {
     pub(crate) config: ResolvedConfig,
     pub(crate) panel: Arc<Panel>,
     pub(crate) model: Option<Arc<dyn ChatModel>>,
-    pub(crate) cache: Option<Arc<VerdictCache>>,
+    /// The verdict cache and where records go.
+    pub(crate) storage: crate::storage::Storage,
 }
 
 /// The change and the analyzers' report.
@@ -93,13 +93,6 @@ struct Planned {
 fn environment_of(task: &Task, engine: &Engine) -> Option<Environment> {
     task.environment
         .or(engine.config.config.context.environment)
-}
-
-fn new_run_id(now: &chrono::DateTime<chrono::Utc>) -> String {
-    // Sub-second nanos plus the process id keep ids of concurrent runs apart.
-    let salt = (now.timestamp_subsec_nanos() as u64) ^ (u64::from(std::process::id()) << 20);
-    let salt = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-    format!("{}-{salt:06x}", now.format("%Y%m%dT%H%M%S%.3fZ"))
 }
 
 struct ToolAdapter(RepoTools);
@@ -164,7 +157,7 @@ impl Engine {
         })?;
         let started = Instant::now();
         let started_at = chrono::Utc::now();
-        let run_id = new_run_id(&started_at);
+        let run_id = crate::store::new_run_id(&started_at);
         let cfg = &self.config.config;
         let environment = environment_of(&task, self);
         let env_name = environment
@@ -368,10 +361,13 @@ impl Engine {
         let mut failed: Vec<String> = Vec::new();
         let mut llm_findings: Vec<Finding> = Vec::new();
         let mut usage = Usage::default();
+        let cache = self.storage.cache.as_ref().map(VerdictCache::session);
         if let Some(model) = model
             && !plans.is_empty()
         {
-            let outcomes = self.fan_out(&task, plans, model, events, cancel).await;
+            let outcomes = self
+                .fan_out(&task, plans, model, cache.clone(), events, cancel)
+                .await;
             let mut checker = EvidenceChecker::new(&changes, &task);
             for (index, run, verdict) in outcomes {
                 let d = &self.panel.directors()[index];
@@ -454,7 +450,7 @@ impl Engine {
             usage,
         });
 
-        let record = RunRecord {
+        let mut record = RunRecord {
             version: director_core::record::RECORD_VERSION,
             run_id,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -491,9 +487,10 @@ impl Engine {
             },
             context: context_summary,
             usage,
+            warnings: cache.map(|c| c.warnings()).unwrap_or_default(),
         };
         if cfg.run.write_record {
-            crate::store::save_record(&self.repo_root, &record)?;
+            self.storage.save(&mut record, &self.repo_root).await?;
         }
         events.emit(VerificationEvent::Finished {
             record: Box::new(record.clone()),
@@ -655,6 +652,7 @@ impl Engine {
         task: &Task,
         plans: Vec<Planned>,
         model: Arc<dyn ChatModel>,
+        cache: Option<CacheSession>,
         events: &EventSink,
         cancel: &CancellationToken,
     ) -> Vec<(usize, DirectorRun, Option<director_core::Verdict>)> {
@@ -672,7 +670,7 @@ impl Engine {
             let semaphore = semaphore.clone();
             let model = model.clone();
             let tools = tools.clone();
-            let cache = self.cache.clone();
+            let cache = cache.clone();
             let events = events.clone();
             let cancel = cancel.clone();
             let task_id = task.id.clone();
@@ -684,7 +682,11 @@ impl Engine {
             set.spawn(tracing::Instrument::instrument(
                 async move {
                     let index = plan.director_index;
-                    if let Some(hit) = cache.as_ref().and_then(|c| c.get(&plan.cache_key)) {
+                    let hit = match &cache {
+                        Some(c) => c.get(&plan.cache_key).await,
+                        None => None,
+                    };
+                    if let Some(hit) = hit {
                         let mut run = ran(
                             &d,
                             &plan.model,
@@ -732,14 +734,12 @@ impl Engine {
                     let (run, verdict) = match outcome.result {
                         Ok(verdict) => {
                             if let Some(cache) = &cache {
-                                let entry = director_llm::CachedVerdict::now(
+                                let entry = crate::cache::CachedVerdict::now(
                                     verdict.clone(),
                                     usage,
                                     plan.model.clone(),
                                 );
-                                if let Err(e) = cache.put(&plan.cache_key, &entry) {
-                                    tracing::warn!("failed to write the verdict cache: {e}");
-                                }
+                                cache.put(&plan.cache_key, &entry).await;
                             }
                             let run = ran(
                                 &d,

@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod directors;
+pub mod fleet;
 pub mod init;
 pub mod mcp;
 pub mod misc;

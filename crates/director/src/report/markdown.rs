@@ -28,6 +28,9 @@ pub fn render_markdown(r: &RunRecord) -> String {
     if let Some(note) = &r.llm.note {
         let _ = writeln!(out, "\n> {note}");
     }
+    for warning in &r.warnings {
+        let _ = writeln!(out, "\n> **warning:** {}", cell(warning));
+    }
     let _ = writeln!(
         out,
         "\n### Directors\n\n| Director | Status | Verdict | Notes |\n|---|---|---|---|"
