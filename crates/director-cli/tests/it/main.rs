@@ -10,6 +10,7 @@
 mod commands;
 mod errors;
 mod examples;
+mod fleet;
 mod git;
 mod integrations;
 mod mcp;

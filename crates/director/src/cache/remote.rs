@@ -84,7 +84,13 @@ impl RemoteCache {
         match store.put_opts(&path, sealed.clone().into(), create).await {
             Ok(_) => return Ok(()),
             Err(object_store::Error::AlreadyExists { .. }) => {}
-            Err(e) => return Err(Failure::Outage(e.to_string())),
+            // Some S3-compatible servers answer a failed `If-None-Match: *` with
+            // another status than 412; an entry that is there now means we lost a race.
+            Err(e) => {
+                if store.head(&path).await.is_err() {
+                    return Err(Failure::Outage(e.to_string()));
+                }
+            }
         }
         // Someone stored this key first. Keep theirs if it is a good entry.
         let Some((bytes, version)) = self.fetch(key).await? else {
