@@ -10,7 +10,7 @@
 
 use crate::error::Error;
 use object_store::path::Path as ObjectPath;
-use object_store::{ClientOptions, ObjectStore, ObjectStoreScheme, RetryConfig};
+use object_store::{ObjectStore, ObjectStoreScheme, RetryConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,17 +102,20 @@ fn build(
         retry_timeout: RETRY_TIMEOUT,
         ..RetryConfig::default()
     };
-    let client = ClientOptions::new()
-        .with_timeout(Duration::from_secs(10))
-        .with_connect_timeout(Duration::from_secs(2));
+    // Set as configuration keys, not with `with_client_options`, which would replace
+    // what `from_env` read (AWS_ALLOW_HTTP, proxies, ...).
+    let options: Vec<(String, String)> = [("timeout", "10s"), ("connect_timeout", "2s")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .chain(options.iter().cloned())
+        .collect();
     let failed = |e: object_store::Error| bad_url(url, &e.to_string());
     let store: Arc<dyn ObjectStore> = match scheme {
         ObjectStoreScheme::AmazonS3 => {
             let mut b = object_store::aws::AmazonS3Builder::from_env()
                 .with_url(url)
-                .with_retry(retry)
-                .with_client_options(client);
-            for (k, v) in options {
+                .with_retry(retry.clone());
+            for (k, v) in &options {
                 let key = k.parse().map_err(failed)?;
                 b = b.with_config(key, v.clone());
             }
@@ -121,9 +124,8 @@ fn build(
         ObjectStoreScheme::GoogleCloudStorage => {
             let mut b = object_store::gcp::GoogleCloudStorageBuilder::from_env()
                 .with_url(url)
-                .with_retry(retry)
-                .with_client_options(client);
-            for (k, v) in options {
+                .with_retry(retry.clone());
+            for (k, v) in &options {
                 let key = k.parse().map_err(failed)?;
                 b = b.with_config(key, v.clone());
             }
@@ -132,9 +134,8 @@ fn build(
         ObjectStoreScheme::MicrosoftAzure => {
             let mut b = object_store::azure::MicrosoftAzureBuilder::from_env()
                 .with_url(url)
-                .with_retry(retry)
-                .with_client_options(client);
-            for (k, v) in options {
+                .with_retry(retry.clone());
+            for (k, v) in &options {
                 let key = k.parse().map_err(failed)?;
                 b = b.with_config(key, v.clone());
             }

@@ -55,7 +55,10 @@ impl Moto {
             assert!(Instant::now() < deadline, "moto_server did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
-        let (status, _) = http(port, "PUT", &format!("/{BUCKET}"), b"").unwrap();
+        // Open to unsigned requests, so that the test can read and plant objects
+        // without signing; the binary signs its requests as it would on AWS.
+        let acl = "x-amz-acl: public-read-write\r\n";
+        let (status, _) = http_with(port, "PUT", &format!("/{BUCKET}"), b"", acl).unwrap();
         assert_eq!(status, 200, "create bucket");
         Some(moto)
     }
@@ -112,12 +115,23 @@ fn moto_program() -> Option<PathBuf> {
 
 /// One plain HTTP/1.1 request to moto (which accepts unsigned requests): status and body.
 fn http(port: u16, verb: &str, target: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    http_with(port, verb, target, body, "")
+}
+
+/// [`http`] with extra header lines (each ending in `\r\n`).
+fn http_with(
+    port: u16,
+    verb: &str,
+    target: &str,
+    body: &[u8],
+    headers: &str,
+) -> Option<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
     let head = format!(
-        "{verb} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{verb} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).ok()?;
@@ -203,9 +217,25 @@ async fn requests(server: &MockServer) -> usize {
     server.received_requests().await.map_or(0, |r| r.len())
 }
 
-/// A runner's fresh checkout of the same change.
-fn checkout() -> Dir {
-    let dir = Dir::new();
+/// A runner's fresh checkout of the same change: a new folder each time, named
+/// like the repository (the folder name is part of what the Directors are shown).
+struct Checkout {
+    tmp: Dir,
+}
+
+impl Checkout {
+    fn path(&self) -> PathBuf {
+        self.tmp.path().join("repo")
+    }
+
+    fn write(&self, rel: &str, text: &str) -> &Checkout {
+        self.tmp.write(&format!("repo/{rel}"), text);
+        self
+    }
+}
+
+fn checkout() -> Checkout {
+    let dir = Checkout { tmp: Dir::new() };
     dir.write("src/sum.rs", CODE)
         .write(
             ".director/tasks/sum.toml",
@@ -227,16 +257,70 @@ fn store_url() -> String {
     format!("s3://{BUCKET}/team-a")
 }
 
-/// The binary as a fleet runner: shared cache and records in moto, the fleet key.
-fn runner(dir: &Dir, moto: &Moto, provider: &MockServer) -> assert_cmd::Command {
+/// The environment of a fleet runner: shared cache and records in moto, the key.
+fn fleet_vars(moto: &Moto, provider: &MockServer) -> Vec<(&'static str, String)> {
+    let mut vars = store_vars(moto);
+    vars.extend([
+        ("OPENAI_BASE_URL", format!("{}/v1", provider.uri())),
+        ("DIRECTOR_STORE__URL", store_url()),
+        ("DIRECTOR_STORE__CACHE", "true".into()),
+        ("DIRECTOR_STORE__RECORDS", "true".into()),
+        ("DIRECTOR_CACHE_KEY", FLEET_KEY.into()),
+    ]);
+    vars
+}
+
+/// How to reach moto: object_store's standard AWS variables.
+fn store_vars(moto: &Moto) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT", format!("http://127.0.0.1:{}", moto.port)),
+        ("AWS_ALLOW_HTTP", "true".into()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+/// The binary as a fleet runner.
+fn runner(dir: &Checkout, moto: &Moto, provider: &MockServer) -> assert_cmd::Command {
     let mut cmd = director(&dir.path());
     fleet_env(&mut cmd, moto);
-    cmd.env("OPENAI_BASE_URL", format!("{}/v1", provider.uri()))
-        .env("DIRECTOR_STORE__URL", store_url())
-        .env("DIRECTOR_STORE__CACHE", "true")
-        .env("DIRECTOR_STORE__RECORDS", "true")
-        .env("DIRECTOR_CACHE_KEY", FLEET_KEY);
+    cmd.envs(fleet_vars(moto, provider));
     cmd
+}
+
+/// The same runner as a child process that runs while the test goes on.
+fn spawn_runner(dir: &Checkout, moto: &Moto, provider: &MockServer) -> Child {
+    let home = dir.path();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("director"));
+    for (key, _) in std::env::vars() {
+        if ["DIRECTOR_", "OPENAI_", "AWS_"]
+            .iter()
+            .any(|p| key.starts_with(p))
+        {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("DIRECTOR_CACHE_HOME", home.join(".director/cache/home"))
+        .env("NO_COLOR", "1")
+        .envs(fleet_vars(moto, provider))
+        .args([
+            "verify",
+            "--task",
+            "sum",
+            "--format",
+            "json",
+            "--progress",
+            "none",
+            "--repo",
+        ])
+        .arg(&home)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 fn fleet_env(cmd: &mut assert_cmd::Command, moto: &Moto) {
@@ -245,14 +329,10 @@ fn fleet_env(cmd: &mut assert_cmd::Command, moto: &Moto) {
             cmd.env_remove(key);
         }
     }
-    cmd.env("AWS_ENDPOINT", format!("http://127.0.0.1:{}", moto.port))
-        .env("AWS_ALLOW_HTTP", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1");
+    cmd.envs(store_vars(moto));
 }
 
-fn verify_json(cmd: &mut assert_cmd::Command, dir: &Dir, task: &str) -> (i32, Value) {
+fn verify_json(cmd: &mut assert_cmd::Command, dir: &Checkout, task: &str) -> (i32, Value) {
     let out = cmd
         .args([
             "verify",
@@ -391,25 +471,7 @@ async fn racing_runners_agree_and_leave_one_entry_per_director() {
     let Some(moto) = Moto::start() else { return };
     let llm = provider(Duration::from_millis(300)).await;
     let (a, b) = (checkout(), checkout());
-    let spawn = |dir: &Dir| {
-        let mut cmd: Command = runner(dir, &moto, &llm).into();
-        cmd.args([
-            "verify",
-            "--task",
-            "sum",
-            "--format",
-            "json",
-            "--progress",
-            "none",
-            "--repo",
-        ])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-    };
-    let (ra, rb) = (spawn(&a), spawn(&b));
+    let (ra, rb) = (spawn_runner(&a, &moto, &llm), spawn_runner(&b, &moto, &llm));
     let (oa, ob) = (
         ra.wait_with_output().unwrap(),
         rb.wait_with_output().unwrap(),
@@ -511,23 +573,7 @@ async fn the_store_stopped_mid_run_leaves_the_decision_alone_and_says_so() {
     // then, and the storage dies before Security's verdict is stored.
     let llm = provider(Duration::from_secs(4)).await;
     let dir = checkout();
-    let mut cmd: Command = runner(&dir, &moto, &llm).into();
-    let child = cmd
-        .args([
-            "verify",
-            "--task",
-            "sum",
-            "--format",
-            "json",
-            "--progress",
-            "none",
-            "--repo",
-        ])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_runner(&dir, &moto, &llm);
     let deadline = Instant::now() + Duration::from_secs(20);
     while moto.keys("team-a/cache/").is_empty() {
         assert!(Instant::now() < deadline, "no verdict was cached");

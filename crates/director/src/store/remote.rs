@@ -1,6 +1,6 @@
 //! Run records in object storage: `<prefix>/records/<yyyy>/<mm>/<dd>/<run>.json`,
 //! written with `PutMode::Create`, plus an empty index object per record,
-//! `<prefix>/index/<yyyy>/<mm>/<dd>/<run>~<decision>~<task>`, whose name carries what
+//! `<prefix>/index/<yyyy>/<mm>/<dd>/<run>.<decision>.<task>`, whose name carries what
 //! `runs list` filters on. Listing never reads a record: it walks only the day
 //! prefixes in the requested range, newest first, and stops at the limit — so it
 //! stays fast at 100k records.
@@ -58,7 +58,7 @@ impl RemoteRecords {
             Err(e) => return Err(self.failed(&e)),
         }
         let index = self.store.path(&format!(
-            "index/{}/{}~{}~{}",
+            "index/{}/{}.{}.{}",
             day_dir(day),
             record.run_id,
             record.decision.as_str(),
@@ -148,7 +148,7 @@ impl RemoteRecords {
             .iter()
             .filter_map(|m| {
                 let name = m.location.filename()?;
-                let mut parts = name.splitn(3, '~');
+                let mut parts = name.splitn(3, '.');
                 let (run_id, decision, task) = (parts.next()?, parts.next()?, parts.next()?);
                 let decision = parse_decision(decision)?;
                 let keep = filter.task.as_deref().is_none_or(|t| t == task)
