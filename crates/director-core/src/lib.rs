@@ -13,6 +13,7 @@ pub mod files;
 pub mod finding;
 pub mod fingerprint;
 pub mod gate;
+pub mod layout;
 pub mod merge;
 pub mod record;
 pub mod routing;

@@ -19,7 +19,7 @@ pub const RECORD_VERSION: u32 = 1;
 pub struct RunRecord {
     /// Record format version ([`RECORD_VERSION`]).
     pub version: u32,
-    /// Unique id of this run (`<UTC timestamp>-<random>`).
+    /// Unique id of this run: a UUIDv7, so ids sort by start time.
     pub run_id: String,
     /// Version of director that produced the record.
     pub tool_version: String,
@@ -57,6 +57,18 @@ pub struct RunRecord {
     /// was unavailable and the run went without it), one sentence each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Where director's own policy came from, and what the change tried to alter.
+    #[serde(default)]
+    pub policy: PolicyInfo,
+}
+
+/// Where the policy that judged the run came from (configuration, panel, baseline).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PolicyInfo {
+    /// The trusted source, e.g. `the trusted base 1a2b3c4d5e (merge-base(HEAD, main))`.
+    pub source: String,
+    /// Policy files (`.director/…`) the reviewed change alters; not applied.
+    pub ignored_changes: Vec<String>,
 }
 
 impl RunRecord {

@@ -134,7 +134,7 @@ pub fn record_store(repo_root: &Path, store_url: Option<&str>) -> Result<RecordS
     if let Some(url) = store_url {
         return Ok(RecordStore::remote(RemoteStore::open(url)?));
     }
-    let config = ResolvedConfig::load(Some(repo_root), &crate::Overrides::default())?;
+    let config = trusted_config(repo_root, crate::Overrides::default())?;
     Ok(
         match configured_store(&config)?.filter(|_| config.config.store.records) {
             Some(store) => RecordStore::remote(store),
@@ -153,7 +153,7 @@ pub fn cache_to_prune(
         cache_enabled: Some(true),
         ..crate::Overrides::default()
     };
-    let mut config = ResolvedConfig::load(Some(repo_root), &overrides)?;
+    let mut config = trusted_config(repo_root, overrides)?;
     let ttl = cache_ttl(&config);
     let store = match store_url {
         Some(url) => {
@@ -166,4 +166,14 @@ pub fn cache_to_prune(
         Error::Internal("the verdict cache could not be opened for pruning".into())
     })?;
     Ok((cache, ttl))
+}
+
+/// The configuration a verification of the repository would use (the trusted policy).
+fn trusted_config(repo_root: &Path, overrides: crate::Overrides) -> Result<ResolvedConfig, Error> {
+    let verifier = crate::Verifier::builder()
+        .repo(repo_root)
+        .provider(crate::ProviderSpec::Offline)
+        .overrides(overrides)
+        .build()?;
+    Ok(verifier.config().clone())
 }

@@ -59,7 +59,9 @@ pub fn parse_day(text: &str) -> Result<chrono::NaiveDate, Error> {
 
 /// Folder holding every local run record of a repository.
 pub fn runs_dir(repo_root: &Path) -> PathBuf {
-    repo_root.join(".director").join("runs")
+    repo_root
+        .join(director_core::layout::DIR)
+        .join(director_core::layout::RUNS)
 }
 
 /// Write a record to `.director/runs/<task>/<run>.json`; never replaces a record.

@@ -9,10 +9,12 @@
 
 mod commands;
 mod errors;
+mod eval;
 mod examples;
 mod fleet;
 mod git;
 mod integrations;
 mod mcp;
 mod support;
+mod trust;
 mod verify;

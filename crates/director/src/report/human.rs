@@ -34,6 +34,18 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
     for warning in &r.warnings {
         let _ = writeln!(out, "  {}: {warning}", paint(color, "33", "warning"));
     }
+    if !r.policy.ignored_changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            paint(
+                color,
+                "1;33",
+                "policy changes in the reviewed change are not applied"
+            ),
+            r.policy.ignored_changes.join(", ")
+        );
+    }
     let changed = r.changes.len();
     let _ = writeln!(
         out,

@@ -31,6 +31,18 @@ pub fn render_markdown(r: &RunRecord) -> String {
     for warning in &r.warnings {
         let _ = writeln!(out, "\n> **warning:** {}", cell(warning));
     }
+    if !r.policy.ignored_changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n> **Policy changes in the reviewed change are not applied:** {}",
+            r.policy
+                .ignored_changes
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "\n### Directors\n\n| Director | Status | Verdict | Notes |\n|---|---|---|---|"
