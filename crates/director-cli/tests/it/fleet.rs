@@ -305,6 +305,9 @@ fn spawn_runner(dir: &Checkout, moto: &Moto, provider: &MockServer) -> Child {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("DIRECTOR_CACHE_HOME", home.join(".director/cache/home"))
         .env("NO_COLOR", "1")
+        // As `director()` does: these scratch checkouts are not git repositories, so
+        // their own .director/config.toml is the policy.
+        .env("DIRECTOR_TRUST__WORKTREE_CONFIG", "true")
         .envs(fleet_vars(moto, provider))
         .args([
             "verify",
