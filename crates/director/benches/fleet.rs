@@ -11,7 +11,6 @@
 //! under `cargo test --all-targets`) it runs a small smoke version.
 
 #![expect(
-    clippy::unwrap_used,
     clippy::expect_used,
     reason = "a benchmark fails loudly on broken fixtures"
 )]

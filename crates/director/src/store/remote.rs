@@ -195,7 +195,7 @@ impl RemoteRecords {
         };
         let bytes = got.bytes().await.map_err(|e| self.failed(&e))?;
         let text = String::from_utf8_lossy(&bytes);
-        let record = super::parse_record(&text, &path.to_string())?;
+        let record = super::parse_record(&text, path.as_ref())?;
         if task.is_some_and(|t| t != record.task.id) {
             return Err(self.missing(run));
         }
