@@ -4,7 +4,7 @@
 //! Locally (the default) a record is `.director/runs/<task>/<run>.json`. With
 //! `[store] records = true` (or `--store URL` for reading) it is
 //! `<prefix>/records/<yyyy>/<mm>/<dd>/<run>.json` in object storage shared by a CI
-//! fleet ([`remote`]). Either way a record is written once, atomically and with
+//! fleet (`store/remote.rs`). Either way a record is written once, atomically and with
 //! create-new semantics, so a run id collision can never overwrite a record. Run ids
 //! are UUIDv7: unique without coordination, and sorted by time as strings.
 

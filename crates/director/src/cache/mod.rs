@@ -6,7 +6,7 @@
 //! rendered messages, the model and the request parameters). Entries live either in
 //! a folder outside the repository (`local`, by default under the user's cache home)
 //! or in object storage shared by a fleet (`remote`, `[store] url` with
-//! `[store] cache = true`). Every entry is sealed with an HMAC ([`seal`]); a TTL is
+//! `[store] cache = true`). Every entry is sealed with an HMAC (`seal.rs`); a TTL is
 //! checked on read; `director cache prune` removes old entries.
 //!
 //! Architecture Invariant: the cache can only save calls, never change a decision.
