@@ -8,11 +8,13 @@
 )]
 
 mod commands;
+mod doctor;
 mod errors;
 mod eval;
 mod examples;
 mod fleet;
 mod git;
+mod hooks;
 mod integrations;
 mod mcp;
 mod support;

@@ -33,6 +33,8 @@ pub(crate) struct Planned {
     pub schema_in_prompt: bool,
     /// Content address of the Director's whole input, for the verdict cache.
     pub cache_key: String,
+    /// How the request fits the model (profile, bound, parts), once fitted.
+    pub fit: Option<super::fitting::FitPlan>,
 }
 
 /// The output of the `plan` stage.
@@ -70,6 +72,8 @@ pub(crate) struct Plan {
     pub partial: bool,
     /// This run's use of the verdict cache (collects its warnings).
     pub cache: Option<crate::cache::CacheSession>,
+    /// What discovery learnt about the default model's server.
+    pub server: Option<director_llm::ModelProfile>,
 }
 
 /// The change and the analyzers' report.
@@ -188,6 +192,7 @@ impl Engine {
         };
         let mut requests = Vec::new();
         let mut partial = false;
+        let mut server = None;
         if !selected.is_empty() {
             let packed = self
                 .pack(&setup, &task, &changes, &evidence.findings)
@@ -196,7 +201,24 @@ impl Engine {
             let rendered =
                 self.render_requests(&setup, &selected, &packed, env_name, model.as_deref())?;
             context = rendered.context;
-            let (kept, dropped) = self.apply_budget(&setup, rendered.requests)?;
+            let mut rendered_requests = rendered.requests;
+            if let Some(model) = model.as_deref() {
+                let fitted = self
+                    .fit_requests(
+                        &setup,
+                        &task,
+                        &changes,
+                        &evidence.findings,
+                        &packed,
+                        env_name,
+                        model,
+                        rendered_requests,
+                    )
+                    .await?;
+                rendered_requests = fitted.requests;
+                server = fitted.server;
+            }
+            let (kept, dropped) = self.apply_budget(&setup, rendered_requests)?;
             requests = kept;
             for (plan, reason) in dropped {
                 partial = true;
@@ -233,6 +255,7 @@ impl Engine {
             context,
             partial,
             cache,
+            server,
         })
     }
 

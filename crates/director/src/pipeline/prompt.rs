@@ -103,6 +103,7 @@ impl Engine {
                 max_output_tokens,
                 schema_in_prompt: !structured,
                 cache_key,
+                fit: None,
             });
         }
         let context = ContextSummary {

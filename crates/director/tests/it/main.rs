@@ -9,6 +9,7 @@
 mod embed;
 mod faults;
 mod formats;
+mod local_llm;
 mod panel;
 mod routing;
 mod safety;
