@@ -58,6 +58,9 @@ pub enum Command {
     /// List and show stored run records.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Maintain the verdict cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Show the resolved configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -395,6 +398,22 @@ pub enum RunsCommand {
         /// Only this task's runs.
         #[arg(long)]
         task: Option<String>,
+        /// Only runs with this decision.
+        #[arg(long, value_enum)]
+        decision: Option<DecisionArg>,
+        /// Only runs started on or after this day (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only runs started on or before this day (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// At most this many runs (0 = all).
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        limit: usize,
+        /// Read the records in this object store (s3://, gs://, az://, file://)
+        /// instead of the configured place.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
     },
     /// Show one run (or `latest`).
     Show {
@@ -406,6 +425,35 @@ pub enum RunsCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+        /// Read the record from this object store instead of the configured place.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+    },
+}
+
+/// A decision, as a filter.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DecisionArg {
+    /// Passed.
+    Pass,
+    /// Blocked.
+    Block,
+    /// Incomplete.
+    Incomplete,
+}
+
+/// `director cache ...`
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Remove verdict cache entries older than the TTL (or --older-than).
+    Prune {
+        /// Remove entries not used (local) or not written (shared store) for this
+        /// many days (default: [cache] ttl_days).
+        #[arg(long, value_name = "DAYS")]
+        older_than: Option<u32>,
+        /// Prune the shared cache in this object store instead of the configured cache.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
     },
 }
 

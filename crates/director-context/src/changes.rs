@@ -221,6 +221,22 @@ pub fn discover_repo_root(start: &Path) -> Option<PathBuf> {
     repo.workdir().map(clean_dir)
 }
 
+/// True when `rel` (a `/`-separated path under the repository at `repo_root`) is
+/// tracked by git: in the index or in the HEAD commit. False outside git.
+pub fn is_tracked(repo_root: &Path, rel: &str) -> bool {
+    let Ok(repo) = Repository::open(repo_root) else {
+        return false;
+    };
+    let in_index = repo
+        .index()
+        .is_ok_and(|index| index.get_path(Path::new(rel), 0).is_some());
+    let in_head = repo
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .is_ok_and(|tree| tree.get_path(Path::new(rel)).is_ok());
+    in_index || in_head
+}
+
 fn clean_dir(p: &Path) -> PathBuf {
     p.components().collect()
 }

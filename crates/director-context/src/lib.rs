@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod atomic;
 pub mod changes;
 pub mod classify;
 pub mod error;
@@ -29,7 +30,7 @@ pub mod tools;
 
 pub use changes::{
     ChangeRequest, ChangeSet, ChangedFile, DEFAULT_MAX_FILE_BYTES, Hunk, HunkLine,
-    discover_repo_root, gather, resolve_base,
+    discover_repo_root, gather, is_tracked, resolve_base,
 };
 pub use classify::{classify, classify_with_chart};
 pub use error::ContextError;

@@ -4,7 +4,6 @@
 
 use crate::error::ContextError;
 use director_core::Task;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Tasks stored as TOML files under `<root>/.director/tasks/`.
@@ -93,7 +92,6 @@ impl TaskStore {
             origin: format!("task `{}`", task.id),
             message: core_reason(e),
         })?;
-        let dir = self.dir();
         let path = self.path_of(&task.id);
         if path.exists() {
             return Err(ContextError::TaskExists {
@@ -101,34 +99,16 @@ impl TaskStore {
                 path,
             });
         }
-        std::fs::create_dir_all(&dir).map_err(|source| ContextError::Write {
-            path: dir.clone(),
-            source,
-        })?;
         let text = task_to_toml(task);
-        let mut tmp =
-            tempfile::NamedTempFile::new_in(&dir).map_err(|source| ContextError::Write {
-                path: dir.clone(),
-                source,
-            })?;
-        tmp.write_all(text.as_bytes())
-            .and_then(|()| tmp.as_file().sync_all())
-            .map_err(|source| ContextError::Write {
-                path: path.clone(),
-                source,
-            })?;
-        match tmp.persist_noclobber(&path) {
-            Ok(_) => Ok(path),
-            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+        match crate::atomic::write_atomic(&path, text.as_bytes(), crate::atomic::Mode::CreateNew) {
+            Ok(()) => Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 Err(ContextError::TaskExists {
                     id: task.id.clone(),
                     path,
                 })
             }
-            Err(e) => Err(ContextError::Write {
-                path,
-                source: e.error,
-            }),
+            Err(source) => Err(ContextError::Write { path, source }),
         }
     }
 }

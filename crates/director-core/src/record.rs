@@ -19,7 +19,7 @@ pub const RECORD_VERSION: u32 = 1;
 pub struct RunRecord {
     /// Record format version ([`RECORD_VERSION`]).
     pub version: u32,
-    /// Unique id of this run (`<UTC timestamp>-<random>`).
+    /// Unique id of this run: a UUIDv7, so ids sort by start time.
     pub run_id: String,
     /// Version of director that produced the record.
     pub tool_version: String,
@@ -53,6 +53,10 @@ pub struct RunRecord {
     pub context: ContextSummary,
     /// Token usage and estimated cost of the run.
     pub usage: Usage,
+    /// Things that went wrong without changing the decision (e.g. the verdict cache
+    /// was unavailable and the run went without it), one sentence each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Where director's own policy came from, and what the change tried to alter.
     #[serde(default)]
     pub policy: PolicyInfo,

@@ -5,8 +5,8 @@
 //! structured-output modes, the shared [`Limiter`] (concurrency cap, rate buckets,
 //! circuit breaker), the [`AnswerBound`] that keeps grammar-constrained answers
 //! finite, the Director [`review()`] loop that turns a conversation into a validated
-//! verdict or an explicit failure, the [`PriceTable`] for cost, and the
-//! [`VerdictCache`].
+//! verdict or an explicit failure, and the [`PriceTable`] for cost. (The
+//! verdict cache lives in the `director` crate, beside the other storage.)
 //!
 //! Architecture Invariant: nothing here decides the gate. A review ends in a
 //! schema-valid verdict or a [`ReviewFailure`]; what a failure means for the
@@ -16,7 +16,6 @@
 #![warn(missing_docs)]
 
 pub mod bound;
-pub mod cache;
 pub mod config;
 pub mod cost;
 pub mod discovery;
@@ -29,7 +28,6 @@ mod stream;
 mod transport;
 
 pub use bound::AnswerBound;
-pub use cache::{CachedVerdict, VerdictCache};
 pub use config::{
     AzureConfig, DEFAULT_BASE_URL, DiscoveryConfig, ProviderConfig, RateLimits, RetryPolicy,
     TokenLimitField,

@@ -50,7 +50,7 @@ fn describe(e: &director::Error) -> (&'static str, String, Option<String>) {
         director::Error::Config { .. } | director::Error::Director { .. } => "config",
         director::Error::Input { .. } | director::Error::Context(_) => "input",
         director::Error::Provider(_) => "provider",
-        director::Error::Io { .. } => "io",
+        director::Error::Io { .. } | director::Error::Storage { .. } => "io",
         director::Error::Internal(_) => "internal",
     };
     let mut message = e.to_string();

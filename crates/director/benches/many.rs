@@ -73,6 +73,7 @@ fn main() {
         }
         let v = Verifier::builder()
             .repo(root)
+            .cache_home(root.join(".bench-cache-home"))
             .provider(format!("{}/v1", server.uri()))
             .overrides(Overrides::default())
             .build()

@@ -36,6 +36,8 @@ pub struct Config {
     pub evidence: AnalyzerConfig,
     /// The verdict cache.
     pub cache: CacheSection,
+    /// Object storage shared by a fleet of runners (policy: trusted config only).
+    pub store: StoreSection,
     /// Token and cost caps per run.
     pub budget: BudgetSection,
     /// Prices per model, for cost estimates.
@@ -270,20 +272,42 @@ impl Default for ContextSection {
 pub struct CacheSection {
     /// Reuse verdicts for identical input.
     pub enabled: bool,
-    /// Cache folder (relative paths are under the repository root).
-    pub dir: PathBuf,
-    /// Entries kept; the least recently used are evicted beyond this.
+    /// Cache folder (relative paths are under the repository root). Unset: the
+    /// user's cache home (`DIRECTOR_CACHE_HOME`, `$XDG_CACHE_HOME/director` or
+    /// `~/.cache/director`), `verdicts/` in it — outside any repository.
+    pub dir: Option<PathBuf>,
+    /// Entries kept in a local cache; the least recently used are evicted beyond this.
     pub max_entries: usize,
+    /// Entries older than this many days are not used (0 = no expiry); also the
+    /// default age for `director cache prune`.
+    pub ttl_days: u32,
 }
 
 impl Default for CacheSection {
     fn default() -> Self {
         CacheSection {
             enabled: true,
-            dir: PathBuf::from(".director/cache"),
+            dir: None,
             max_entries: 2000,
+            ttl_days: 30,
         }
     }
+}
+
+/// `[store]`: object storage shared by a CI fleet. This is policy — it decides where
+/// verdicts are trusted from — so it belongs in trusted configuration (the user's
+/// config, the base commit's `.director/config.toml`, `DIRECTOR_STORE__*`), never in
+/// the change under review. Credentials come from the cloud's own environment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix` or
+    /// `file:///path`. Unset: everything stays local.
+    pub url: Option<String>,
+    /// Keep the verdict cache in the store (entries sealed with `DIRECTOR_CACHE_KEY`).
+    pub cache: bool,
+    /// Write run records to the store instead of `.director/runs/`.
+    pub records: bool,
 }
 
 /// `[budget]`
@@ -341,6 +365,9 @@ pub struct Overrides {
     /// `--on-incomplete`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_incomplete: Option<director_core::OnIncomplete>,
+    /// `--store URL`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_url: Option<String>,
     /// `--trust-worktree-config`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trust_worktree_config: Option<bool>,
@@ -393,6 +420,9 @@ impl Overrides {
         }
         if let Some(v) = self.on_incomplete {
             put("gate", "on_incomplete", json!(v));
+        }
+        if let Some(v) = &self.store_url {
+            put("store", "url", json!(v));
         }
         if let Some(v) = self.discovery {
             put("provider", "discovery", json!(v));

@@ -50,6 +50,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Object storage (`[store] url`, `--store`) could not be read or written.
+    #[error("object storage {url}: {message}")]
+    Storage {
+        /// The store URL.
+        url: String,
+        /// What the storage said.
+        message: String,
+    },
     /// A background task panicked or was aborted.
     #[error("internal error: {0}")]
     Internal(String),
@@ -67,6 +75,9 @@ impl Error {
                 Some("check [provider] in .director/config.toml and OPENAI_BASE_URL".into())
             }
             Error::Io { .. } => Some("check the path and its permissions".into()),
+            Error::Storage { .. } => Some(
+                "check the bucket and the credentials in the environment (AWS_*, GOOGLE_*, AZURE_*); see \"Running in a fleet\" in docs/configuration.md".into(),
+            ),
             Error::Internal(_) => None,
         }
     }

@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod cache;
 pub mod config;
 pub mod doctor;
 mod error;
@@ -32,8 +33,10 @@ mod pipeline;
 pub mod policy;
 pub mod registry;
 mod related;
+pub mod remote;
 pub mod report;
 mod setup;
+pub mod storage;
 pub mod store;
 pub mod trust;
 
@@ -120,6 +123,7 @@ pub struct VerifierBuilder {
     repo: Option<PathBuf>,
     provider: Option<ProviderSpec>,
     overrides: Overrides,
+    cache_home: Option<PathBuf>,
     slots: Option<Arc<tokio::sync::Semaphore>>,
 }
 
@@ -139,6 +143,13 @@ impl VerifierBuilder {
     /// Configuration overrides (the command-line layer).
     pub fn overrides(mut self, overrides: Overrides) -> Self {
         self.overrides = overrides;
+        self
+    }
+
+    /// The user's cache home (the default verdict cache and its key), instead of
+    /// `DIRECTOR_CACHE_HOME` / `$XDG_CACHE_HOME/director` / `~/.cache/director`.
+    pub fn cache_home(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cache_home = Some(path.into());
         self
     }
 
@@ -171,7 +182,13 @@ impl VerifierBuilder {
                 policy.config.config.limits.max_concurrency.max(1),
             ))
         });
-        let default = setup::Setup::build(policy, self.provider.as_ref(), &slots, &repo_root)?;
+        let default = setup::Setup::build(
+            policy,
+            self.provider.as_ref(),
+            &slots,
+            &repo_root,
+            self.cache_home.as_deref(),
+        )?;
         Ok(Verifier {
             engine: Arc::new(Engine {
                 token_counts: Default::default(),
@@ -182,6 +199,7 @@ impl VerifierBuilder {
                 slots,
                 default: Arc::new(default),
                 setups: Default::default(),
+                cache_home: self.cache_home,
             }),
         })
     }

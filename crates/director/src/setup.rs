@@ -1,11 +1,11 @@
 //! A verification's setup: the trusted policy (`crate::trust`) plus what is built from
-//! it — the chat model and the verdict cache. A verifier keeps one setup per trusted
+//! it — the chat model, the verdict cache and where records go (`crate::storage`). A verifier keeps one setup per trusted
 //! source it has met (usually one: the base commit all its tasks share).
 
 use crate::config::{self, ResolvedConfig};
 use crate::error::Error;
 use crate::trust::Policy;
-use director_llm::{ChatModel, OpenAiProvider, ProviderConfig, VerdictCache};
+use director_llm::{ChatModel, OpenAiProvider, ProviderConfig};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,8 +56,8 @@ pub(crate) struct Setup {
     pub policy: Policy,
     /// The model Directors talk to (`None`: offline).
     pub model: Option<Arc<dyn ChatModel>>,
-    /// The verdict cache (`None`: off).
-    pub cache: Option<Arc<VerdictCache>>,
+    /// The verdict cache (`None`: off) and the record store.
+    pub storage: crate::storage::Storage,
 }
 
 impl Setup {
@@ -68,6 +68,7 @@ impl Setup {
         spec: Option<&ProviderSpec>,
         slots: &Arc<Semaphore>,
         repo_root: &Path,
+        cache_home: Option<&Path>,
     ) -> Result<Setup, Error> {
         let resolved = &policy.config;
         let model: Option<Arc<dyn ChatModel>> = match spec {
@@ -85,26 +86,13 @@ impl Setup {
             }
             _ => None,
         };
-        let cache = verdict_cache(resolved, repo_root);
+        let storage = crate::storage::open(resolved, repo_root, cache_home)?;
         Ok(Setup {
             policy,
             model,
-            cache,
+            storage,
         })
     }
-}
-
-/// The verdict cache configuration asks for, if any.
-fn verdict_cache(resolved: &ResolvedConfig, repo_root: &Path) -> Option<Arc<VerdictCache>> {
-    let cfg = &resolved.config.cache;
-    cfg.enabled.then(|| {
-        let dir = if cfg.dir.is_absolute() {
-            cfg.dir.clone()
-        } else {
-            repo_root.join(&cfg.dir)
-        };
-        Arc::new(VerdictCache::new(dir, cfg.max_entries))
-    })
 }
 
 /// The provider settings from configuration.

@@ -1,6 +1,6 @@
-//! Smaller commands: `schema`, `runs`, `config show`, `context`, `evidence`.
+//! Smaller commands: `schema`, `config show`, `context`, `evidence`.
 
-use crate::cli::{ConfigCommand, ContextArgs, EvidenceArgs, RunsCommand};
+use crate::cli::{ConfigCommand, ContextArgs, EvidenceArgs};
 use crate::output::{emit, stdout_color};
 use director::exit;
 use std::path::Path;
@@ -16,37 +16,6 @@ pub fn schema(record: bool) -> anyhow::Result<i32> {
         &format!("{}\n", serde_json::to_string_pretty(&value)?),
         None,
     )?;
-    Ok(exit::PASS)
-}
-
-/// `director runs list|show`
-pub fn runs(repo: &Path, cmd: RunsCommand) -> anyhow::Result<i32> {
-    let root = director::project_root(repo)?;
-    match cmd {
-        RunsCommand::List { task } => {
-            let runs = director::store::list_runs(&root, task.as_deref())?;
-            let mut out = String::new();
-            for r in &runs {
-                let summary = director::store::read_record(&r.path)
-                    .map(|rec| format!("{:<10} {}", rec.decision.as_str(), rec.reason))
-                    .unwrap_or_else(|e| format!("unreadable: {e}"));
-                out.push_str(&format!("{:<30} {:<20} {summary}\n", r.run_id, r.task));
-            }
-            if runs.is_empty() {
-                out.push_str("no runs recorded yet\n");
-            }
-            emit(&out, None)?;
-        }
-        RunsCommand::Show { run, task, format } => {
-            let record = director::store::load_record(&root, &run, task.as_deref())?;
-            let format = super::verify::format(format);
-            emit(
-                &director::report::render(&record, format, stdout_color()),
-                None,
-            )?;
-            super::verify::append_step_summary(std::slice::from_ref(&record), format)?;
-        }
-    }
     Ok(exit::PASS)
 }
 

@@ -6,6 +6,7 @@ pub mod directors;
 pub mod doctor;
 pub mod eval;
 pub mod evidence_flags;
+pub mod fleet;
 pub mod hook;
 pub mod init;
 pub mod mcp;

@@ -13,6 +13,7 @@ mod errors;
 mod eval;
 mod evidence;
 mod examples;
+mod fleet;
 mod git;
 mod hooks;
 mod integrations;

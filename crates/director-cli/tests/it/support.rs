@@ -31,6 +31,9 @@ pub fn director_untrusted(home: &Path) -> Command {
     }
     cmd.env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
+        // The user's cache home (verdict cache and key), private to the test and
+        // under `.director/cache/`, which change gathering leaves out.
+        .env("DIRECTOR_CACHE_HOME", home.join(".director/cache/home"))
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG");
     cmd
@@ -43,7 +46,10 @@ pub fn scrub(text: &str, paths: &[&Path]) -> String {
         out = out.replace(&p.display().to_string(), "[PATH]");
     }
     let patterns = [
-        (r"\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6}", "[RUN]"),
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "[RUN]",
+        ),
         (r"\b\d+(\.\d+)?s\b", "[TIME]"),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[DATE]"),
         (r"127\.0\.0\.1:\d+", "[HOST]"),

@@ -233,6 +233,7 @@ mod tests {
             context: Default::default(),
             usage: Default::default(),
             policy: Default::default(),
+            warnings: Vec::new(),
         }
     }
 

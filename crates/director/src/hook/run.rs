@@ -438,7 +438,7 @@ fn blocked(
         );
         record.reason = format!("{}; {why}", record.reason);
         if ctx.config.config.run.write_record
-            && let Err(e) = crate::store::save_record(&ctx.root, &record)
+            && let Err(e) = crate::store::amend_record(&ctx.root, &record)
         {
             tracing::warn!("could not note the round cap in the record: {e}");
         }

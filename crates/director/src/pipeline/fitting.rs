@@ -19,9 +19,7 @@ use director_context::{ChangeSet, PackInput, PackedContext};
 use director_core::record::Omission;
 use director_core::{Finding, Task};
 use director_llm::discovery::TOKENIZER_SAMPLE;
-use director_llm::{
-    AnswerBound, ChatMessage, ChatModel, ModelProfile, StructuredOutput, VerdictCache,
-};
+use director_llm::{AnswerBound, ChatMessage, ChatModel, ModelProfile, StructuredOutput};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -308,7 +306,7 @@ impl Engine {
             .into_bytes(),
         );
         let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-        VerdictCache::key(&refs)
+        crate::cache::VerdictCache::key(&refs)
     }
 
     /// Group the change's files into parts of at most `budget` context tokens and

@@ -84,6 +84,8 @@ pub(crate) struct Engine {
     pub(crate) default: Arc<Setup>,
     /// Setups of other trusted sources met since, by policy key.
     pub(crate) setups: Mutex<HashMap<String, Arc<Setup>>>,
+    /// The user's cache home, when the builder chose one.
+    pub(crate) cache_home: Option<PathBuf>,
 }
 
 impl Engine {
@@ -132,6 +134,7 @@ impl Engine {
             self.provider.as_ref(),
             &self.slots,
             &self.repo_root,
+            self.cache_home.as_deref(),
         )?);
         if let Ok(mut m) = self.setups.lock() {
             m.insert(key, setup.clone());

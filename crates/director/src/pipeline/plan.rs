@@ -72,6 +72,8 @@ pub(crate) struct Plan {
     pub context: ContextSummary,
     /// True when some applicable Director was dropped for the budget.
     pub partial: bool,
+    /// This run's use of the verdict cache (collects its warnings).
+    pub cache: Option<crate::cache::CacheSession>,
     /// What discovery learnt about the default model's server.
     pub server: Option<director_llm::ModelProfile>,
 }
@@ -109,13 +111,6 @@ fn change_refs(task: &Task, options: &VerifyOptions) -> ChangeRefs {
     }
 }
 
-fn new_run_id(now: &chrono::DateTime<chrono::Utc>) -> String {
-    // Sub-second nanos plus the process id keep ids of concurrent runs apart.
-    let salt = (now.timestamp_subsec_nanos() as u64) ^ (u64::from(std::process::id()) << 20);
-    let salt = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-    format!("{}-{salt:06x}", now.format("%Y%m%dT%H%M%S%.3fZ"))
-}
-
 impl Engine {
     /// Stage 1: everything up to the provider calls.
     pub(super) async fn plan(
@@ -130,7 +125,7 @@ impl Engine {
         })?;
         let started = Instant::now();
         let started_at = chrono::Utc::now();
-        let run_id = new_run_id(&started_at);
+        let run_id = crate::store::new_run_id(&started_at);
         let refs = change_refs(&task, options);
         // Whole paths are not a change from a base: their policy is the default one.
         let (setup, policy_ignored) = if refs.paths.is_empty() {
@@ -244,6 +239,11 @@ impl Engine {
                 runs[plan.director_index] = Some(run);
             }
         }
+        let cache = setup
+            .storage
+            .cache
+            .as_ref()
+            .map(crate::cache::VerdictCache::session);
         Ok(Plan {
             task,
             run_id,
@@ -261,6 +261,7 @@ impl Engine {
             offline_reason,
             context,
             partial,
+            cache,
             server,
         })
     }

@@ -6,12 +6,13 @@
 
 use super::Engine;
 use super::plan::Planned;
+use crate::cache::VerdictCache;
 use crate::error::Error;
 use crate::registry::PanelEntry;
 use crate::setup::Setup;
 use director_context::PackedContext;
 use director_core::record::ContextSummary;
-use director_llm::{ChatMessage, ChatModel, StructuredOutput, VerdictCache};
+use director_llm::{ChatMessage, ChatModel, StructuredOutput};
 
 /// The rendered requests and the context summary for the record.
 pub(super) struct Rendered {

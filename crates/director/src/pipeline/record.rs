@@ -28,7 +28,12 @@ impl Engine {
             task: plan.task.id.clone(),
             usage: judgement.usage,
         });
-        let record = RunRecord {
+        let warnings = plan
+            .cache
+            .as_ref()
+            .map(|c| c.warnings())
+            .unwrap_or_default();
+        let mut record = RunRecord {
             version: director_core::record::RECORD_VERSION,
             run_id: plan.run_id,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -75,14 +80,10 @@ impl Engine {
                 source: setup.policy.trusted.source.to_string(),
                 ignored_changes: plan.policy_ignored,
             },
+            warnings,
         };
         if cfg.run.write_record {
-            let root = self.repo_root.clone();
-            let saved = record.clone();
-            super::blocking("writing the run record", move || {
-                crate::store::save_record(&root, &saved)
-            })
-            .await??;
+            setup.storage.save(&mut record, &self.repo_root).await?;
         }
         events.emit(VerificationEvent::Finished {
             record: Box::new(record.clone()),

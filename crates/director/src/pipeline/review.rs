@@ -14,9 +14,7 @@ use crate::registry::Director;
 use director_context::RepoTools;
 use director_core::record::{AttemptRecord, DirectorRun, DirectorStatus, PartRun};
 use director_core::{Usage, Verdict, VerdictKind};
-use director_llm::{
-    ChatModel, PriceTable, ReviewOutcome, ReviewRequest, ToolExecutor, VerdictCache,
-};
+use director_llm::{ChatModel, PriceTable, ReviewOutcome, ReviewRequest, ToolExecutor};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,7 +61,7 @@ impl ToolExecutor for ToolAdapter {
 struct Shared {
     model: Arc<dyn ChatModel>,
     tools: Option<Arc<ToolAdapter>>,
-    cache: Option<Arc<VerdictCache>>,
+    cache: Option<crate::cache::CacheSession>,
     semaphore: Arc<Semaphore>,
     events: EventSink,
     cancel: CancellationToken,
@@ -105,7 +103,7 @@ impl Engine {
             model,
             tools: (cfg.run.tool_rounds > 0)
                 .then(|| Arc::new(ToolAdapter(RepoTools::new(self.repo_root.clone())))),
-            cache: setup.cache.clone(),
+            cache: plan.cache.clone(),
             semaphore: Arc::new(Semaphore::new(limit)),
             events: events.clone(),
             cancel: cancel.clone(),
@@ -197,10 +195,16 @@ async fn run_director(d: Director, mut plan: Planned, shared: Shared) -> Reviewe
     } else {
         parts.iter().map(|p| p.cache_key.as_str()).collect()
     };
-    let all_cached = shared
-        .cache
-        .as_ref()
-        .is_some_and(|c| keys.iter().all(|k| c.get(k).is_some()));
+    // Each key is looked up once; the hits are handed to `review_one`.
+    let mut hits: Vec<Option<crate::cache::CachedVerdict>> = Vec::with_capacity(keys.len());
+    for key in &keys {
+        hits.push(match &shared.cache {
+            Some(cache) => cache.get(key).await,
+            None => None,
+        });
+    }
+    let all_cached = !hits.is_empty() && hits.iter().all(Option::is_some);
+    let mut hits = hits.into_iter();
     // Directors wait here, in director's queue, not on the server.
     let _permit = if all_cached {
         None
@@ -217,7 +221,17 @@ async fn run_director(d: Director, mut plan: Planned, shared: Shared) -> Reviewe
     });
     let mut run = if parts.is_empty() {
         let messages = std::mem::take(&mut plan.messages);
-        let one = review_one(&d, &shared, &plan, fit.as_ref(), messages, &plan.cache_key).await;
+        let hit = hits.next().flatten();
+        let one = review_one(
+            &d,
+            &shared,
+            &plan,
+            fit.as_ref(),
+            messages,
+            &plan.cache_key,
+            hit,
+        )
+        .await;
         one.into_run(&d, &plan.model)
     } else {
         let mut outcomes = Vec::with_capacity(parts.len());
@@ -229,6 +243,7 @@ async fn run_director(d: Director, mut plan: Planned, shared: Shared) -> Reviewe
                 fit.as_ref(),
                 part.messages,
                 &part.cache_key,
+                hits.next().flatten(),
             )
             .await;
             outcomes.push((part.label, part.files, part.prompt_tokens, one));
@@ -316,8 +331,9 @@ async fn review_one(
     fit: Option<&FitPlan>,
     messages: Vec<director_llm::ChatMessage>,
     cache_key: &str,
+    hit: Option<crate::cache::CachedVerdict>,
 ) -> One {
-    if let Some(hit) = shared.cache.as_ref().and_then(|c| c.get(cache_key)) {
+    if let Some(hit) = hit {
         return One {
             result: Ok(hit.verdict),
             partial: None,
@@ -350,10 +366,8 @@ async fn review_one(
     outcome.usage.cost_usd = shared.prices.cost(&plan.model, &outcome.usage);
     if let (Ok(verdict), Some(cache)) = (&outcome.result, &shared.cache) {
         let entry =
-            director_llm::CachedVerdict::now(verdict.clone(), outcome.usage, plan.model.clone());
-        if let Err(e) = cache.put(cache_key, &entry) {
-            tracing::warn!("failed to write the verdict cache: {e}");
-        }
+            crate::cache::CachedVerdict::now(verdict.clone(), outcome.usage, plan.model.clone());
+        cache.put(cache_key, &entry).await;
     }
     One {
         result: outcome

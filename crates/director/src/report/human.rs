@@ -31,6 +31,9 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
     if let Some(note) = &r.llm.note {
         let _ = writeln!(out, "  {note}");
     }
+    for warning in &r.warnings {
+        let _ = writeln!(out, "  {}: {warning}", paint(color, "33", "warning"));
+    }
     if !r.policy.ignored_changes.is_empty() {
         let _ = writeln!(
             out,

@@ -31,6 +31,9 @@ pub fn render_markdown(r: &RunRecord) -> String {
     for line in &r.evidence.not_evaluated {
         let _ = writeln!(out, "\n> {}", cell(line));
     }
+    for warning in &r.warnings {
+        let _ = writeln!(out, "\n> **warning:** {}", cell(warning));
+    }
     if !r.policy.ignored_changes.is_empty() {
         let _ = writeln!(
             out,

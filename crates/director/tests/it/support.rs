@@ -23,12 +23,16 @@ pub const PERSONAS: &[(&str, &str)] = &[
 /// A folder with files and tasks; not a git repository (paths mode).
 pub struct Repo {
     pub dir: tempfile::TempDir,
+    /// The user's cache home for this test (verdict cache and its key), outside the
+    /// repository and private to the test.
+    pub cache_home: tempfile::TempDir,
 }
 
 impl Repo {
     pub fn new() -> Repo {
         Repo {
             dir: tempfile::tempdir().unwrap(),
+            cache_home: tempfile::tempdir().unwrap(),
         }
     }
 
@@ -247,6 +251,7 @@ pub fn verifier_with(
     overrides.trust_worktree_config = overrides.trust_worktree_config.or(Some(true));
     let builder = director::Verifier::builder()
         .repo(repo.path())
+        .cache_home(repo.cache_home.path())
         .overrides(overrides);
     let builder = match provider {
         Some(p) => builder.provider(p.base_url()),

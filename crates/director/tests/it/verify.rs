@@ -291,6 +291,7 @@ async fn a_chat_model_handed_to_the_builder_runs_without_provider_settings() {
     );
     let v = director::Verifier::builder()
         .repo(repo.path())
+        .cache_home(repo.cache_home.path())
         .provider(model)
         .build()
         .unwrap();
