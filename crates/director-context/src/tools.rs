@@ -4,14 +4,22 @@
 //! Every answer is redacted and capped in size. Errors are results (`ok: false`)
 //! the model reads, never panics.
 
+//!
+//! The tools are synchronous (they walk and read files); the orchestrator runs them
+//! off the async workers and passes a stop flag ([`RepoTools::call_until`]) that it
+//! raises when the Director's deadline passes or the run is cancelled, so a long
+//! `grep` stops walking instead of running on after nobody waits for it.
+
 use crate::redact::redact;
 use crate::text::{
     decode_lossy, is_dotenv_name, looks_binary, neutralize_fences, normalize_rel, rel_path_string,
     repo_walker,
 };
+pub use director_core::ToolSpec;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Default cap of one tool answer.
 pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 32 * 1024;
@@ -29,18 +37,6 @@ const MAX_READ_LINES: u32 = 400;
 const MAX_LIST_ENTRIES: usize = 500;
 /// Matched lines are cut to this many characters.
 const MAX_LINE_CHARS: usize = 300;
-
-/// A tool as offered to the model (function calling).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ToolSpec {
-    /// Function name.
-    pub name: String,
-    /// What it does, for the model.
-    pub description: String,
-    /// JSON schema of the arguments (strict-mode compatible: every property
-    /// required, optional ones nullable, no additional properties).
-    pub parameters: serde_json::Value,
-}
 
 /// The result of one tool call, returned to the model as the tool message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -177,6 +173,12 @@ impl RepoTools {
 
     /// Run the tool `name` with its JSON arguments.
     pub fn call(&self, name: &str, arguments_json: &str) -> ToolOutput {
+        self.call_until(name, arguments_json, &AtomicBool::new(false))
+    }
+
+    /// Run the tool `name` with its JSON arguments, giving up (with an error answer)
+    /// as soon as `stop` is raised.
+    pub fn call_until(&self, name: &str, arguments_json: &str, stop: &AtomicBool) -> ToolOutput {
         let args = if arguments_json.trim().is_empty() {
             "{}"
         } else {
@@ -188,7 +190,7 @@ impl RepoTools {
                 Err(e) => bad_arguments(name, &e),
             },
             "grep" => match serde_json::from_str::<GrepArgs>(args) {
-                Ok(a) => self.grep(&a.pattern, a.path_glob.as_deref()),
+                Ok(a) => self.grep(&a.pattern, a.path_glob.as_deref(), stop),
                 Err(e) => bad_arguments(name, &e),
             },
             "list_dir" => match serde_json::from_str::<ListDirArgs>(args) {
@@ -318,7 +320,7 @@ impl RepoTools {
         ToolOutput::ok(self.cap(neutralize_fences(&out).into_owned()))
     }
 
-    fn grep(&self, pattern: &str, path_glob: Option<&str>) -> ToolOutput {
+    fn grep(&self, pattern: &str, path_glob: Option<&str>, stop: &AtomicBool) -> ToolOutput {
         let re = match regex::RegexBuilder::new(pattern)
             .size_limit(1 << 20)
             .dfa_size_limit(1 << 20)
@@ -351,6 +353,11 @@ impl RepoTools {
         let mut files = 0usize;
         let mut stopped = false;
         for entry in walker.filter_map(Result::ok) {
+            if stop.load(Ordering::Relaxed) {
+                return ToolOutput::err(
+                    "stopped: the Director's deadline passed or the run was cancelled",
+                );
+            }
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }

@@ -1,6 +1,7 @@
 //! Domain types and pure functions of `director`: the verdict a Director answers with
 //! and its JSON schema, tasks, file classes, findings, fingerprints, cross-Director
-//! merge, applicability routing, the gate and the run record.
+//! merge, applicability routing, the gate, the run record and the description of a
+//! tool a Director may call.
 //!
 //! Architecture Invariant: this crate does no I/O. No filesystem, network, process,
 //! clock or terminal access happens here; callers pass data in and get data out. That
@@ -18,6 +19,7 @@ pub mod record;
 pub mod routing;
 pub mod severity;
 pub mod task;
+pub mod tool;
 pub mod verdict;
 pub mod verify;
 
@@ -29,4 +31,5 @@ pub use record::{DirectorRun, DirectorStatus, RunRecord, Usage};
 pub use routing::{Applicability, RouteDecision};
 pub use severity::{Decision, Severity, VerdictKind};
 pub use task::{Environment, Task};
+pub use tool::ToolSpec;
 pub use verdict::{ReportedFinding, Verdict};

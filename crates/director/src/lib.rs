@@ -27,6 +27,7 @@ pub mod registry;
 mod related;
 pub mod report;
 pub mod store;
+mod tools;
 mod verify;
 
 use director_llm::{ChatModel, OpenAiProvider, ProviderConfig, VerdictCache};

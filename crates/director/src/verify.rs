@@ -16,6 +16,7 @@ use crate::config::ResolvedConfig;
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
 use crate::registry::{Director, Panel, PanelEntry};
+use crate::tools::RepoToolExecutor;
 use director_context::{ChangeRequest, ChangeSet, PackInput, RepoTools};
 use director_core::record::{
     ContextSummary, DirectorRun, DirectorStatus, EvidenceSummary, LlmInfo, RunRecord,
@@ -100,30 +101,6 @@ fn new_run_id(now: &chrono::DateTime<chrono::Utc>) -> String {
     let salt = (now.timestamp_subsec_nanos() as u64) ^ (u64::from(std::process::id()) << 20);
     let salt = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
     format!("{}-{salt:06x}", now.format("%Y%m%dT%H%M%S%.3fZ"))
-}
-
-struct ToolAdapter(RepoTools);
-
-impl ToolExecutor for ToolAdapter {
-    fn specs(&self) -> Vec<director_llm::ToolSpec> {
-        RepoTools::specs()
-            .into_iter()
-            .map(|s| director_llm::ToolSpec {
-                name: s.name,
-                description: s.description,
-                parameters: s.parameters,
-            })
-            .collect()
-    }
-
-    fn call(&self, name: &str, arguments_json: &str) -> String {
-        let out = self.0.call(name, arguments_json);
-        if out.ok {
-            out.content
-        } else {
-            format!("error: {}", out.content)
-        }
-    }
 }
 
 impl Engine {
@@ -664,8 +641,8 @@ impl Engine {
             n => n,
         };
         let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
-        let tools: Option<Arc<ToolAdapter>> = (cfg.run.tool_rounds > 0)
-            .then(|| Arc::new(ToolAdapter(RepoTools::new(self.repo_root.clone()))));
+        let tools: Option<Arc<RepoToolExecutor>> = (cfg.run.tool_rounds > 0)
+            .then(|| Arc::new(RepoToolExecutor::new(RepoTools::new(self.repo_root.clone()))));
         let mut set = tokio::task::JoinSet::new();
         for plan in plans {
             let d: Director = self.panel.directors()[plan.director_index].clone();
