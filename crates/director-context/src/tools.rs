@@ -3,7 +3,10 @@
 //! `..`, `.git/`, `.env*` files and symlinks resolving outside the root are refused.
 //! Every answer is redacted and capped in size. Errors are results (`ok: false`)
 //! the model reads, never panics.
-
+//!
+//! `grep` matches on the *redacted* text, so whether a pattern matches cannot tell a
+//! Director anything about a secret that the redacted text does not show: probing a
+//! secret's prefixes gives the same answers as probing a random string.
 //!
 //! The tools are synchronous (they walk and read files); the orchestrator runs them
 //! off the async workers and passes a stop flag ([`RepoTools::call_until`]) that it
@@ -389,20 +392,17 @@ impl RepoTools {
             if looks_binary(&bytes) {
                 continue;
             }
-            let text = decode_lossy(&bytes);
-            if !re.is_match(&text) {
+            // Matching runs on the redacted text, the very text a Director may be shown,
+            // so match/no-match cannot reveal anything redaction hides.
+            let redacted = redact(&decode_lossy(&bytes), &rel).text;
+            if !re.is_match(&redacted) {
                 continue;
             }
-            // Line numbers come from the raw text; the lines shown from the redacted
-            // text (redaction keeps line numbers).
-            let redacted = redact(&text, &rel).text;
-            let shown: Vec<&str> = redacted.lines().collect();
-            for (i, line) in text.lines().enumerate() {
+            for (i, line) in redacted.lines().enumerate() {
                 if !re.is_match(line) {
                     continue;
                 }
-                let display = shown.get(i).copied().unwrap_or("");
-                let display: String = display.chars().take(MAX_LINE_CHARS).collect();
+                let display: String = line.chars().take(MAX_LINE_CHARS).collect();
                 let _ = writeln!(out, "{rel}:{}: {display}", i + 1);
                 matches += 1;
                 if matches >= MAX_GREP_MATCHES {
