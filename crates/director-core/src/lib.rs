@@ -27,7 +27,10 @@ pub use error::CoreError;
 pub use files::{ChangeStatus, FileClass};
 pub use finding::{Finding, FindingSource, FindingStatus};
 pub use gate::{Corroboration, GateOutcome, GatePolicy, OnIncomplete};
-pub use record::{DirectorRun, DirectorStatus, RunRecord, Usage};
+pub use record::{
+    DirectorRun, DirectorStatus, McpCall, McpCallOutcome, McpServerRun, McpServerStatus, RunRecord,
+    Usage,
+};
 pub use routing::{Applicability, RouteDecision};
 pub use severity::{Decision, Severity, VerdictKind};
 pub use task::{Environment, Task};

@@ -39,6 +39,8 @@ pub struct Config {
     pub prices: PriceTable,
     /// Which Directors take part, and per-Director models.
     pub directors: DirectorsSection,
+    /// MCP servers Directors may consult (policy: trusted config only).
+    pub mcp: crate::mcp::McpSection,
 }
 
 /// How replies are constrained to the verdict schema.
@@ -267,6 +269,13 @@ pub struct Overrides {
     /// `--on-incomplete`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_incomplete: Option<director_core::OnIncomplete>,
+    /// `--no-mcp` (false): start no MCP server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp_enabled: Option<bool>,
+    /// MCP servers defined by the embedder ([`crate::VerifierBuilder::mcp_server`]),
+    /// merged into `[mcp.servers]` as trusted configuration.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub mcp_servers: BTreeMap<String, crate::mcp::McpServerConfig>,
 }
 
 impl Overrides {
@@ -310,6 +319,12 @@ impl Overrides {
         }
         if let Some(v) = self.on_incomplete {
             put("gate", "on_incomplete", json!(v));
+        }
+        if let Some(v) = self.mcp_enabled {
+            put("mcp", "enabled", json!(v));
+        }
+        if !self.mcp_servers.is_empty() {
+            put("mcp", "servers", json!(self.mcp_servers));
         }
         serde_json::Value::Object(root)
     }
@@ -419,6 +434,14 @@ impl ResolvedConfig {
             ))
         } else {
             None
+        }
+    }
+
+    /// The file a configuration key's value came from, when it came from a file.
+    pub(crate) fn source_file(&self, key: &str) -> Option<PathBuf> {
+        match self.figment.find_metadata(key)?.source.as_ref()? {
+            figment::Source::File(path) => Some(path.clone()),
+            _ => None,
         }
     }
 
@@ -537,6 +560,7 @@ fn validate(config: &Config) -> Result<(), Error> {
             hint: "use at least 1000".into(),
         });
     }
+    crate::mcp::validate(&config.mcp)?;
     Ok(())
 }
 

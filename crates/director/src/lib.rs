@@ -23,6 +23,7 @@ pub mod config;
 mod error;
 pub mod event;
 pub mod exit;
+pub mod mcp;
 pub mod registry;
 mod related;
 pub mod report;
@@ -178,11 +179,23 @@ impl From<Arc<dyn ChatModel>> for ProviderSpec {
 }
 
 /// Builds a [`Verifier`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct VerifierBuilder {
     repo: Option<PathBuf>,
     provider: Option<ProviderSpec>,
     overrides: Overrides,
+    tools: Option<Arc<dyn director_llm::ToolExecutor>>,
+}
+
+impl std::fmt::Debug for VerifierBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifierBuilder")
+            .field("repo", &self.repo)
+            .field("provider", &self.provider)
+            .field("overrides", &self.overrides)
+            .field("tools", &self.tools.as_ref().map(|t| t.specs().len()))
+            .finish()
+    }
 }
 
 impl VerifierBuilder {
@@ -201,6 +214,21 @@ impl VerifierBuilder {
     /// Configuration overrides (the command-line layer).
     pub fn overrides(mut self, overrides: Overrides) -> Self {
         self.overrides = overrides;
+        self
+    }
+
+    /// Define an MCP server (`[mcp.servers.<name>]`) as trusted configuration; Directors
+    /// whose definitions list `name` in `mcp` may call its tools.
+    pub fn mcp_server(mut self, name: impl Into<String>, server: mcp::McpServerConfig) -> Self {
+        self.overrides.mcp_servers.insert(name.into(), server);
+        self
+    }
+
+    /// Tools of the embedder's own, offered to every Director beside the repository
+    /// tools (when `run.tool_rounds > 0`). A panic inside them fails the Director
+    /// (`internal`), which makes the run `incomplete`.
+    pub fn tools(mut self, tools: Arc<dyn director_llm::ToolExecutor>) -> Self {
+        self.tools = Some(tools);
         self
     }
 
@@ -251,6 +279,7 @@ impl VerifierBuilder {
                 panel,
                 model,
                 cache,
+                extra_tools: self.tools,
             }),
         })
     }

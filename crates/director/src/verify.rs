@@ -16,8 +16,8 @@ use crate::config::ResolvedConfig;
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
 use crate::registry::{Director, Panel, PanelEntry};
-use crate::tools::RepoToolExecutor;
-use director_context::{ChangeRequest, ChangeSet, PackInput, RepoTools};
+use crate::tools::{DirectorTools, RunTools};
+use director_context::{ChangeRequest, ChangeSet, PackInput};
 use director_core::record::{
     ContextSummary, DirectorRun, DirectorStatus, EvidenceSummary, LlmInfo, RunRecord,
 };
@@ -60,6 +60,8 @@ pub(crate) struct Engine {
     pub(crate) panel: Arc<Panel>,
     pub(crate) model: Option<Arc<dyn ChatModel>>,
     pub(crate) cache: Option<Arc<VerdictCache>>,
+    /// Tools of the embedder's own, offered beside the repository tools.
+    pub(crate) extra_tools: Option<Arc<dyn ToolExecutor>>,
 }
 
 /// The change and the analyzers' report.
@@ -89,6 +91,9 @@ struct Planned {
     max_output_tokens: u32,
     schema_in_prompt: bool,
     cache_key: String,
+    /// Its tools (None when tools are off) and whether its verdict may be cached.
+    tools: Option<Arc<DirectorTools>>,
+    cacheable: bool,
 }
 
 fn environment_of(task: &Task, engine: &Engine) -> Option<Environment> {
@@ -242,6 +247,20 @@ impl Engine {
             }
         }
 
+        // The tools the running Directors may call; MCP servers start here.
+        let running: Vec<&Director> = selected
+            .iter()
+            .map(|&i| &self.panel.directors()[i])
+            .collect();
+        let run_tools = RunTools::prepare(
+            &self.config,
+            &self.repo_root,
+            &running,
+            self.extra_tools.clone(),
+            model.is_some(),
+        )
+        .await;
+
         // 5. Context and messages, only when a Director will run.
         let mut context_summary = ContextSummary {
             budget: cfg.context.max_tokens as u64,
@@ -292,7 +311,10 @@ impl Engine {
                     .unwrap_or_else(|| cfg.provider.model.clone());
                 let max_output_tokens =
                     d.def.max_output_tokens.unwrap_or(cfg.run.max_output_tokens);
+                let tools = run_tools.for_director(d, &packed.nonce);
+                let tools_offered = tools.as_ref().map(|t| t.fingerprint()).unwrap_or_default();
                 let cache_key = VerdictCache::key(&[
+                    tools_offered.as_bytes(),
                     d.fingerprint.as_bytes(),
                     frame.as_bytes(),
                     own.as_bytes(),
@@ -316,6 +338,8 @@ impl Engine {
                     max_output_tokens,
                     schema_in_prompt: !structured,
                     cache_key,
+                    cacheable: run_tools.cacheable(tools.as_deref()),
+                    tools,
                 });
             }
             context_summary = ContextSummary {
@@ -379,6 +403,7 @@ impl Engine {
             }
         }
         let cancelled = cancel.is_cancelled();
+        let mcp_servers = run_tools.finish().await;
 
         // 8. Suppressions, merge, baseline, gate.
         let head_files: BTreeMap<String, &str> = changes
@@ -468,6 +493,7 @@ impl Engine {
             },
             context: context_summary,
             usage,
+            mcp_servers,
         };
         if cfg.run.write_record {
             crate::store::save_record(&self.repo_root, &record)?;
@@ -641,15 +667,13 @@ impl Engine {
             n => n,
         };
         let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
-        let tools: Option<Arc<RepoToolExecutor>> = (cfg.run.tool_rounds > 0)
-            .then(|| Arc::new(RepoToolExecutor::new(RepoTools::new(self.repo_root.clone()))));
         let mut set = tokio::task::JoinSet::new();
         for plan in plans {
             let d: Director = self.panel.directors()[plan.director_index].clone();
             let semaphore = semaphore.clone();
             let model = model.clone();
-            let tools = tools.clone();
-            let cache = self.cache.clone();
+            let tools = plan.tools.clone();
+            let cache = self.cache.clone().filter(|_| plan.cacheable);
             let events = events.clone();
             let cancel = cancel.clone();
             let task_id = task.id.clone();
@@ -704,6 +728,7 @@ impl Engine {
                         tools.as_deref().map(|t| t as &dyn ToolExecutor);
                     let outcome: ReviewOutcome =
                         director_llm::review(model.as_ref(), request, tools_ref, &cancel).await;
+                    let mcp_calls = tools.as_ref().map(|t| t.take_calls()).unwrap_or_default();
                     let mut usage = outcome.usage;
                     usage.cost_usd = prices.cost(&plan.model, &usage);
                     let (run, verdict) = match outcome.result {
@@ -747,6 +772,7 @@ impl Engine {
                     };
                     let mut run = run;
                     run.prompt_tokens = plan.prompt_tokens as u64;
+                    run.mcp_calls = mcp_calls;
                     events.emit(VerificationEvent::DirectorFinished {
                         task: task_id,
                         run: run.clone(),
@@ -809,6 +835,7 @@ fn ran(
         findings_verified: 0,
         findings_unverified: 0,
         reply_excerpt: None,
+        mcp_calls: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@
 mod embed;
 mod faults;
 mod formats;
+mod mcp;
 mod panel;
 mod routing;
 mod safety;
