@@ -23,6 +23,9 @@ pub fn verifier(
     if provider.offline {
         overrides.offline = Some(true);
     }
+    if provider.no_mcp {
+        overrides.mcp_enabled = Some(false);
+    }
     Verifier::builder().repo(repo).overrides(overrides).build()
 }
 

@@ -13,5 +13,6 @@ mod examples;
 mod git;
 mod integrations;
 mod mcp;
+mod mcp_client;
 mod support;
 mod verify;
