@@ -17,6 +17,10 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Apply the working tree's .director/ policy (config, Directors, prompts,
+    /// baseline) instead of the trusted base commit's: for your own checkout, never CI.
+    #[arg(long, global = true)]
+    pub trust_worktree_config: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -65,6 +69,31 @@ pub enum Command {
     Init(InitArgs),
     /// Serve the verify_task, list_directors and get_run tools over MCP on stdio.
     Mcp(McpArgs),
+    /// Score the Directors on a suite of cases: decisions, precision/recall, cost.
+    Eval(EvalArgs),
+}
+
+/// `director eval`
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The suite folder (cases/<case>/ with task.toml, expected.toml, head/).
+    #[arg(value_name = "SUITE_DIR")]
+    pub suite: PathBuf,
+    /// Provider overrides (--offline scores the deterministic evidence alone).
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Run and score this Director only.
+    #[arg(long, value_name = "NAME")]
+    pub director: Option<String>,
+    /// Answer from the cassettes only (the default when the suite has any).
+    #[arg(long, conflicts_with_all = ["record", "offline"])]
+    pub replay: bool,
+    /// Ask the live provider and write its answers to the cases' cassettes.
+    #[arg(long, conflicts_with = "offline")]
+    pub record: bool,
+    /// Write the scores as JSON to FILE (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `director init`

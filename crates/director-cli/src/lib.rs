@@ -112,6 +112,7 @@ fn report_error(e: &anyhow::Error) -> i32 {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let repo = cli.repo.clone();
+    commands::trust_worktree(cli.trust_worktree_config);
     match cli.command {
         Command::Verify(args) => commands::verify::run(&repo, args).await,
         Command::Schema { record } => commands::misc::schema(record),
@@ -124,5 +125,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Evidence(args) => commands::misc::evidence(&repo, args).await,
         Command::Init(args) => commands::init::run(&repo, args),
         Command::Mcp(args) => commands::mcp::run(&repo, args).await,
+        Command::Eval(args) => commands::eval::run(args).await,
     }
 }

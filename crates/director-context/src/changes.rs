@@ -112,6 +112,24 @@ pub struct ChangedFile {
 }
 
 impl ChangedFile {
+    /// True when line `line` (1-based, at head) was written by the change: every line
+    /// of an added file, the `+` lines of a modified one. A modified file whose hunks
+    /// were not kept counts as written by the change, since nothing shows otherwise
+    /// (fail closed). Whole reviewed files (`paths` tasks) are not a change: nothing
+    /// in them was written by one.
+    pub fn added_line(&self, line: u32) -> bool {
+        match self.status {
+            ChangeStatus::Reviewed => false,
+            ChangeStatus::Added => true,
+            _ if self.hunks.is_empty() => self.added > 0,
+            _ => self.hunks.iter().any(|h| {
+                h.lines
+                    .iter()
+                    .any(|l| l.origin == '+' && l.new_lineno == Some(line))
+            }),
+        }
+    }
+
     /// True for `.env*` files, which are never inlined.
     pub fn is_dotenv(&self) -> bool {
         self.classes.contains(&FileClass::Dotenv) || is_dotenv_path(&self.path)
@@ -218,6 +236,98 @@ pub fn gather(repo_root: &Path, request: &ChangeRequest) -> Result<ChangeSet, Co
     GitGather::new(&repo, request, &scope).run()
 }
 
+/// The repository's default branch: `origin/HEAD`'s target, else `main`, else
+/// `master` (local, then `origin/`).
+fn default_branch(repo: &Repository) -> Option<(String, Oid)> {
+    if let Ok(r) = repo.find_reference("refs/remotes/origin/HEAD")
+        && let Ok(resolved) = r.resolve()
+        && let Some(oid) = resolved.target()
+    {
+        let name = resolved
+            .shorthand()
+            .map(str::to_string)
+            .unwrap_or_else(|_| "origin/HEAD".to_string());
+        return Some((name, oid));
+    }
+    for name in ["main", "master", "origin/main", "origin/master"] {
+        let full = if name.starts_with("origin/") {
+            format!("refs/remotes/{name}")
+        } else {
+            format!("refs/heads/{name}")
+        };
+        if let Ok(r) = repo.find_reference(&full)
+            && let Ok(resolved) = r.resolve()
+            && let Some(oid) = resolved.target()
+        {
+            return Some((name.to_string(), oid));
+        }
+    }
+    None
+}
+
+/// Default base for `head` (a commit, or HEAD for the working tree; `head_spec` is the
+/// head ref as given, `None` for the working tree): the merge-base with the default
+/// branch; HEAD itself when HEAD is the default branch or there is none.
+fn default_base(
+    repo: &Repository,
+    head: Option<&git2::Commit<'_>>,
+    head_spec: Option<&str>,
+) -> Option<(String, Oid)> {
+    let head = head?;
+    let Some((branch, branch_oid)) = default_branch(repo) else {
+        return Some(("HEAD".to_string(), head.id()));
+    };
+    let current = repo
+        .head()
+        .ok()
+        .and_then(|h| h.shorthand().ok().map(str::to_string));
+    let branch_short = branch.strip_prefix("origin/").unwrap_or(&branch);
+    if head_spec.is_none() && current.as_deref() == Some(branch_short) {
+        return Some(("HEAD".to_string(), head.id()));
+    }
+    let head_name = head_spec.unwrap_or("HEAD");
+    match repo.merge_base(head.id(), branch_oid) {
+        Ok(mb) => Some((format!("merge-base({head_name}, {branch})"), mb)),
+        // Unrelated histories or a shallow clone: compare with the branch tip
+        // rather than silently reviewing nothing.
+        Err(_) => Some((
+            format!("{branch} (no merge-base with {head_name})"),
+            branch_oid,
+        )),
+    }
+}
+
+/// The base a change would be compared against — `base` as given, else the default
+/// (the merge-base of the head with the default branch) — as `(label, commit id)`;
+/// `None` for a repository without commits. The same resolution [`gather`] uses, so
+/// a caller can read what the base holds before gathering.
+pub fn resolve_base(
+    repo_root: &Path,
+    base: Option<&str>,
+    head: Option<&str>,
+) -> Result<Option<(String, String)>, ContextError> {
+    let repo = Repository::discover(repo_root).map_err(|source| ContextError::NotARepository {
+        path: repo_root.to_path_buf(),
+        source,
+    })?;
+    let resolve = |spec: &str| {
+        repo.revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|source| ContextError::UnknownRef {
+                reference: spec.to_string(),
+                source,
+            })
+    };
+    if let Some(spec) = base {
+        return Ok(Some((spec.to_string(), resolve(spec)?.id().to_string())));
+    }
+    let head_commit = match head {
+        Some(spec) => Some(resolve(spec)?),
+        None => repo.head().ok().and_then(|h| h.peel_to_commit().ok()),
+    };
+    Ok(default_base(&repo, head_commit.as_ref(), head).map(|(l, oid)| (l, oid.to_string())))
+}
+
 /// Scope filter: plain entries match the path and everything under it; entries with
 /// glob characters match as globs.
 struct Scope {
@@ -263,7 +373,7 @@ impl Scope {
     }
 
     fn matches(&self, path: &str) -> bool {
-        if is_director_state(path) {
+        if director_core::layout::is_director_path(path) {
             return false;
         }
         if self.is_empty() {
@@ -275,15 +385,6 @@ impl Scope {
                 || (path.starts_with(p.as_str()) && path.as_bytes().get(p.len()) == Some(&b'/'))
         }) || self.globs.as_ref().is_some_and(|g| g.is_match(path))
     }
-}
-
-/// director's own state (run records, verdict cache) is never part of a change: a
-/// previous run's record would otherwise show up as an untracked file in the next.
-fn is_director_state(path: &str) -> bool {
-    [".director/runs/", ".director/cache/"].iter().any(|own| {
-        path.match_indices(own)
-            .any(|(at, _)| at == 0 || path.as_bytes()[at - 1] == b'/')
-    })
 }
 
 /// Path bytes from git as a `/`-separated string (lossy for non-UTF-8 names).
@@ -496,64 +597,6 @@ impl<'r, 'a> GitGather<'r, 'a> {
             })
     }
 
-    /// The repository's default branch: `origin/HEAD`'s target, else `main`, else
-    /// `master` (local, then `origin/`).
-    fn default_branch(&self) -> Option<(String, Oid)> {
-        if let Ok(r) = self.repo.find_reference("refs/remotes/origin/HEAD")
-            && let Ok(resolved) = r.resolve()
-            && let Some(oid) = resolved.target()
-        {
-            let name = resolved
-                .shorthand()
-                .map(str::to_string)
-                .unwrap_or_else(|_| "origin/HEAD".to_string());
-            return Some((name, oid));
-        }
-        for name in ["main", "master", "origin/main", "origin/master"] {
-            let full = if name.starts_with("origin/") {
-                format!("refs/remotes/{name}")
-            } else {
-                format!("refs/heads/{name}")
-            };
-            if let Ok(r) = self.repo.find_reference(&full)
-                && let Ok(resolved) = r.resolve()
-                && let Some(oid) = resolved.target()
-            {
-                return Some((name.to_string(), oid));
-            }
-        }
-        None
-    }
-
-    /// Default base for `head` (a commit, or HEAD for the working tree): the
-    /// merge-base with the default branch; HEAD itself when HEAD is the default
-    /// branch or there is none.
-    fn default_base(&self, head: Option<&git2::Commit<'r>>) -> Option<(String, Oid)> {
-        let head = head?;
-        let Some((branch, branch_oid)) = self.default_branch() else {
-            return Some(("HEAD".to_string(), head.id()));
-        };
-        let current = self
-            .repo
-            .head()
-            .ok()
-            .and_then(|h| h.shorthand().ok().map(str::to_string));
-        let branch_short = branch.strip_prefix("origin/").unwrap_or(&branch);
-        if self.request.head.is_none() && current.as_deref() == Some(branch_short) {
-            return Some(("HEAD".to_string(), head.id()));
-        }
-        let head_name = self.request.head.unwrap_or("HEAD");
-        match self.repo.merge_base(head.id(), branch_oid) {
-            Ok(mb) => Some((format!("merge-base({head_name}, {branch})"), mb)),
-            // Unrelated histories or a shallow clone: compare with the branch tip
-            // rather than silently reviewing nothing.
-            Err(_) => Some((
-                format!("{branch} (no merge-base with {head_name})"),
-                branch_oid,
-            )),
-        }
-    }
-
     fn run(self) -> Result<ChangeSet, ContextError> {
         let git_err = |action: &str| {
             let action = action.to_string();
@@ -574,7 +617,7 @@ impl<'r, 'a> GitGather<'r, 'a> {
                 let c = self.resolve(spec)?;
                 (Some(spec.to_string()), Some(c))
             }
-            None => match self.default_base(head_commit.as_ref()) {
+            None => match default_base(self.repo, head_commit.as_ref(), self.request.head) {
                 Some((label, oid)) => {
                     let c = self
                         .repo
@@ -989,11 +1032,13 @@ mod tests {
 
     #[test]
     fn director_state_is_never_part_of_a_change() {
+        // Records, cache, tasks and policy alike: policy edits are reported by the
+        // trust check, not reviewed as code (see director_core::layout).
         let all = Scope::new(&[]).unwrap();
         assert!(!all.matches(".director/runs/t/1.json"));
         assert!(!all.matches("svc/.director/cache/ab.json"));
-        assert!(all.matches(".director/config.toml"));
-        assert!(all.matches(".director/tasks/t.toml"));
+        assert!(!all.matches(".director/config.toml"));
+        assert!(!all.matches(".director/tasks/t.toml"));
         assert!(all.matches("src/runs/cache/x.rs"));
         assert!(all.matches("my.director/runs/x"));
     }

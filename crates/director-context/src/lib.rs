@@ -19,6 +19,7 @@ pub mod changes;
 pub mod classify;
 pub mod error;
 pub mod pack;
+pub mod policy;
 pub mod redact;
 mod related;
 pub mod task;
@@ -27,7 +28,7 @@ pub mod tools;
 
 pub use changes::{
     ChangeRequest, ChangeSet, ChangedFile, DEFAULT_MAX_FILE_BYTES, Hunk, HunkLine,
-    discover_repo_root, gather,
+    discover_repo_root, gather, resolve_base,
 };
 pub use classify::{classify, classify_with_chart};
 pub use error::ContextError;

@@ -835,7 +835,11 @@ mod tests {
         let text = "exporter credentials: aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Rk2Lw9d\n";
         let out = redact(text, "mcp:mon/list_monitors");
         assert!(!out.text.contains("wJalrXUtnFEMI"), "{}", out.text);
-        assert!(out.text.ends_with("= [REDACTED:aws-secret-access-key]\n"), "{}", out.text);
+        assert!(
+            out.text.ends_with("= [REDACTED:aws-secret-access-key]\n"),
+            "{}",
+            out.text
+        );
     }
 
     #[test]

@@ -7,9 +7,6 @@ use director_core::Task;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// The folder under the repository root that holds task files.
-pub const TASKS_DIR: &str = ".director/tasks";
-
 /// Tasks stored as TOML files under `<root>/.director/tasks/`.
 #[derive(Debug, Clone)]
 pub struct TaskStore {
@@ -26,7 +23,9 @@ impl TaskStore {
 
     /// The folder holding the task files.
     pub fn dir(&self) -> PathBuf {
-        self.root.join(TASKS_DIR)
+        self.root
+            .join(director_core::layout::DIR)
+            .join(director_core::layout::TASKS)
     }
 
     /// The file a task with this id lives in (whether or not it exists).

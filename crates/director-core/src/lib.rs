@@ -14,6 +14,7 @@ pub mod files;
 pub mod finding;
 pub mod fingerprint;
 pub mod gate;
+pub mod layout;
 pub mod merge;
 pub mod record;
 pub mod routing;

@@ -56,6 +56,18 @@ pub struct RunRecord {
     /// The MCP servers Directors opted into: started or not, tools offered and refused.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mcp_servers: Vec<McpServerRun>,
+    /// Where director's own policy came from, and what the change tried to alter.
+    #[serde(default)]
+    pub policy: PolicyInfo,
+}
+
+/// Where the policy that judged the run came from (configuration, panel, baseline).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PolicyInfo {
+    /// The trusted source, e.g. `the trusted base 1a2b3c4d5e (merge-base(HEAD, main))`.
+    pub source: String,
+    /// Policy files (`.director/…`) the reviewed change alters; not applied.
+    pub ignored_changes: Vec<String>,
 }
 
 impl RunRecord {

@@ -3,9 +3,9 @@
 //! about HTTP or any one provider.
 
 use crate::error::LlmError;
-use director_core::Usage;
 /// A function the model may call (one type across the workspace, defined in `director-core`).
 pub use director_core::ToolSpec;
+use director_core::Usage;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 

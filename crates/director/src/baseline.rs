@@ -51,11 +51,15 @@ pub struct BaselineEntry {
 
 /// Where the baseline of a repository lives.
 pub fn baseline_path(repo_root: &Path) -> PathBuf {
-    repo_root.join(".director").join("baseline.json")
+    repo_root
+        .join(director_core::layout::DIR)
+        .join(director_core::layout::BASELINE)
 }
 
 impl Baseline {
-    /// Load the baseline; a missing file is an empty baseline, a broken one an error.
+    /// Load the working tree's baseline (for `director baseline`, which maintains it);
+    /// a missing file is an empty baseline, a broken one an error. A verification reads
+    /// the baseline of its trusted side instead (`crate::trust`).
     pub fn load(repo_root: &Path) -> Result<Baseline, Error> {
         let path = baseline_path(repo_root);
         let text = match std::fs::read_to_string(&path) {
@@ -63,15 +67,19 @@ impl Baseline {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Baseline::default()),
             Err(e) => return Err(Error::io("read", &path, e)),
         };
-        let baseline: Baseline = serde_json::from_str(&text).map_err(|e| Error::Input {
-            message: format!("invalid baseline {}: {e}", path.display()),
+        Baseline::parse(&text, &path.display().to_string())
+    }
+
+    /// Parse a baseline's JSON text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Baseline, Error> {
+        let baseline: Baseline = serde_json::from_str(text).map_err(|e| Error::Input {
+            message: format!("invalid baseline {origin}: {e}"),
             hint: "regenerate it with `director baseline update --task <id>`".into(),
         })?;
         if baseline.version != BASELINE_VERSION {
             return Err(Error::Input {
                 message: format!(
-                    "baseline {} has version {}, expected {BASELINE_VERSION}",
-                    path.display(),
+                    "baseline {origin} has version {}, expected {BASELINE_VERSION}",
                     baseline.version
                 ),
                 hint: "regenerate it with `director baseline update --task <id>`".into(),
@@ -169,11 +177,25 @@ pub fn find_suppressions(content: &str) -> Vec<Suppression> {
         .collect()
 }
 
+/// Who may suppress what.
+#[derive(Debug, Clone, Copy)]
+pub struct SuppressionPolicy<'a> {
+    /// Whether a `director:ignore` the reviewed change itself added may silence a
+    /// blocking finding (`[suppressions] allow_in_change`).
+    pub allow_in_change: bool,
+    /// The severities that block.
+    pub blocking: &'a [Severity],
+}
+
 /// Apply the suppressions of the files (path → content at head) to the findings.
-/// Returns the extra warnings for suppressions that give no reason.
+/// `added(path, line)` tells whether the change wrote that line. Returns extra
+/// warnings: for suppressions that give no reason, and for suppressions the change
+/// added that may not silence a blocking finding.
 pub fn apply_suppressions(
     findings: &mut [Finding],
     files: &BTreeMap<String, &str>,
+    added: &dyn Fn(&str, u32) -> bool,
+    policy: SuppressionPolicy<'_>,
 ) -> Vec<Finding> {
     let mut cache: BTreeMap<&str, Vec<Suppression>> = BTreeMap::new();
     let mut warnings: BTreeMap<(String, u32), Finding> = BTreeMap::new();
@@ -195,18 +217,41 @@ pub fn apply_suppressions(
             near && names
         });
         let Some(sup) = hit else { continue };
+        let refused = !policy.allow_in_change
+            && policy.blocking.contains(&f.severity)
+            && added(path, sup.line);
         match &sup.reason {
+            Some(_) if refused => {
+                let quote = line_text(content, sup.line);
+                warnings.entry((path.to_string(), sup.line)).or_insert_with(|| {
+                    let mut w = Finding::evidence(
+                        "director",
+                        "director.suppression.added-by-change",
+                        Severity::Warning,
+                        "suppression",
+                        format!(
+                            "a suppression added by this change cannot silence a blocking finding: {}",
+                            f.title
+                        ),
+                        vec![],
+                        path,
+                        (sup.line, sup.line),
+                        quote,
+                        "fix the finding, or accept it where policy is decided: \
+                         `director baseline update` on the base branch, or \
+                         [suppressions] allow_in_change = true in trusted config"
+                            .into(),
+                    );
+                    w.verification = Some("suppression comment".into());
+                    w
+                });
+            }
             Some(reason) => {
                 f.status = FindingStatus::Suppressed;
                 f.status_reason = Some(format!("director:ignore at line {}: {reason}", sup.line));
             }
             None => {
-                let quote = content
-                    .lines()
-                    .nth(sup.line as usize - 1)
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
+                let quote = line_text(content, sup.line);
                 warnings.entry((path.to_string(), sup.line)).or_insert_with(|| {
                     let mut w = Finding::evidence(
                         "director",
@@ -227,6 +272,16 @@ pub fn apply_suppressions(
         }
     }
     warnings.into_values().collect()
+}
+
+/// Line `line` (1-based) of `content`, trimmed.
+fn line_text(content: &str, line: u32) -> String {
+    content
+        .lines()
+        .nth(line as usize - 1)
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -277,7 +332,11 @@ mod tests {
             finding("security", 3),
         ];
         fs[1].evidence = Some("instance = big".into());
-        let warnings = apply_suppressions(&mut fs, &files);
+        let policy = SuppressionPolicy {
+            allow_in_change: false,
+            blocking: &[Severity::Blocking],
+        };
+        let warnings = apply_suppressions(&mut fs, &files, &|_, _| false, policy);
         assert_eq!(fs[0].status, FindingStatus::Suppressed);
         assert!(
             fs[0]
@@ -295,6 +354,55 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].severity, Severity::Warning);
         assert_eq!(warnings[0].start_line, Some(4));
+    }
+
+    #[test]
+    fn a_suppression_the_change_added_cannot_silence_a_blocking_finding() {
+        let content =
+            "resource {\n  # director:ignore reliability -- it is fine\n  multi_az = false\n}";
+        let files = BTreeMap::from([("db.tf".to_string(), content)]);
+        let blocking = [Severity::Blocking];
+        let added_line_2 = |p: &str, l: u32| p == "db.tf" && l == 2;
+        let mut fs = vec![finding("reliability", 3)];
+        let strict = SuppressionPolicy {
+            allow_in_change: false,
+            blocking: &blocking,
+        };
+        let warnings = apply_suppressions(&mut fs, &files, &added_line_2, strict);
+        assert_eq!(fs[0].status, FindingStatus::New, "still blocks");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(
+            warnings[0].rule_id.as_deref(),
+            Some("director.suppression.added-by-change")
+        );
+        assert_eq!(
+            warnings[0].evidence.as_deref(),
+            Some("# director:ignore reliability -- it is fine")
+        );
+
+        // A warning may be silenced by the change's own comment.
+        let mut fs = vec![finding("reliability", 3)];
+        fs[0].severity = Severity::Warning;
+        let warnings = apply_suppressions(&mut fs, &files, &added_line_2, strict);
+        assert_eq!(fs[0].status, FindingStatus::Suppressed);
+        assert!(warnings.is_empty());
+
+        // Trusted policy may allow it; a comment that predates the change always works.
+        for (policy, added) in [
+            (
+                SuppressionPolicy {
+                    allow_in_change: true,
+                    blocking: &blocking,
+                },
+                &added_line_2 as &dyn Fn(&str, u32) -> bool,
+            ),
+            (strict, &|_: &str, _: u32| false),
+        ] {
+            let mut fs = vec![finding("reliability", 3)];
+            let warnings = apply_suppressions(&mut fs, &files, added, policy);
+            assert_eq!(fs[0].status, FindingStatus::Suppressed);
+            assert!(warnings.is_empty());
+        }
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Configuration, resolved in one place from layers: built-in defaults < user file
-//! (`$XDG_CONFIG_HOME/director/config.toml`) < repository `.director/config.toml` <
-//! environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `DIRECTOR_MODEL`,
-//! `DIRECTOR_<SECTION>__<KEY>`) < command-line flags. Unknown keys are errors that
-//! name the key and the layer it came from. `director config show` prints the
-//! resolved values with their sources.
+//! (`$XDG_CONFIG_HOME/director/config.toml`) < repository `.director/config.toml`
+//! **as of the trusted base** (see [`crate::trust`]) < environment (`OPENAI_API_KEY`,
+//! `OPENAI_BASE_URL`, `DIRECTOR_MODEL`, `DIRECTOR_<SECTION>__<KEY>`) < command-line
+//! flags. Unknown keys are errors that name the key and the layer it came from.
+//! `director config show` prints the resolved values with their sources.
+//!
+//! `[trust]` decides what the repository may decide, so it is read from the user
+//! file, the environment and flags only; a repository config holding it is an error.
 
 use crate::error::Error;
 use director_core::{Environment, GatePolicy};
@@ -41,6 +44,45 @@ pub struct Config {
     pub directors: DirectorsSection,
     /// MCP servers Directors may consult (policy: trusted config only).
     pub mcp: crate::mcp::McpSection,
+    /// Inline `director:ignore` suppressions.
+    pub suppressions: SuppressionsSection,
+    /// What the repository may decide (user config, environment and flags only).
+    pub trust: TrustSection,
+}
+
+/// `[suppressions]`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SuppressionsSection {
+    /// Whether a `director:ignore` comment added by the reviewed change itself may
+    /// silence a blocking finding of the same change. Off: such a comment still
+    /// silences warnings, but a blocking finding stays blocking.
+    pub allow_in_change: bool,
+}
+
+/// `[trust]`, read from the user configuration, the environment and flags only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrustSection {
+    /// Apply the working tree's `.director/` policy as it is (a developer's own
+    /// machine), instead of the trusted base commit's.
+    pub worktree_config: bool,
+    /// Environment variables `provider.api_key_env` may name; the key is only ever
+    /// read from one of these.
+    pub api_key_envs: Vec<String>,
+}
+
+impl Default for TrustSection {
+    fn default() -> Self {
+        TrustSection {
+            worktree_config: false,
+            api_key_envs: vec![
+                "OPENAI_API_KEY".into(),
+                "AZURE_OPENAI_API_KEY".into(),
+                "DIRECTOR_API_KEY".into(),
+            ],
+        }
+    }
 }
 
 /// How replies are constrained to the verdict schema.
@@ -276,6 +318,9 @@ pub struct Overrides {
     /// merged into `[mcp.servers]` as trusted configuration.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub mcp_servers: BTreeMap<String, crate::mcp::McpServerConfig>,
+    /// `--trust-worktree-config`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_worktree_config: Option<bool>,
 }
 
 impl Overrides {
@@ -326,6 +371,9 @@ impl Overrides {
         if !self.mcp_servers.is_empty() {
             put("mcp", "servers", json!(self.mcp_servers));
         }
+        if let Some(v) = self.trust_worktree_config {
+            put("trust", "worktree_config", json!(v));
+        }
         serde_json::Value::Object(root)
     }
 }
@@ -364,7 +412,39 @@ pub fn user_config_path() -> Option<PathBuf> {
 
 /// The repository configuration file.
 pub fn repo_config_path(repo_root: &Path) -> PathBuf {
-    repo_root.join(".director").join("config.toml")
+    repo_root
+        .join(director_core::layout::DIR)
+        .join(director_core::layout::CONFIG)
+}
+
+/// The repository's configuration as read from its trusted side.
+#[derive(Debug, Clone)]
+pub struct RepoConfig {
+    /// The TOML text.
+    pub text: String,
+    /// Where it came from, for `config show` and errors (e.g.
+    /// `.director/config.toml at 1a2b3c4 (trusted base merge-base(HEAD, main))`).
+    pub source: String,
+}
+
+/// A provider with a name of our choosing, so `config show` and errors name the
+/// trusted source a value came from.
+struct Named<P> {
+    inner: P,
+    name: &'static str,
+    source: String,
+}
+
+impl<P: figment::Provider> figment::Provider for Named<P> {
+    fn metadata(&self) -> figment::Metadata {
+        figment::Metadata::named(self.name).source(figment::Source::Custom(self.source.clone()))
+    }
+
+    fn data(
+        &self,
+    ) -> Result<figment::value::Map<figment::Profile, figment::value::Dict>, figment::Error> {
+        self.inner.data()
+    }
 }
 
 fn env_layer() -> Env {
@@ -382,34 +462,75 @@ fn env_layer() -> Env {
     })
 }
 
+/// The layers above the repository: environment and flags.
+fn upper_layers(figment: Figment, overrides: &Overrides) -> Figment {
+    let mut figment = figment;
+    if let Some(url) = std::env::var("OPENAI_BASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        figment = figment.merge(Serialized::defaults(OpenAiBaseUrlEnv {
+            provider: BaseUrlOnly { base_url: url },
+        }));
+    }
+    figment
+        .merge(env_layer())
+        .merge(Serialized::defaults(CommandLine(overrides.to_value())))
+}
+
+/// Defaults and the user file.
+fn lower_layers() -> Figment {
+    let figment = Figment::from(Serialized::defaults(Config::default()));
+    match user_config_path().filter(|p| p.is_file()) {
+        Some(path) => figment.merge(Toml::file_exact(path)),
+        None => figment,
+    }
+}
+
+/// `[trust]` from the user file, the environment and flags — never the repository.
+pub fn load_trust(overrides: &Overrides) -> Result<TrustSection, Error> {
+    upper_layers(lower_layers(), overrides)
+        .extract_inner::<TrustSection>("trust")
+        .map_err(|e| config_error(&e))
+}
+
 impl ResolvedConfig {
-    /// Resolve every layer for the repository at `repo_root` (or none, outside a repo).
-    pub fn load(repo_root: Option<&Path>, overrides: &Overrides) -> Result<ResolvedConfig, Error> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        if let Some(path) = user_config_path().filter(|p| p.is_file()) {
-            figment = figment.merge(Toml::file_exact(path));
-        }
-        if let Some(root) = repo_root {
-            let path = repo_config_path(root);
-            if path.is_file() {
-                figment = figment.merge(Toml::file_exact(path));
+    /// Resolve every layer, with the repository's configuration as read from its
+    /// trusted side (`None`: no repository configuration applies).
+    pub fn load(repo: Option<&RepoConfig>, overrides: &Overrides) -> Result<ResolvedConfig, Error> {
+        let mut figment = lower_layers();
+        if let Some(repo) = repo {
+            let table: toml::Table = toml::from_str(&repo.text).map_err(|e| Error::Config {
+                message: format!(
+                    "{}: {}",
+                    repo.source,
+                    crate::registry::one_line(&e.to_string())
+                ),
+                hint: "fix the TOML syntax of .director/config.toml".into(),
+            })?;
+            if table.contains_key("trust") {
+                return Err(Error::Config {
+                    message: format!(
+                        "key `trust` is not allowed in the repository configuration ({})",
+                        repo.source
+                    ),
+                    hint: "what a repository may decide is set in your user config \
+                           ($XDG_CONFIG_HOME/director/config.toml), DIRECTOR_TRUST__* or flags"
+                        .into(),
+                });
             }
+            figment = figment.merge(Named {
+                inner: Toml::string(&repo.text),
+                name: "repository",
+                source: repo.source.clone(),
+            });
         }
-        if let Some(url) = std::env::var("OPENAI_BASE_URL")
-            .ok()
-            .filter(|v| !v.is_empty())
-        {
-            figment = figment.merge(Serialized::defaults(OpenAiBaseUrlEnv {
-                provider: BaseUrlOnly { base_url: url },
-            }));
-        }
-        figment = figment.merge(env_layer());
-        figment = figment.merge(Serialized::defaults(CommandLine(overrides.to_value())));
+        let figment = upper_layers(figment, overrides);
         let config: Config = figment.extract().map_err(|e| config_error(&e))?;
+        validate(&config)?;
         let api_key = std::env::var(&config.provider.api_key_env)
             .ok()
             .filter(|k| !k.trim().is_empty());
-        validate(&config)?;
         Ok(ResolvedConfig {
             config,
             api_key,
@@ -437,14 +558,6 @@ impl ResolvedConfig {
         }
     }
 
-    /// The file a configuration key's value came from, when it came from a file.
-    pub(crate) fn source_file(&self, key: &str) -> Option<PathBuf> {
-        match self.figment.find_metadata(key)?.source.as_ref()? {
-            figment::Source::File(path) => Some(path.clone()),
-            _ => None,
-        }
-    }
-
     /// Every leaf key with its resolved value and the layer it came from, for
     /// `director config show`.
     pub fn show(&self) -> Vec<(String, String, String)> {
@@ -467,6 +580,11 @@ impl ResolvedConfig {
 /// Serialized layers are named after their Rust type; give them user-facing names.
 fn source_name(meta: &figment::Metadata) -> String {
     let name = meta.name.as_ref();
+    if name == "repository"
+        && let Some(figment::Source::Custom(src)) = &meta.source
+    {
+        return format!("repository {src}");
+    }
     if name.ends_with("CommandLine") {
         "command line".into()
     } else if name.ends_with("OpenAiBaseUrlEnv") {
@@ -527,6 +645,18 @@ fn config_error(e: &figment::Error) -> Error {
 }
 
 fn validate(config: &Config) -> Result<(), Error> {
+    let key_env = &config.provider.api_key_env;
+    if !config.trust.api_key_envs.iter().any(|v| v == key_env) {
+        return Err(Error::Config {
+            message: format!(
+                "key `provider.api_key_env`: `{key_env}` is not an allow-listed key variable ({})",
+                config.trust.api_key_envs.join(", ")
+            ),
+            hint: "a key is read only from a variable listed in [trust] api_key_envs of your \
+                   user config (or DIRECTOR_TRUST__API_KEY_ENVS), never one a repository picks"
+                .into(),
+        });
+    }
     if let Some(url) = &config.provider.base_url
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {

@@ -21,29 +21,30 @@
 pub mod baseline;
 pub mod config;
 mod error;
+pub mod eval;
 pub mod event;
 pub mod exit;
 pub mod mcp;
+mod pipeline;
 pub mod registry;
 mod related;
 pub mod report;
+mod setup;
 pub mod store;
 mod tools;
-mod verify;
+pub mod trust;
 
-use director_llm::{ChatModel, OpenAiProvider, ProviderConfig, VerdictCache};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use config::{Config, Overrides, ResolvedConfig};
 pub use director_core as core;
 pub use director_core::{Decision, Finding, RunRecord, Task};
 pub use error::Error;
 pub use event::{EventSink, VerificationEvent};
+pub use pipeline::{ContextPreview, VerifyOptions};
 pub use registry::Panel;
 pub use tokio_util::sync::CancellationToken;
-pub use verify::{ContextPreview, VerifyOptions};
 
 /// Tasks: the store under `.director/tasks/`, the parsers and the TOML writer.
 pub mod tasks {
@@ -61,7 +62,7 @@ pub fn project_root(start: &Path) -> Result<PathBuf, Error> {
     let git = director_context::discover_repo_root(&start);
     let mut dir = Some(start.as_path());
     while let Some(d) = dir {
-        if d.join(".director").is_dir() {
+        if d.join(director_core::layout::DIR).is_dir() {
             return Ok(d.to_path_buf());
         }
         if git.as_deref() == Some(d) {
@@ -137,46 +138,8 @@ pub async fn evidence_record(
     verifier.verify(task).await
 }
 
-use verify::Engine;
-
-/// Where the Directors' replies come from.
-#[derive(Clone)]
-pub enum ProviderSpec {
-    /// An OpenAI-compatible base URL; everything else from configuration.
-    BaseUrl(String),
-    /// A ready chat model (e.g. a custom `ChatModel` implementation).
-    Model(Arc<dyn ChatModel>),
-    /// No provider: deterministic evidence only.
-    Offline,
-}
-
-impl std::fmt::Debug for ProviderSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ProviderSpec::BaseUrl(u) => write!(f, "BaseUrl({u})"),
-            ProviderSpec::Model(_) => f.write_str("Model(..)"),
-            ProviderSpec::Offline => f.write_str("Offline"),
-        }
-    }
-}
-
-impl From<&str> for ProviderSpec {
-    fn from(url: &str) -> Self {
-        ProviderSpec::BaseUrl(url.to_string())
-    }
-}
-
-impl From<String> for ProviderSpec {
-    fn from(url: String) -> Self {
-        ProviderSpec::BaseUrl(url)
-    }
-}
-
-impl From<Arc<dyn ChatModel>> for ProviderSpec {
-    fn from(model: Arc<dyn ChatModel>) -> Self {
-        ProviderSpec::Model(model)
-    }
-}
+use pipeline::Engine;
+pub use setup::{ProviderSpec, provider_config};
 
 /// Builds a [`Verifier`].
 #[derive(Default)]
@@ -185,6 +148,7 @@ pub struct VerifierBuilder {
     provider: Option<ProviderSpec>,
     overrides: Overrides,
     tools: Option<Arc<dyn director_llm::ToolExecutor>>,
+    slots: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl std::fmt::Debug for VerifierBuilder {
@@ -194,7 +158,7 @@ impl std::fmt::Debug for VerifierBuilder {
             .field("provider", &self.provider)
             .field("overrides", &self.overrides)
             .field("tools", &self.tools.as_ref().map(|t| t.specs().len()))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -232,7 +196,15 @@ impl VerifierBuilder {
         self
     }
 
-    /// Resolve configuration, load the panel and set up the provider.
+    /// Draw provider requests from the same concurrency cap as `other` (several
+    /// verifiers of one process sharing one `[limits] max_concurrency`).
+    pub fn share_limits_with(mut self, other: &Verifier) -> Self {
+        self.slots = Some(other.engine.slots.clone());
+        self
+    }
+
+    /// Resolve the trusted policy (configuration, panel, baseline) for the default
+    /// change and set up the provider.
     pub fn build(self) -> Result<Verifier, Error> {
         let start = match self.repo {
             Some(p) => p,
@@ -245,91 +217,29 @@ impl VerifierBuilder {
             Some(ProviderSpec::Offline) => overrides.offline = Some(true),
             _ => {}
         }
-        let config = ResolvedConfig::load(Some(&repo_root), &overrides)?;
-        let panel = Arc::new(Panel::load(Some(&repo_root))?);
-        let model: Option<Arc<dyn ChatModel>> = match self.provider {
-            Some(ProviderSpec::Model(m)) => Some(m),
-            Some(ProviderSpec::Offline) => None,
-            _ if config.provider_configured() => {
-                let provider = provider_config(&config);
-                let limiter = Arc::new(director_llm::Limiter::with_shared_concurrency(
-                    provider.limits,
-                    process_slots(provider.limits.max_concurrency),
-                ));
-                Some(Arc::new(
-                    OpenAiProvider::with_limiter(provider, limiter).map_err(Error::Provider)?,
-                ))
-            }
-            _ => None,
-        };
-        let cache = config.config.cache.enabled.then(|| {
-            let dir = &config.config.cache.dir;
-            let dir = if dir.is_absolute() {
-                dir.clone()
-            } else {
-                repo_root.join(dir)
-            };
-            Arc::new(VerdictCache::new(dir, config.config.cache.max_entries))
+        let trust = config::load_trust(&overrides)?;
+        let trusted = trust::TrustedPolicy::resolve(&repo_root, None, None, trust.worktree_config)?;
+        let policy = trust::Policy::load(trusted, &overrides)?;
+        let slots = self.slots.unwrap_or_else(|| {
+            Arc::new(tokio::sync::Semaphore::new(
+                policy.config.config.limits.max_concurrency.max(1),
+            ))
         });
+        let default = setup::Setup::build(policy, self.provider.as_ref(), &slots, &repo_root)?;
         Ok(Verifier {
             engine: Arc::new(Engine {
                 token_counts: Default::default(),
                 repo_root,
-                config,
-                panel,
-                model,
-                cache,
+                overrides,
+                trust_worktree: trust.worktree_config,
+                provider: self.provider,
+                slots,
+                default: Arc::new(default),
+                setups: Default::default(),
                 extra_tools: self.tools,
             }),
         })
     }
-}
-
-/// The concurrency cap shared by every provider in the process: all verifiers, tasks
-/// and Directors draw from one pool of `[limits] max_concurrency` slots (sized by the
-/// first verifier built).
-fn process_slots(size: usize) -> Arc<tokio::sync::Semaphore> {
-    static SLOTS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
-    SLOTS
-        .get_or_init(|| Arc::new(tokio::sync::Semaphore::new(size.max(1))))
-        .clone()
-}
-
-/// The provider settings from configuration.
-pub fn provider_config(resolved: &ResolvedConfig) -> ProviderConfig {
-    let p = &resolved.config.provider;
-    let l = &resolved.config.limits;
-    let mut cfg = ProviderConfig::new(
-        p.base_url
-            .clone()
-            .unwrap_or_else(|| director_llm::DEFAULT_BASE_URL.into()),
-        p.model.clone(),
-    );
-    cfg.api_key = resolved.api_key.clone();
-    cfg.structured_output = match p.structured_output {
-        config::StructuredOutputSetting::JsonSchema => director_llm::StructuredOutput::JsonSchema,
-        config::StructuredOutputSetting::JsonObject => director_llm::StructuredOutput::JsonObject,
-        config::StructuredOutputSetting::Text => director_llm::StructuredOutput::Text,
-    };
-    cfg.request_timeout = Duration::from_secs(p.request_timeout_secs.max(1));
-    cfg.retry.max_retries = p.max_retries;
-    cfg.retry.initial_backoff = Duration::from_millis(p.initial_backoff_ms);
-    cfg.retry.max_retry_after = Duration::from_secs(p.max_retry_after_secs);
-    cfg.limits.max_concurrency = l.max_concurrency.max(1);
-    cfg.limits.requests_per_minute = l.requests_per_minute;
-    cfg.limits.tokens_per_minute = l.tokens_per_minute;
-    cfg.limits.circuit_breaker_threshold = l.circuit_breaker_threshold;
-    cfg.limits.circuit_breaker_cooldown = Duration::from_secs(l.circuit_breaker_cooldown_secs);
-    if let Some(version) = &p.azure_api_version {
-        cfg.azure = Some(director_llm::AzureConfig {
-            api_version: version.clone(),
-            deployment: p
-                .azure_deployment
-                .clone()
-                .unwrap_or_else(|| p.model.clone()),
-        });
-    }
-    cfg
 }
 
 /// Verifies tasks in one repository. Cheap to clone; share it across tasks so they
@@ -358,14 +268,20 @@ impl Verifier {
         &self.engine.repo_root
     }
 
-    /// The resolved configuration.
+    /// The resolved configuration for the default change (its trusted policy).
     pub fn config(&self) -> &ResolvedConfig {
-        &self.engine.config
+        &self.engine.default.policy.config
     }
 
-    /// The Director panel.
+    /// The Director panel for the default change.
     pub fn panel(&self) -> &Panel {
-        &self.engine.panel
+        &self.engine.default.policy.panel
+    }
+
+    /// Where the default change's policy was read from, and the policy files the
+    /// working tree (or head) alters that are therefore not applied.
+    pub fn policy(&self) -> &trust::TrustedPolicy {
+        &self.engine.default.policy.trusted
     }
 
     /// Load `.director/tasks/<id>.toml`.

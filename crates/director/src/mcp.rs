@@ -14,11 +14,14 @@
 //! repository crate's redaction and fencing, and the calls end up in the run record;
 //! `director-llm` only sees a [`director_llm::ToolExecutor`].
 //!
-//! Trust: servers come from trusted configuration only (the user's config, or the
-//! repository config of the trusted base commit). A Director definition, even one the
-//! reviewed change adds, can only opt into servers that are configured; it can never
-//! add one. A child process gets only the environment variables its `env` allow-list
-//! names (plus `set_env`); nothing else of director's environment leaks to it.
+//! Trust: `[mcp.servers]` is policy. Like the rest of the configuration it is read
+//! from trusted layers only (`crate::trust`): the user's config, the environment,
+//! flags, the embedder ([`crate::VerifierBuilder::mcp_server`]) and the repository's
+//! `.director/config.toml` as of the trusted base commit, never as the reviewed change
+//! leaves it. A Director definition can only opt into servers that are configured;
+//! naming an unknown one starts nothing (`unknown` in the record). A child process
+//! gets only the environment variables its `env` allow-list names (plus `set_env`);
+//! nothing else of director's environment leaks to it.
 //!
 //! Failure policy: a server that fails to start or to list its tools is a warning in
 //! the log and in the record (`mcp_servers`, status `failed`); its tools are not
@@ -32,7 +35,6 @@ pub(crate) mod session;
 
 pub use director_core::record::{McpCall, McpCallOutcome, McpServerRun, McpServerStatus};
 
-use crate::config::ResolvedConfig;
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -176,8 +178,7 @@ pub(crate) fn validate(section: &McpSection) -> Result<(), Error> {
                         hint,
                     ));
                 }
-                if !server.args.is_empty() || !server.env.is_empty() || !server.set_env.is_empty()
-                {
+                if !server.args.is_empty() || !server.env.is_empty() || !server.set_env.is_empty() {
                     return Err(bad(
                         key,
                         "`args`, `env` and `set_env` apply to `command` servers only".into(),
@@ -202,26 +203,6 @@ pub(crate) fn validate(section: &McpSection) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Why the configuration of server `name` may not be used, or None when it came from
-/// trusted layers only. Until the repository config is read from the trusted base
-/// commit, a value from the working tree's `.director/config.toml` (which the reviewed
-/// change controls) is refused for every key of the server: a server is a program
-/// director would run, with the environment it passes.
-pub(crate) fn untrusted_reason(config: &ResolvedConfig, name: &str) -> Option<String> {
-    let user = crate::config::user_config_path();
-    let keys = ["command", "args", "env", "set_env", "url", "auth_token_env", "tools"];
-    keys.iter().find_map(|key| {
-        let file = config.source_file(&format!("mcp.servers.{name}.{key}"))?;
-        let in_repo = file.ends_with(".director/config.toml") && Some(&file) != user.as_ref();
-        in_repo.then(|| {
-            format!(
-                "`mcp.servers.{name}.{key}` comes from {}, which the reviewed change controls; MCP servers are policy and start only from trusted config (the user config, the environment, or the base commit's config)",
-                file.display()
-            )
-        })
-    })
 }
 
 #[cfg(test)]
@@ -254,13 +235,59 @@ mod tests {
     #[test]
     fn mistakes_name_the_key() {
         let cases = [
-            ("Bad_Name", McpServerConfig { command: Some("x".into()), ..Default::default() }, "mcp.servers.Bad_Name"),
+            (
+                "Bad_Name",
+                McpServerConfig {
+                    command: Some("x".into()),
+                    ..Default::default()
+                },
+                "mcp.servers.Bad_Name",
+            ),
             ("a", McpServerConfig::default(), "neither"),
-            ("a", McpServerConfig { command: Some("x".into()), url: Some("http://h".into()), ..Default::default() }, "both"),
-            ("a", McpServerConfig { url: Some("ftp://h".into()), ..Default::default() }, "mcp.servers.a.url"),
-            ("a", McpServerConfig { command: Some("x".into()), env: vec!["NOT-A-NAME".into()], ..Default::default() }, "NOT-A-NAME"),
-            ("a", McpServerConfig { command: Some("x".into()), auth_token_env: Some("T".into()), ..Default::default() }, "auth_token_env"),
-            ("a", McpServerConfig { url: Some("http://h".into()), args: vec!["x".into()], ..Default::default() }, "command` servers only"),
+            (
+                "a",
+                McpServerConfig {
+                    command: Some("x".into()),
+                    url: Some("http://h".into()),
+                    ..Default::default()
+                },
+                "both",
+            ),
+            (
+                "a",
+                McpServerConfig {
+                    url: Some("ftp://h".into()),
+                    ..Default::default()
+                },
+                "mcp.servers.a.url",
+            ),
+            (
+                "a",
+                McpServerConfig {
+                    command: Some("x".into()),
+                    env: vec!["NOT-A-NAME".into()],
+                    ..Default::default()
+                },
+                "NOT-A-NAME",
+            ),
+            (
+                "a",
+                McpServerConfig {
+                    command: Some("x".into()),
+                    auth_token_env: Some("T".into()),
+                    ..Default::default()
+                },
+                "auth_token_env",
+            ),
+            (
+                "a",
+                McpServerConfig {
+                    url: Some("http://h".into()),
+                    args: vec!["x".into()],
+                    ..Default::default()
+                },
+                "command` servers only",
+            ),
         ];
         for (name, server, expected) in cases {
             let e = validate(&with(name, server)).unwrap_err();
@@ -269,6 +296,11 @@ mod tests {
         }
         let mut s = McpSection::default();
         s.call_timeout_secs = 0;
-        assert!(validate(&s).unwrap_err().to_string().contains("mcp.call_timeout_secs"));
+        assert!(
+            validate(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("mcp.call_timeout_secs")
+        );
     }
 }

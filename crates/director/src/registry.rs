@@ -2,6 +2,9 @@
 //! at compile time) or added and overridden by the repository under `.director/`,
 //! and the tera rendering of the three messages every Director receives.
 //!
+//! The repository's side is read from its trusted policy (`crate::trust`): the base
+//! commit's `.director/`, or the working tree when the user trusts it.
+//!
 //! Repository layout (all optional):
 //! `.director/directors/<name>.toml` adds a Director, or changes a built-in one: it
 //! may hold only the keys it changes (e.g. just `mcp = ["datadog"]`), which are merged
@@ -12,12 +15,14 @@
 //! `.director/personas/<file>` replaces or adds personas.
 
 use crate::error::Error;
+use crate::trust::{PolicySource, TrustedPolicy};
+use director_core::layout;
 use director_core::routing::{Applicability, CompiledApplicability};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
@@ -79,8 +84,15 @@ fn default_priority() -> i32 {
 pub enum Origin {
     /// Shipped in the binary (workspace-relative path).
     Builtin(String),
-    /// From the repository (absolute path).
+    /// From the repository's working tree (absolute path), trusted on purpose.
     Repo(PathBuf),
+    /// From the repository as of a trusted commit.
+    Commit {
+        /// The path relative to the project, e.g. `.director/directors/x.toml`.
+        path: String,
+        /// The commit id.
+        commit: String,
+    },
 }
 
 impl fmt::Display for Origin {
@@ -88,6 +100,9 @@ impl fmt::Display for Origin {
         match self {
             Origin::Builtin(p) => write!(f, "built-in {p}"),
             Origin::Repo(p) => write!(f, "repo {}", p.display()),
+            Origin::Commit { path, commit } => {
+                write!(f, "repo {path} at {}", commit.get(..10).unwrap_or(commit))
+            }
         }
     }
 }
@@ -188,21 +203,35 @@ fn builtin(path: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
-fn read_repo(path: &Path) -> Result<Option<String>, Error> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io("read", path, e)),
+/// Where a repository policy file (`rel` under `.director/`) came from.
+fn repo_origin(repo: &TrustedPolicy, rel: &str) -> Origin {
+    match &repo.source {
+        PolicySource::Commit { commit, .. } => Origin::Commit {
+            path: format!("{}/{rel}", layout::DIR),
+            commit: commit.clone(),
+        },
+        _ => Origin::Repo(repo.root.join(layout::DIR).join(rel)),
     }
 }
 
-/// Look a file up in the repository's `.director/<rel>` first, then the built-ins.
-fn resolve(repo: Option<&Path>, rel: &str) -> Result<Option<(String, Origin)>, Error> {
-    if let Some(root) = repo {
-        let path = root.join(".director").join(rel);
-        if let Some(text) = read_repo(&path)? {
-            return Ok(Some((text, Origin::Repo(path))));
-        }
+/// Look a file up in the repository's trusted `.director/<rel>` first, then the
+/// built-ins.
+fn resolve(repo: Option<&TrustedPolicy>, rel: &str) -> Result<Option<(String, Origin)>, Error> {
+    if let Some(repo) = repo
+        && let Some(file) = repo.files.files.get(rel)
+    {
+        let Some(text) = file.text.clone() else {
+            return Err(Error::Director {
+                director: rel.to_string(),
+                message: format!(
+                    "{}: not UTF-8 text, or larger than {} bytes",
+                    repo_origin(repo, rel),
+                    director_context::policy::MAX_POLICY_FILE_BYTES
+                ),
+                hint: "panel files are UTF-8 text".into(),
+            });
+        };
+        return Ok(Some((text, repo_origin(repo, rel))));
     }
     Ok(builtin(rel).map(|t| (t.to_string(), Origin::Builtin(rel.to_string()))))
 }
@@ -210,7 +239,7 @@ fn resolve(repo: Option<&Path>, rel: &str) -> Result<Option<(String, Origin)>, E
 /// Resolve a file a definition names under `folder` (repository first, then built-in);
 /// a missing one is an error naming the definition and the key.
 fn resolve_named(
-    repo: Option<&Path>,
+    repo: Option<&TrustedPolicy>,
     folder: &str,
     key: &str,
     file: &str,
@@ -284,6 +313,7 @@ fn parse_definition(text: &str, origin: &Origin) -> Result<DirectorDefinition, E
 fn parse_override(
     text: &str,
     origin: &Origin,
+    file_stem: &str,
     builtins: &BTreeMap<String, DirectorDefinition>,
 ) -> Result<DirectorDefinition, Error> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Director {
@@ -291,16 +321,11 @@ fn parse_override(
         message: format!("{origin}: {}", one_line(&e.to_string())),
         hint: "see docs/directors.md for the definition keys".into(),
     })?;
-    let stem = match origin {
-        Origin::Repo(path) => path.file_stem().map(|s| s.to_string_lossy().into_owned()),
-        Origin::Builtin(_) => None,
-    };
     let name = table
         .get("name")
         .and_then(toml::Value::as_str)
-        .map(str::to_string)
-        .or(stem);
-    let Some(base) = name.as_deref().and_then(|n| builtins.get(n)) else {
+        .unwrap_or(file_stem);
+    let Some(base) = builtins.get(name) else {
         return parse_definition(text, origin);
     };
     let cannot = |why: String| Error::Director {
@@ -355,8 +380,9 @@ fn hash_parts(parts: &[&str]) -> String {
 }
 
 impl Panel {
-    /// Load the built-in panel merged with the repository's `.director/` (if any).
-    pub fn load(repo: Option<&Path>) -> Result<Panel, Error> {
+    /// Load the built-in panel merged with the repository's trusted `.director/` (if
+    /// any).
+    pub fn load(repo: Option<&TrustedPolicy>) -> Result<Panel, Error> {
         let mut defs: BTreeMap<String, (DirectorDefinition, Origin)> = BTreeMap::new();
         for (path, text) in BUILTIN_FILES {
             if path.starts_with("directors/") && path.ends_with(".toml") {
@@ -365,27 +391,30 @@ impl Panel {
                 defs.insert(def.name.clone(), (def, origin));
             }
         }
-        if let Some(root) = repo {
-            let dir = root.join(".director").join("directors");
-            if dir.is_dir() {
-                let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-                    .map_err(|e| Error::io("read", &dir, e))?
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                    .collect();
-                paths.sort();
-                let builtins: BTreeMap<String, DirectorDefinition> = defs
-                    .iter()
-                    .map(|(name, (def, _))| (name.clone(), def.clone()))
-                    .collect();
-                for path in paths {
-                    let text =
-                        std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
-                    let origin = Origin::Repo(path.clone());
-                    let def = parse_override(&text, &origin, &builtins)?;
-                    defs.insert(def.name.clone(), (def, origin));
+        if let Some(repo) = repo {
+            let builtins: BTreeMap<String, DirectorDefinition> = defs
+                .iter()
+                .map(|(name, (def, _))| (name.clone(), def.clone()))
+                .collect();
+            // Definitions directly under directors/ (the map is sorted by path).
+            for (rel, file) in &repo.files.files {
+                let Some(name) = rel.strip_prefix("directors/") else {
+                    continue;
+                };
+                if name.contains('/') || !name.ends_with(".toml") {
+                    continue;
                 }
+                let origin = repo_origin(repo, rel);
+                let Some(text) = file.text.as_deref() else {
+                    return Err(Error::Director {
+                        director: name.to_string(),
+                        message: format!("{origin}: not UTF-8 text, or too large"),
+                        hint: "see docs/directors.md for the definition keys".into(),
+                    });
+                };
+                let stem = name.trim_end_matches(".toml");
+                let def = parse_override(text, &origin, stem, &builtins)?;
+                defs.insert(def.name.clone(), (def, origin));
             }
         }
 

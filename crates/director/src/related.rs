@@ -50,7 +50,7 @@ pub fn analyzable_files(root: &Path, targets: &[SourceFile]) -> Vec<SourceFile> 
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        if skip.contains(rel.as_str()) || rel.starts_with(".director/") {
+        if skip.contains(rel.as_str()) || director_core::layout::is_director_path(&rel) {
             continue;
         }
         let Ok(content) = std::fs::read_to_string(path) else {

@@ -25,7 +25,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// Folder holding every run record of a repository.
 pub fn runs_dir(repo_root: &Path) -> PathBuf {
-    repo_root.join(".director").join("runs")
+    repo_root
+        .join(director_core::layout::DIR)
+        .join(director_core::layout::RUNS)
 }
 
 /// Write a record to `.director/runs/<task>/<run>.json`.

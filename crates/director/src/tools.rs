@@ -12,8 +12,8 @@
 //! walk ends at the next file. A panic inside a tool reaches the review loop as an
 //! `internal` failure of the Director, never as an answer.
 
-use crate::config::ResolvedConfig;
-use crate::mcp::session::{LiveServer, McpSession, Wanted, recorded_arguments};
+use crate::config::Config;
+use crate::mcp::session::{LiveServer, McpSession, recorded_arguments};
 use crate::registry::Director;
 use director_context::RepoTools;
 use director_core::record::{McpCall, McpCallOutcome, McpServerRun};
@@ -41,25 +41,20 @@ impl RunTools {
     /// `--no-mcp`) and a provider is there to call them (`live`; offline mode starts
     /// nothing), and only the servers those Directors opted into.
     pub(crate) async fn prepare(
-        config: &ResolvedConfig,
+        cfg: &Config,
         repo_root: &Path,
         directors: &[&Director],
         extra: Option<Arc<dyn ToolExecutor>>,
         live: bool,
     ) -> RunTools {
-        let cfg = &config.config;
         let tools_on = cfg.run.tool_rounds > 0;
-        let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
+        let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
         if tools_on && live && cfg.mcp.enabled {
             for d in directors {
                 for server in &d.def.mcp {
                     wanted
                         .entry(server.clone())
-                        .or_insert_with(|| Wanted {
-                            directors: Vec::new(),
-                            untrusted: crate::mcp::untrusted_reason(config, server),
-                        })
-                        .directors
+                        .or_default()
                         .push(d.name().to_string());
                 }
             }
@@ -79,7 +74,11 @@ impl RunTools {
 
     /// The executor for one Director, or None when tools are off. `nonce` is the
     /// run's context nonce, which fences MCP answers.
-    pub(crate) fn for_director(&self, director: &Director, nonce: &str) -> Option<Arc<DirectorTools>> {
+    pub(crate) fn for_director(
+        &self,
+        director: &Director,
+        nonce: &str,
+    ) -> Option<Arc<DirectorTools>> {
         let repo = self.repo.clone()?;
         let servers = director
             .def
@@ -102,9 +101,13 @@ impl RunTools {
         self.mcp_cache || !tools.is_some_and(DirectorTools::has_live_tools)
     }
 
-    /// Close the MCP servers; what happened to each, for the record.
-    pub(crate) async fn finish(self) -> Vec<McpServerRun> {
+    /// Close the MCP servers (the Directors are done with them).
+    pub(crate) async fn close(&self) {
         self.session.close().await;
+    }
+
+    /// What happened to each MCP server a Director opted into, for the record.
+    pub(crate) fn report(&self) -> Vec<McpServerRun> {
         self.session.report()
     }
 }
@@ -150,12 +153,18 @@ impl DirectorTools {
             h.update(serde_json::to_vec(&spec).unwrap_or_default());
             h.update([0]);
         }
-        h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+        h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The MCP calls made so far, in order (emptied).
     pub(crate) fn take_calls(&self) -> Vec<McpCall> {
-        self.calls.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default()
+        self.calls
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
     }
 
     fn mcp_tool(&self, name: &str) -> Option<(&LiveServer, &str)> {
@@ -214,11 +223,18 @@ impl ToolExecutor for DirectorTools {
             if RepoTools::specs().iter().any(|s| s.name == name) {
                 return self.repo.call(name, arguments_json).await;
             }
-            if let Some(extra) = self.extra.as_ref().filter(|e| e.specs().iter().any(|s| s.name == name)) {
+            if let Some(extra) = self
+                .extra
+                .as_ref()
+                .filter(|e| e.specs().iter().any(|s| s.name == name))
+            {
                 return extra.call(name, arguments_json).await;
             }
             let offered: Vec<String> = self.specs().into_iter().map(|s| s.name).collect();
-            Ok(format!("error: unknown tool `{name}`; available: {}", offered.join(", ")))
+            Ok(format!(
+                "error: unknown tool `{name}`; available: {}",
+                offered.join(", ")
+            ))
         })
     }
 }
@@ -311,7 +327,10 @@ mod tests {
         let dir = repo_with_files(1);
         let tools = RepoToolExecutor::new(RepoTools::new(dir.path()));
         let out = tools
-            .call("read_file", r#"{"path": "../x", "start_line": null, "end_line": null}"#)
+            .call(
+                "read_file",
+                r#"{"path": "../x", "start_line": null, "end_line": null}"#,
+            )
             .await
             .unwrap();
         assert!(out.starts_with("error: refused"), "{out}");

@@ -3,14 +3,13 @@
 use crate::cli::DirectorsCommand;
 use crate::output::emit;
 use director::exit;
-use director::registry::Panel;
 use std::fmt::Write as _;
 use std::path::Path;
 
 /// Run a directors command.
 pub fn run(repo: &Path, cmd: DirectorsCommand) -> anyhow::Result<i32> {
-    let root = director::project_root(repo)?;
-    let panel = Panel::load(Some(&root))?;
+    let verifier = super::offline_verifier(repo)?;
+    let panel = verifier.panel();
     let mut out = String::new();
     match cmd {
         DirectorsCommand::List => {
@@ -35,6 +34,7 @@ pub fn run(repo: &Path, cmd: DirectorsCommand) -> anyhow::Result<i32> {
                 "\nframe: {}\ninstruction: {}",
                 panel.frame_origin, panel.instruction_origin
             );
+            out.push_str(&super::policy_lines(&verifier));
         }
         DirectorsCommand::Show { name } => {
             let Some(d) = panel.get(&name) else {

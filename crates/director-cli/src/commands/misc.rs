@@ -2,7 +2,7 @@
 
 use crate::cli::{ConfigCommand, ContextArgs, EvidenceArgs, RunsCommand};
 use crate::output::{emit, stdout_color};
-use director::{Overrides, exit};
+use director::exit;
 use std::path::Path;
 
 /// `director schema [--record]`
@@ -52,10 +52,10 @@ pub fn runs(repo: &Path, cmd: RunsCommand) -> anyhow::Result<i32> {
 
 /// `director config show`
 pub fn config(repo: &Path, cmd: ConfigCommand) -> anyhow::Result<i32> {
-    let root = director::project_root(repo)?;
     match cmd {
         ConfigCommand::Show => {
-            let resolved = director::ResolvedConfig::load(Some(&root), &Overrides::default())?;
+            let verifier = super::offline_verifier(repo)?;
+            let resolved = verifier.config();
             let rows = resolved.show();
             let width = rows.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
             let mut out = String::new();
@@ -70,6 +70,7 @@ pub fn config(repo: &Path, cmd: ConfigCommand) -> anyhow::Result<i32> {
                     format!("not set (${})", resolved.config.provider.api_key_env)
                 }
             ));
+            out.push_str(&super::policy_lines(&verifier));
             emit(&out, None)?;
         }
     }
@@ -78,10 +79,7 @@ pub fn config(repo: &Path, cmd: ConfigCommand) -> anyhow::Result<i32> {
 
 /// `director context --task <id>`
 pub async fn context(repo: &Path, args: ContextArgs) -> anyhow::Result<i32> {
-    let verifier = director::Verifier::builder()
-        .repo(repo)
-        .provider(director::ProviderSpec::Offline)
-        .build()?;
+    let verifier = super::offline_verifier(repo)?;
     let task = verifier.load_task(&args.task)?;
     let preview = verifier
         .context_preview(task, &super::options(&args.change))

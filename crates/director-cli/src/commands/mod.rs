@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod directors;
+pub mod eval;
 pub mod init;
 pub mod mcp;
 pub mod misc;
@@ -18,6 +19,9 @@ pub fn verifier(
     provider: &ProviderArgs,
     mut overrides: Overrides,
 ) -> Result<Verifier, director::Error> {
+    if TRUST_WORKTREE.get() == Some(&true) {
+        overrides.trust_worktree_config = Some(true);
+    }
     overrides.model = provider.model.clone();
     overrides.base_url = provider.base_url.clone();
     if provider.offline {
@@ -27,6 +31,41 @@ pub fn verifier(
         overrides.mcp_enabled = Some(false);
     }
     Verifier::builder().repo(repo).overrides(overrides).build()
+}
+
+/// `--trust-worktree-config`, a global flag every command's verifier honours.
+static TRUST_WORKTREE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Record the global `--trust-worktree-config` flag (once, before any command runs).
+pub fn trust_worktree(on: bool) {
+    let _ = TRUST_WORKTREE.set(on);
+}
+
+/// A verifier that never calls a provider, for commands that only inspect.
+pub fn offline_verifier(repo: &Path) -> Result<Verifier, director::Error> {
+    let provider = ProviderArgs {
+        offline: true,
+        ..ProviderArgs::default()
+    };
+    verifier(repo, &provider, Overrides::default())
+}
+
+/// Comment lines saying where the repository policy comes from and which policy
+/// files of the working tree are not applied.
+pub fn policy_lines(verifier: &Verifier) -> String {
+    let policy = verifier.policy();
+    let mut out = format!("# repository policy (.director/): {}\n", policy.source);
+    match policy.ignored_changes(None) {
+        Ok(ignored) if !ignored.is_empty() => out.push_str(&format!(
+            "# not applied (not in the trusted policy; --trust-worktree-config applies them): {}\n",
+            ignored.join(", ")
+        )),
+        Ok(_) => {}
+        Err(e) => out.push_str(&format!(
+            "# could not compare the working tree's policy: {e}\n"
+        )),
+    }
+    out
 }
 
 /// The per-run options from the change flags.

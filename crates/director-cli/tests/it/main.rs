@@ -9,10 +9,12 @@
 
 mod commands;
 mod errors;
+mod eval;
 mod examples;
 mod git;
 mod integrations;
 mod mcp;
 mod mcp_client;
 mod support;
+mod trust;
 mod verify;

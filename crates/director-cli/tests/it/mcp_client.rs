@@ -18,13 +18,19 @@ fn pass() -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_mcp_and_offline_start_no_server() {
     let dir = Dir::new();
-    dir.write("infra/main.tf", "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n")
-        .write(
-            ".director/tasks/t.toml",
-            "id = \"t\"\ntitle = \"Logs bucket\"\npaths = [\"infra\"]\nenvironment = \"development\"\n",
-        )
-        .write(".director/directors/infrastructure.toml", "mcp = [\"mon\"]\n")
-        .write(".director/config.toml", "[cache]\nenabled = false\n");
+    dir.write(
+        "infra/main.tf",
+        "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n",
+    )
+    .write(
+        ".director/tasks/t.toml",
+        "id = \"t\"\ntitle = \"Logs bucket\"\npaths = [\"infra\"]\nenvironment = \"development\"\n",
+    )
+    .write(
+        ".director/directors/infrastructure.toml",
+        "mcp = [\"mon\"]\n",
+    )
+    .write(".director/config.toml", "[cache]\nenabled = false\n");
     let home = Dir::new();
     let marker = home.path().join("mon.marker");
     home.write(
@@ -42,7 +48,14 @@ async fn no_mcp_and_offline_start_no_server() {
         .await;
     let run = |extra: &[&str]| {
         director(&home.path())
-            .args(["verify", "--task", "t", "--director", "infrastructure", "--repo"])
+            .args([
+                "verify",
+                "--task",
+                "t",
+                "--director",
+                "infrastructure",
+                "--repo",
+            ])
             .arg(dir.path())
             .args(extra)
             .env("OPENAI_BASE_URL", format!("{}/v1", server.uri()))
@@ -53,7 +66,10 @@ async fn no_mcp_and_offline_start_no_server() {
     for flag in ["--no-mcp", "--offline"] {
         let out = run(&[flag]);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.code().is_some_and(|c| c <= 1), "{flag}: {stderr}");
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{flag}: {stderr}"
+        );
         assert!(!marker.exists(), "{flag} started an MCP server");
         assert!(!stderr.contains("MCP server"), "{flag}: {stderr}");
     }
@@ -62,8 +78,14 @@ async fn no_mcp_and_offline_start_no_server() {
     // Infrastructure Director still reviews.
     let out = run(&["--format", "json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(marker.exists(), "the control run did not start the server: {stderr}");
-    assert!(stderr.contains("MCP server `mon` is not available"), "{stderr}");
+    assert!(
+        marker.exists(),
+        "the control run did not start the server: {stderr}"
+    );
+    assert!(
+        stderr.contains("MCP server `mon` is not available"),
+        "{stderr}"
+    );
     let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(record["mcp_servers"][0]["status"], "failed");
     let infra = record["directors"]

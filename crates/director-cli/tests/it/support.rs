@@ -11,8 +11,18 @@ pub fn workspace() -> PathBuf {
         .unwrap()
 }
 
-/// `director` with no provider settings inherited from the developer's shell.
+/// `director` with no provider settings inherited from the developer's shell. The
+/// scratch folders of these tests are the test's own, so their `.director/` policy is
+/// trusted on purpose (`DIRECTOR_TRUST__WORKTREE_CONFIG`); `trust.rs` tests the
+/// default, untrusted behaviour with [`director_untrusted`].
 pub fn director(home: &Path) -> Command {
+    let mut cmd = director_untrusted(home);
+    cmd.env("DIRECTOR_TRUST__WORKTREE_CONFIG", "true");
+    cmd
+}
+
+/// `director` as CI runs it: the working tree's policy is not trusted.
+pub fn director_untrusted(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("director").unwrap();
     for (key, _) in std::env::vars() {
         if key.starts_with("DIRECTOR_") || key.starts_with("OPENAI_") {

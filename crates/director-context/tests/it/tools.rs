@@ -201,7 +201,10 @@ fn grep_cannot_be_used_as_an_oracle_for_secrets() {
         let out = t.call("grep", &args.to_string());
         // The answer quotes the pattern back; compare what is left.
         let rest = out.content.replace(pattern, "<pattern>");
-        assert!(!rest.contains(secret_key) && !rest.contains(password), "{rest}");
+        assert!(
+            !rest.contains(secret_key) && !rest.contains(password),
+            "{rest}"
+        );
         (out.ok, rest)
     };
     let random = "QWXZVBNMRTYUIOPLKJHG";

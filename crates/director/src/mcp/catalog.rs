@@ -86,7 +86,9 @@ pub(crate) fn select(
         if !is_valid_tool_name(&exposed) {
             refuse(
                 name,
-                format!("`{exposed}` is not a valid function name (64 characters of letters, digits, `_`, `-`)"),
+                format!(
+                    "`{exposed}` is not a valid function name (64 characters of letters, digits, `_`, `-`)"
+                ),
             );
             continue;
         }
@@ -176,12 +178,25 @@ mod tests {
         let s = select("mon", &tools, None);
         assert_eq!(names(&s), ["list_monitors"]);
         assert_eq!(s.offered[0].spec.name, "mcp__mon__list_monitors");
-        assert!(s.offered[0].spec.description.contains("live data from outside the repository"));
+        assert!(
+            s.offered[0]
+                .spec
+                .description
+                .contains("live data from outside the repository")
+        );
         assert_eq!(s.refused.len(), 4);
-        let allow = vec!["get_monitor".to_string(), "delete_monitor".into(), "gone".into()];
+        let allow = vec![
+            "get_monitor".to_string(),
+            "delete_monitor".into(),
+            "gone".into(),
+        ];
         let s = select("mon", &tools, Some(&allow));
         assert_eq!(names(&s), ["get_monitor"]);
-        let delete = s.refused.iter().find(|r| r.name == "delete_monitor").unwrap();
+        let delete = s
+            .refused
+            .iter()
+            .find(|r| r.name == "delete_monitor")
+            .unwrap();
         assert!(delete.reason.contains("destructive"), "{}", delete.reason);
         assert_eq!(s.missing, ["gone"]);
     }
@@ -198,7 +213,11 @@ mod tests {
                 .cloned()
                 .unwrap(),
         );
-        let tools = [tool("has.dot", Some(true), None), tool(&"x".repeat(60), Some(true), None), big];
+        let tools = [
+            tool("has.dot", Some(true), None),
+            tool(&"x".repeat(60), Some(true), None),
+            big,
+        ];
         let s = select("mon", &tools, None);
         assert!(s.offered.is_empty());
         assert_eq!(s.refused.len(), 3);

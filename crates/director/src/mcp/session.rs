@@ -11,9 +11,9 @@
 use super::catalog::{self, OfferedTool};
 use super::{McpSection, McpServerConfig};
 use director_core::record::{McpCall, McpCallOutcome, McpServerRun, McpServerStatus};
+use rmcp::ServiceExt as _;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ResourceContents};
 use rmcp::service::{Peer, RoleClient, RunningService};
-use rmcp::ServiceExt as _;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -45,26 +45,19 @@ pub(crate) struct McpSession {
     report: Vec<McpServerRun>,
 }
 
-/// A server the run wants: who opted in, and whether its configuration may be used.
-pub(crate) struct Wanted {
-    /// Directors that opted in.
-    pub(crate) directors: Vec<String>,
-    /// Why its configuration may not be used (it came from an untrusted source).
-    pub(crate) untrusted: Option<String>,
-}
-
 impl McpSession {
-    /// Start every server in `wanted` that trusted configuration defines, concurrently,
-    /// each within `startup_timeout_secs`. Never fails: a server that cannot start is
-    /// reported (and logged as a warning) and offers no tools.
-    pub(crate) async fn start(section: &McpSection, wanted: BTreeMap<String, Wanted>) -> Self {
+    /// Start every server in `wanted` (server name → the Directors that opted in) that
+    /// the configuration defines, concurrently, each within `startup_timeout_secs`.
+    /// Never fails: a server that cannot start is reported (and logged as a warning)
+    /// and offers no tools.
+    pub(crate) async fn start(section: &McpSection, wanted: BTreeMap<String, Vec<String>>) -> Self {
         let startup = Duration::from_secs(section.startup_timeout_secs.max(1));
-        let starts = wanted.into_iter().map(|(name, wanted)| async move {
+        let starts = wanted.into_iter().map(|(name, directors)| async move {
             let mut run = McpServerRun {
                 name: name.clone(),
                 transport: String::new(),
                 status: McpServerStatus::Failed,
-                directors: wanted.directors,
+                directors,
                 tools_offered: Vec::new(),
                 tools_refused: Vec::new(),
                 message: None,
@@ -72,15 +65,11 @@ impl McpSession {
             let Some(config) = section.servers.get(&name) else {
                 run.status = McpServerStatus::Unknown;
                 run.message = Some(format!(
-                    "no [mcp.servers.{name}] in trusted configuration; a Director definition can only opt into configured servers"
+                    "no [mcp.servers.{name}] in the configuration; a Director definition can only opt into configured servers"
                 ));
                 return (run, None);
             };
             run.transport = config.transport().to_string();
-            if let Some(why) = wanted.untrusted {
-                run.message = Some(why);
-                return (run, None);
-            }
             let started = Instant::now();
             let outcome = tokio::time::timeout(startup, start_one(&name, config)).await;
             match outcome {
@@ -176,7 +165,12 @@ impl LiveServer {
     /// Call the tool `remote` with the model's JSON arguments. The answer for the
     /// model is always text (failures are `error: …`), already redacted, capped and
     /// fenced with the run's `nonce`; the call is described for the record.
-    pub(crate) async fn call(&self, remote: &str, arguments_json: &str, nonce: &str) -> (String, McpCall) {
+    pub(crate) async fn call(
+        &self,
+        remote: &str,
+        arguments_json: &str,
+        nonce: &str,
+    ) -> (String, McpCall) {
         let started = Instant::now();
         let mut record = McpCall {
             server: self.name.clone(),
@@ -193,9 +187,10 @@ impl LiveServer {
                 let mut params = CallToolRequestParams::new(remote.to_string());
                 params.arguments = arguments;
                 match tokio::time::timeout(self.call_timeout, self.peer.call_tool(params)).await {
-                    Ok(Ok(result)) if result.is_error == Some(true) => {
-                        (McpCallOutcome::ToolError, format!("error: {}", result_text(&result)))
-                    }
+                    Ok(Ok(result)) if result.is_error == Some(true) => (
+                        McpCallOutcome::ToolError,
+                        format!("error: {}", result_text(&result)),
+                    ),
                     Ok(Ok(result)) => (McpCallOutcome::Ok, result_text(&result)),
                     Ok(Err(e)) => (
                         McpCallOutcome::Failed,
@@ -215,7 +210,8 @@ impl LiveServer {
             }
         };
         let label = format!("mcp:{}/{remote}", self.name);
-        let answer = director_context::untrusted_tool_output(&label, &text, self.max_output_bytes, nonce);
+        let answer =
+            director_context::untrusted_tool_output(&label, &text, self.max_output_bytes, nonce);
         record.outcome = outcome;
         if outcome != McpCallOutcome::Ok {
             record.error = Some(redacted(text.trim_start_matches("error: ")));
@@ -228,11 +224,18 @@ impl LiveServer {
 }
 
 /// Connect to one server and list its tools.
-async fn start_one(name: &str, config: &McpServerConfig) -> Result<(Client, Vec<rmcp::model::Tool>), String> {
+async fn start_one(
+    name: &str,
+    config: &McpServerConfig,
+) -> Result<(Client, Vec<rmcp::model::Tool>), String> {
     let service = match (&config.command, &config.url) {
         (Some(command), _) => start_stdio(command, config).await?,
         (None, Some(url)) => start_http(url, config).await?,
-        (None, None) => return Err(format!("[mcp.servers.{name}] has neither `command` nor `url`")),
+        (None, None) => {
+            return Err(format!(
+                "[mcp.servers.{name}] has neither `command` nor `url`"
+            ));
+        }
     };
     let tools = service
         .peer()
@@ -277,7 +280,10 @@ async fn start_stdio(command: &str, config: &McpServerConfig) -> Result<Client, 
         Err(e) => {
             // Let the reader catch the child's last words before quoting them.
             tokio::time::sleep(Duration::from_millis(100)).await;
-            let last: Vec<String> = tail.lock().map(|t| t.iter().cloned().collect()).unwrap_or_default();
+            let last: Vec<String> = tail
+                .lock()
+                .map(|t| t.iter().cloned().collect())
+                .unwrap_or_default();
             let mut message = format!("`{command}` started but the MCP handshake failed: {e}");
             if !last.is_empty() {
                 message.push_str(&format!("; its stderr ended with: {}", last.join(" | ")));
@@ -304,7 +310,8 @@ async fn start_http(url: &str, config: &McpServerConfig) -> Result<Client, Strin
         .connect_timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let transport = rmcp::transport::StreamableHttpClientTransport::with_client(http, transport_config);
+    let transport =
+        rmcp::transport::StreamableHttpClientTransport::with_client(http, transport_config);
     ().serve(transport)
         .await
         .map_err(|e| format!("cannot connect to {url}: {e}"))
@@ -337,7 +344,9 @@ fn is_executable(path: &std::path::Path) -> bool {
 }
 
 /// The model's arguments as a JSON object (none for an empty text).
-fn parse_arguments(text: &str) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String> {
+fn parse_arguments(
+    text: &str,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String> {
     if text.trim().is_empty() {
         return Ok(None);
     }
@@ -416,12 +425,18 @@ mod tests {
         assert_eq!(result_text(&r), "a\nb");
         let r = CallToolResult::structured(serde_json::json!({"ok": true}));
         assert!(result_text(&r).contains("ok"));
-        assert_eq!(result_text(&CallToolResult::success(vec![])), "(the tool returned nothing)");
+        assert_eq!(
+            result_text(&CallToolResult::success(vec![])),
+            "(the tool returned nothing)"
+        );
     }
 
     #[test]
     fn recorded_arguments_are_redacted_and_cut() {
-        let args = format!(r#"{{"password": "hunter2-is-not-a-password", "q": "{}"}}"#, "x".repeat(3000));
+        let args = format!(
+            r#"{{"password": "hunter2-is-not-a-password", "q": "{}"}}"#,
+            "x".repeat(3000)
+        );
         let kept = recorded_arguments(&args);
         assert!(!kept.contains("hunter2"), "{kept}");
         assert!(kept.len() <= MAX_RECORDED_ARGUMENTS + '…'.len_utf8());
@@ -431,6 +446,9 @@ mod tests {
     fn programs_resolve_on_path() {
         assert!(resolve_program("sh").is_some());
         assert!(resolve_program("no-such-program-for-director").is_none());
-        assert_eq!(resolve_program("./x"), Some(std::path::PathBuf::from("./x")));
+        assert_eq!(
+            resolve_program("./x"),
+            Some(std::path::PathBuf::from("./x"))
+        );
     }
 }

@@ -37,7 +37,11 @@ fn render_mcp(out: &mut String, r: &RunRecord, color: bool) {
                 "{} {:<15} {}: {}",
                 paint(color, "33", "!"),
                 server.name,
-                if server.status == McpServerStatus::Failed { "not available" } else { "not configured" },
+                if server.status == McpServerStatus::Failed {
+                    "not available"
+                } else {
+                    "not configured"
+                },
                 server.message.as_deref().unwrap_or("")
             ),
         };
@@ -61,6 +65,18 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
     let _ = writeln!(out, "  {}", r.reason);
     if let Some(note) = &r.llm.note {
         let _ = writeln!(out, "  {note}");
+    }
+    if !r.policy.ignored_changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            paint(
+                color,
+                "1;33",
+                "policy changes in the reviewed change are not applied"
+            ),
+            r.policy.ignored_changes.join(", ")
+        );
     }
     let changed = r.changes.len();
     let _ = writeln!(

@@ -28,6 +28,18 @@ pub fn render_markdown(r: &RunRecord) -> String {
     if let Some(note) = &r.llm.note {
         let _ = writeln!(out, "\n> {note}");
     }
+    if !r.policy.ignored_changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n> **Policy changes in the reviewed change are not applied:** {}",
+            r.policy
+                .ignored_changes
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "\n### Directors\n\n| Director | Status | Verdict | Notes |\n|---|---|---|---|"

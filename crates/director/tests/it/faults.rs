@@ -224,7 +224,9 @@ async fn token_budget_skips_lower_priority_directors_and_marks_the_run_partial()
 async fn cancellation_marks_the_record_cancelled() {
     let repo = Repo::new();
     repo.write("src/sum.rs", CODE).task("t", &["src"], "");
-    let provider = Provider::start(Duration::from_secs(10)).await;
+    // Replies take a minute; a run that ends well before it was cancelled in flight
+    // (the margin absorbs a loaded machine's slow tokenizer load).
+    let provider = Provider::start(Duration::from_secs(60)).await;
     let v = verifier(&repo, Some(&provider));
     let cancel = director::CancellationToken::new();
     let trigger = cancel.clone();
@@ -243,7 +245,7 @@ async fn cancellation_marks_the_record_cancelled() {
         .await
         .unwrap();
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(30),
         "in-flight calls were cancelled"
     );
     assert!(record.cancelled);

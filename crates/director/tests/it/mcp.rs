@@ -71,12 +71,15 @@ fn tool_call(name: &str, arguments: &Value) -> ResponseTemplate {
     }))
 }
 
+/// A verifier for the test's own folder, whose `.director/` is trusted on purpose
+/// (the trust boundary for MCP is tested in a git repository below).
 fn builder(repo: &Repo, provider: &Provider, overrides: Overrides) -> director::VerifierBuilder {
     director::Verifier::builder()
         .repo(repo.path())
         .provider(provider.base_url())
         .overrides(Overrides {
             write_record: Some(false),
+            trust_worktree_config: Some(true),
             ..overrides
         })
 }
@@ -148,8 +151,18 @@ async fn the_director_calls_an_allowed_tool_and_reads_its_redacted_fenced_answer
     let bodies = provider.bodies();
     assert_eq!(bodies.len(), 2, "a tool round, then the verdict");
     let tools = offered(&bodies[0]);
-    for name in ["read_file", "grep", "list_dir", "mcp__mon__list_monitors", "mcp__mon__hang", "mcp__mon__crash"] {
-        assert!(tools.iter().any(|t| t == name), "{name} not offered: {tools:?}");
+    for name in [
+        "read_file",
+        "grep",
+        "list_dir",
+        "mcp__mon__list_monitors",
+        "mcp__mon__hang",
+        "mcp__mon__crash",
+    ] {
+        assert!(
+            tools.iter().any(|t| t == name),
+            "{name} not offered: {tools:?}"
+        );
     }
     assert!(
         !tools.iter().any(|t| t.contains("delete_monitor")),
@@ -166,7 +179,10 @@ async fn the_director_calls_an_allowed_tool_and_reads_its_redacted_fenced_answer
         "{answer}"
     );
     for body in &bodies {
-        assert!(!body.to_string().contains(SECRET), "the secret reached the provider");
+        assert!(
+            !body.to_string().contains(SECRET),
+            "the secret reached the provider"
+        );
     }
 
     assert_eq!(record.decision, Decision::Pass, "{}", record.reason);
@@ -175,16 +191,27 @@ async fn the_director_calls_an_allowed_tool_and_reads_its_redacted_fenced_answer
     assert_eq!(infra.tool_calls, 1);
     assert_eq!(infra.mcp_calls.len(), 1);
     let call = &infra.mcp_calls[0];
-    assert_eq!((call.server.as_str(), call.tool.as_str()), ("mon", "list_monitors"));
+    assert_eq!(
+        (call.server.as_str(), call.tool.as_str()),
+        ("mon", "list_monitors")
+    );
     assert_eq!(call.outcome, McpCallOutcome::Ok);
     assert_eq!(call.arguments, r#"{"service":"payments"}"#);
     assert_eq!(call.bytes, answer.len() as u64);
     let server = &record.mcp_servers[0];
     assert_eq!(server.status, McpServerStatus::Ready);
     assert_eq!(server.directors, ["infrastructure"]);
-    let refused = server.tools_refused.iter().find(|t| t.name == "delete_monitor").unwrap();
+    let refused = server
+        .tools_refused
+        .iter()
+        .find(|t| t.name == "delete_monitor")
+        .unwrap();
     assert!(refused.reason.contains("destructive"), "{}", refused.reason);
-    assert!(!marker_lines(&marker).iter().any(|l| l.starts_with("deleted")));
+    assert!(
+        !marker_lines(&marker)
+            .iter()
+            .any(|l| l.starts_with("deleted"))
+    );
     // Nothing of the environment leaks to the child but its allow-list and set_env.
     assert_eq!(marker_lines(&marker), ["started env=FAKE_MCP_MARKER,PATH"]);
 }
@@ -237,7 +264,10 @@ async fn a_server_that_hangs_hits_the_directors_deadline() {
         infra.reason
     );
     assert_eq!(record.decision, Decision::Incomplete);
-    assert_eq!(director::exit::code_for(&record), director::exit::INCOMPLETE);
+    assert_eq!(
+        director::exit::code_for(&record),
+        director::exit::INCOMPLETE
+    );
     assert_eq!(infra.mcp_calls.len(), 1, "the hung call is still listed");
     assert_eq!(infra.mcp_calls[0].outcome, McpCallOutcome::Cancelled);
     assert!(marker_lines(&marker).contains(&"hang called".to_string()));
@@ -255,7 +285,10 @@ async fn a_call_that_hangs_past_the_per_call_timeout_answers_the_model_with_an_e
         .unwrap();
     let record = verify_infrastructure(&v).await;
     let answer = tool_answer(&provider.bodies()[1]);
-    assert!(answer.contains("error: MCP tool `hang` did not answer within 1 s"), "{answer}");
+    assert!(
+        answer.contains("error: MCP tool `hang` did not answer within 1 s"),
+        "{answer}"
+    );
     let infra = record.director("infrastructure").unwrap();
     assert_eq!(infra.status, DirectorStatus::Ran, "{:?}", infra.reason);
     assert_eq!(infra.mcp_calls[0].outcome, McpCallOutcome::Timeout);
@@ -303,14 +336,21 @@ async fn a_server_that_fails_to_start_is_a_warning_and_the_director_reviews_with
     let server = &record.mcp_servers[0];
     assert_eq!(server.status, McpServerStatus::Failed);
     assert!(
-        server.message.as_deref().unwrap().contains("cannot start `/nonexistent/fake-monitoring`"),
+        server
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("cannot start `/nonexistent/fake-monitoring`"),
         "{:?}",
         server.message
     );
     let tools = offered(&provider.bodies()[0]);
     assert!(tools.iter().any(|t| t == "grep"));
     assert!(!tools.iter().any(|t| t.starts_with("mcp__")), "{tools:?}");
-    assert_eq!(record.director("infrastructure").unwrap().status, DirectorStatus::Ran);
+    assert_eq!(
+        record.director("infrastructure").unwrap().status,
+        DirectorStatus::Ran
+    );
     assert_eq!(record.decision, Decision::Pass);
 }
 
@@ -332,16 +372,28 @@ async fn no_mcp_and_offline_start_nothing() {
     .unwrap();
     let record = verify_infrastructure(&v).await;
     assert!(record.mcp_servers.is_empty());
-    assert!(!offered(&provider.bodies()[0]).iter().any(|t| t.starts_with("mcp__")));
+    assert!(
+        !offered(&provider.bodies()[0])
+            .iter()
+            .any(|t| t.starts_with("mcp__"))
+    );
     let offline = director::Verifier::builder()
         .repo(repo.path())
         .provider(director::ProviderSpec::Offline)
+        .overrides(Overrides {
+            trust_worktree_config: Some(true),
+            ..Overrides::default()
+        })
         .mcp_server("mon", mon(&marker))
         .build()
         .unwrap();
     let record = verify_infrastructure(&offline).await;
     assert!(record.mcp_servers.is_empty());
-    assert!(!marker.exists(), "an MCP server started: {:?}", marker_lines(&marker));
+    assert!(
+        !marker.exists(),
+        "an MCP server started: {:?}",
+        marker_lines(&marker)
+    );
 }
 
 /// A Director cannot turn what a live system says into a blocking finding: such a fact
@@ -379,7 +431,11 @@ async fn a_fact_from_an_mcp_tool_cannot_block() {
         .unwrap();
     let record = verify_infrastructure(&v).await;
     assert_ne!(record.decision, Decision::Block, "{}", record.reason);
-    assert!(record.findings.iter().all(|f| !f.blocks && !f.verified), "{:#?}", record.findings);
+    assert!(
+        record.findings.iter().all(|f| !f.blocks && !f.verified),
+        "{:#?}",
+        record.findings
+    );
 }
 
 #[tokio::test]
@@ -396,7 +452,11 @@ async fn live_tools_bypass_the_verdict_cache_unless_the_config_allows_it() {
         assert!(!first.director("infrastructure").unwrap().from_cache);
         let before = provider.requests();
         let second = verify_infrastructure(&v).await;
-        assert_eq!(provider.requests() - before, second_run_calls, "config: {config:?}");
+        assert_eq!(
+            provider.requests() - before,
+            second_run_calls,
+            "config: {config:?}"
+        );
         assert_eq!(
             second.director("infrastructure").unwrap().from_cache,
             second_run_calls == 0
@@ -404,38 +464,106 @@ async fn live_tools_bypass_the_verdict_cache_unless_the_config_allows_it() {
     }
 }
 
-/// Servers are policy: a Director definition in the repository can only opt into
-/// configured servers, and a server defined in the repository's own config (which the
-/// reviewed change controls) is never started.
-#[tokio::test]
-async fn the_repository_cannot_add_a_server() {
-    let marker_dir = tempfile::tempdir().unwrap();
-    let marker = marker_dir.path().join("evil.marker");
-    let config = format!(
-        "[mcp.servers.evil]\ncommand = {:?}\nset_env = {{ FAKE_MCP_MARKER = {:?} }}\n",
-        fake_server().display().to_string(),
-        marker.display().to_string()
-    );
-    let repo = repo("\"evil\", \"ghost\"", &config);
-    let provider = Provider::start(Duration::ZERO).await;
-    let v = builder(&repo, &provider, Overrides::default()).build().unwrap();
-    let record = verify_infrastructure(&v).await;
-    let status: Vec<(&str, McpServerStatus)> = record
-        .mcp_servers
-        .iter()
-        .map(|s| (s.name.as_str(), s.status))
-        .collect();
-    assert_eq!(
-        status,
-        [("evil", McpServerStatus::Failed), ("ghost", McpServerStatus::Unknown)]
-    );
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
     assert!(
-        record.mcp_servers[0].message.as_deref().unwrap().contains("which the reviewed change controls"),
-        "{:?}",
-        record.mcp_servers[0].message
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!marker.exists(), "the repository's server was started");
-    assert_eq!(record.director("infrastructure").unwrap().status, DirectorStatus::Ran);
+}
+
+/// A Director definition can only opt into configured servers: a name nothing
+/// configures starts nothing and is listed as `unknown`.
+#[tokio::test]
+async fn a_definition_cannot_define_a_server_by_naming_it() {
+    let repo = repo("\"ghost\"", "");
+    let provider = Provider::start(Duration::ZERO).await;
+    let v = builder(&repo, &provider, Overrides::default())
+        .build()
+        .unwrap();
+    let record = verify_infrastructure(&v).await;
+    assert_eq!(record.mcp_servers.len(), 1);
+    assert_eq!(record.mcp_servers[0].status, McpServerStatus::Unknown);
+    assert_eq!(
+        record.director("infrastructure").unwrap().status,
+        DirectorStatus::Ran
+    );
+}
+
+/// Servers are policy: a change that adds `[mcp.servers.evil]` to the repository's
+/// config and opts the Infrastructure Director into it starts nothing (the policy of
+/// the base commit applies), and the record lists both files as ignored. Trusting
+/// the working tree on purpose (the control) does start it.
+#[tokio::test]
+async fn a_change_under_review_cannot_add_a_server() {
+    let repo = Repo::new();
+    let root = repo.root();
+    git(&root, &["init", "-q", "-b", "main"]);
+    repo.write("src/payments.py", PAYMENTS).task(
+        "t",
+        &[],
+        "base = \"main\"\nenvironment = \"production\"",
+    );
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "-qm", "base"]);
+    git(&root, &["checkout", "-q", "-b", "feature"]);
+    let marker = root.join("evil.marker");
+    repo.write(
+        ".director/config.toml",
+        &format!(
+            "[mcp.servers.evil]\ncommand = {:?}\nset_env = {{ FAKE_MCP_MARKER = {:?} }}\n",
+            fake_server().display().to_string(),
+            marker.display().to_string()
+        ),
+    )
+    .write(
+        ".director/directors/infrastructure.toml",
+        "mcp = [\"evil\"]\n",
+    )
+    .write("src/payments.py", &format!("{PAYMENTS}# retries\n"));
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "-qm", "feature"]);
+    let provider = Provider::start(Duration::ZERO).await;
+    for trust_worktree in [false, true] {
+        let v = director::Verifier::builder()
+            .repo(&root)
+            .provider(provider.base_url())
+            .overrides(Overrides {
+                write_record: Some(false),
+                trust_worktree_config: Some(trust_worktree),
+                ..Overrides::default()
+            })
+            .build()
+            .unwrap();
+        let record = verify_infrastructure(&v).await;
+        if trust_worktree {
+            assert!(
+                marker.exists(),
+                "the trusted working tree's server did not start"
+            );
+            assert_eq!(record.mcp_servers[0].status, McpServerStatus::Ready);
+        } else {
+            assert!(!marker.exists(), "the change's own MCP server was started");
+            assert!(record.mcp_servers.is_empty(), "{:?}", record.mcp_servers);
+            let ignored = &record.policy.ignored_changes;
+            assert!(
+                ignored.iter().any(|p| p.ends_with(".director/config.toml"))
+                    && ignored
+                        .iter()
+                        .any(|p| p.ends_with("directors/infrastructure.toml")),
+                "{ignored:?}"
+            );
+        }
+    }
 }
 
 /// An embedder's tool that panics.

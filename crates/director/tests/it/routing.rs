@@ -398,9 +398,11 @@ fn a_broken_director_definition_names_file_and_key() {
         ".director/directors/bad.toml",
         &CUSTOM_DEF.replace("priority = 80", "priority = \"high\""),
     );
-    let err = director::registry::Panel::load(Some(&repo.root()))
-        .unwrap_err()
-        .to_string();
+    let err = director::registry::Panel::load(Some(
+        &director::trust::TrustedPolicy::worktree(&repo.root()).unwrap(),
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("bad.toml") && err.contains("priority"),
         "{err}"
@@ -411,9 +413,11 @@ fn a_broken_director_definition_names_file_and_key() {
         ".director/directors/bad.toml",
         &CUSTOM_DEF.replace("summary =", "colour = \"red\"\nsummary ="),
     );
-    let err = director::registry::Panel::load(Some(&repo.root()))
-        .unwrap_err()
-        .to_string();
+    let err = director::registry::Panel::load(Some(
+        &director::trust::TrustedPolicy::worktree(&repo.root()).unwrap(),
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("bad.toml") && err.contains("colour"), "{err}");
 
     let repo = code_repo();
@@ -423,16 +427,20 @@ fn a_broken_director_definition_names_file_and_key() {
             ".director/prompts/directors/compliance.tera",
             "line one\n{% if director.name %}\nunclosed",
         );
-    let err = director::registry::Panel::load(Some(&repo.root()))
-        .unwrap_err()
-        .to_string();
+    let err = director::registry::Panel::load(Some(
+        &director::trust::TrustedPolicy::worktree(&repo.root()).unwrap(),
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("compliance.tera"), "{err}");
 
     let repo = code_repo();
     repo.write(".director/directors/compliance.toml", CUSTOM_DEF);
-    let err = director::registry::Panel::load(Some(&repo.root()))
-        .unwrap_err()
-        .to_string();
+    let err = director::registry::Panel::load(Some(
+        &director::trust::TrustedPolicy::worktree(&repo.root()).unwrap(),
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("compliance.toml") && err.contains("prompt_file"),
         "{err}"

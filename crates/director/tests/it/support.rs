@@ -242,6 +242,9 @@ pub fn verifier_with(
     mut overrides: director::Overrides,
 ) -> director::Verifier {
     overrides.write_record = overrides.write_record.or(Some(true));
+    // These folders are the test's own (not git), so their `.director/` is trusted on
+    // purpose; the trust boundary itself is tested in `trust.rs`.
+    overrides.trust_worktree_config = overrides.trust_worktree_config.or(Some(true));
     let builder = director::Verifier::builder()
         .repo(repo.path())
         .overrides(overrides);

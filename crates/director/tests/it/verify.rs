@@ -316,3 +316,60 @@ async fn servers_without_json_schema_get_the_schema_once_in_the_prompt() {
         );
     }
 }
+
+/// A chat model that panics on every call: a bug in an embedder's `ChatModel`.
+struct PanickingModel;
+
+impl director_llm::ChatModel for PanickingModel {
+    fn complete<'a>(
+        &'a self,
+        _request: &'a director_llm::ChatRequest,
+    ) -> futures::future::BoxFuture<'a, Result<director_llm::ChatResponse, director_llm::LlmError>>
+    {
+        Box::pin(async { panic!("model exploded") })
+    }
+
+    fn info(&self) -> director_llm::ProviderInfo {
+        director_llm::ProviderInfo {
+            base_url: "http://127.0.0.1:9/v1".into(),
+            default_model: "boom".into(),
+            structured_output: director_llm::StructuredOutput::JsonSchema,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_chat_model_fails_its_directors_and_the_run_is_incomplete() {
+    let repo = five_director_repo();
+    let model: std::sync::Arc<dyn director_llm::ChatModel> = std::sync::Arc::new(PanickingModel);
+    let v = director::Verifier::builder()
+        .repo(repo.path())
+        .provider(model)
+        .overrides(director::Overrides {
+            cache_enabled: Some(false),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let record = v.verify(v.load_task("t1").unwrap()).await.unwrap();
+    assert_eq!(record.decision, Decision::Incomplete, "{}", record.reason);
+    assert_eq!(
+        director::exit::code_for(&record),
+        director::exit::INCOMPLETE
+    );
+    let ran = ran(&record);
+    assert_eq!(ran.len(), 5, "the five routed Directors were attempted");
+    for d in record
+        .directors
+        .iter()
+        .filter(|d| d.status != DirectorStatus::Skipped)
+    {
+        assert_eq!(d.status, DirectorStatus::Failed, "{}", d.name);
+        let reason = d.reason.as_deref().unwrap_or("");
+        assert!(
+            reason.starts_with("internal: panicked: model exploded"),
+            "{}: {reason}",
+            d.name
+        );
+    }
+}

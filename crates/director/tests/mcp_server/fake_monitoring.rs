@@ -73,7 +73,10 @@ impl FakeMonitoring {
     }
 
     #[tool(description = "Show one monitor.")]
-    async fn get_monitor(&self, params: Parameters<MonitorArgs>) -> Result<CallToolResult, ErrorData> {
+    async fn get_monitor(
+        &self,
+        params: Parameters<MonitorArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
         Ok(CallToolResult::success(vec![ContentBlock::text(format!(
             "monitor {}: OK",
             params.0.id
@@ -99,7 +102,10 @@ impl FakeMonitoring {
         Ok(CallToolResult::success(vec![]))
     }
 
-    #[tool(description = "Crashes the server.", annotations(read_only_hint = true))]
+    #[tool(
+        description = "Crashes the server.",
+        annotations(read_only_hint = true)
+    )]
     async fn crash(&self) -> Result<CallToolResult, ErrorData> {
         mark("crash called");
         std::process::exit(101);
