@@ -95,6 +95,10 @@ pub struct McpServerConfig {
     /// nowhere else: redirects are not followed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_token_env: Option<String>,
+    /// Other headers sent to `url`, by header name, each taken from the environment
+    /// variable named (e.g. Datadog's `DD_API_KEY = "DD_API_KEY"`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers_env: BTreeMap<String, String>,
     /// Tools to offer, by their name on the server. Unset: every tool annotated
     /// `readOnlyHint: true`. Set: exactly these. A tool annotated
     /// `destructiveHint: true` is never offered either way.
@@ -162,10 +166,10 @@ pub(crate) fn validate(section: &McpSection) -> Result<(), Error> {
                 if command.trim().is_empty() {
                     return Err(bad(format!("{key}.command"), "is empty".into(), hint));
                 }
-                if server.auth_token_env.is_some() {
+                if server.auth_token_env.is_some() || !server.headers_env.is_empty() {
                     return Err(bad(
                         format!("{key}.auth_token_env"),
-                        "applies to `url` servers only".into(),
+                        "`auth_token_env` and `headers_env` apply to `url` servers only".into(),
                         "pass a stdio server its token through `env = [\"NAME\"]`",
                     ));
                 }
@@ -187,11 +191,21 @@ pub(crate) fn validate(section: &McpSection) -> Result<(), Error> {
                 }
             }
         }
+        for header in server.headers_env.keys() {
+            if http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                return Err(bad(
+                    format!("{key}.headers_env"),
+                    format!("`{header}` is not an HTTP header name"),
+                    "header names are letters, digits, `-` and `_`, e.g. DD_API_KEY",
+                ));
+            }
+        }
         let names = server
             .env
             .iter()
             .chain(server.set_env.keys())
-            .chain(server.auth_token_env.iter());
+            .chain(server.auth_token_env.iter())
+            .chain(server.headers_env.values());
         for var in names {
             if !is_env_name(var) {
                 return Err(bad(

@@ -303,6 +303,25 @@ async fn start_http(url: &str, config: &McpServerConfig) -> Result<Client, Strin
             .ok_or_else(|| format!("environment variable {var} (auth_token_env) is not set"))?;
         transport_config = transport_config.auth_header(token);
     }
+    let mut headers = std::collections::HashMap::new();
+    for (header, var) in &config.headers_env {
+        let value = std::env::var(var)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| {
+                format!("environment variable {var} (headers_env.{header}) is not set")
+            })?;
+        let name = http::HeaderName::from_bytes(header.as_bytes())
+            .map_err(|_| format!("`{header}` is not an HTTP header name"))?;
+        let mut value = http::HeaderValue::from_str(&value).map_err(|_| {
+            format!("environment variable {var} holds characters not allowed in an HTTP header")
+        })?;
+        value.set_sensitive(true);
+        headers.insert(name, value);
+    }
+    if !headers.is_empty() {
+        transport_config = transport_config.custom_headers(headers);
+    }
     install_crypto_provider();
     // No redirects: the bearer token goes to the configured URL and nowhere else.
     let http = reqwest::Client::builder()

@@ -604,3 +604,158 @@ async fn a_panicking_tool_makes_the_run_incomplete() {
     assert_eq!(record.decision, Decision::Incomplete);
     assert_eq!(director::exit::code_for(&record), 3);
 }
+
+/// A streamable HTTP MCP server on wiremock: answers `initialize`, `tools/list` and
+/// `tools/call` with JSON, accepts notifications, and records each request's method
+/// and credentials.
+#[derive(Clone, Default)]
+struct HttpMcp {
+    seen: Arc<std::sync::Mutex<Vec<(String, Option<String>, Option<String>)>>>,
+}
+
+impl wiremock::Respond for HttpMcp {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        if request.method != wiremock::http::Method::POST {
+            return ResponseTemplate::new(405);
+        }
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let method = body["method"].as_str().unwrap_or("").to_string();
+        let header = |name: &str| {
+            request
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        self.seen.lock().unwrap().push((
+            method.clone(),
+            header("authorization"),
+            header("dd_api_key"),
+        ));
+        let result = match method.as_str() {
+            "initialize" => json!({
+                "protocolVersion": body["params"]["protocolVersion"],
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "fake-http-monitoring", "version": "1.0.0"}
+            }),
+            "tools/list" => json!({"tools": [
+                {"name": "list_monitors", "description": "List monitors.",
+                 "inputSchema": {"type": "object", "properties": {}},
+                 "annotations": {"readOnlyHint": true}},
+                {"name": "delete_monitor", "description": "Delete a monitor.",
+                 "inputSchema": {"type": "object", "properties": {}},
+                 "annotations": {"readOnlyHint": false, "destructiveHint": true}}
+            ]}),
+            "tools/call" => json!({"content": [{"type": "text", "text": "http monitors: all OK"}]}),
+            _ => return ResponseTemplate::new(202),
+        };
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"jsonrpc": "2.0", "id": body["id"], "result": result}))
+    }
+}
+
+/// An environment variable of this test process to stand in for a token (tests do
+/// not set variables), with its value.
+fn present_variable() -> (&'static str, String) {
+    ["CARGO_PKG_NAME", "HOME", "PATH"]
+        .into_iter()
+        .find_map(|name| Some((name, std::env::var(name).ok().filter(|v| !v.is_empty())?)))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_streamable_http_server_gets_its_token_and_headers_and_is_called() {
+    let mcp = wiremock::MockServer::start().await;
+    let http = HttpMcp::default();
+    wiremock::Mock::given(wiremock::matchers::path("/mcp"))
+        .respond_with(http.clone())
+        .mount(&mcp)
+        .await;
+    let (var, value) = present_variable();
+    let repo = repo("\"mon\"", "");
+    let provider = Provider::start(Duration::ZERO).await;
+    provider.reply(
+        "infrastructure",
+        tool_call("mcp__mon__list_monitors", &json!({})),
+    );
+    let v = builder(&repo, &provider, Overrides::default())
+        .mcp_server(
+            "mon",
+            McpServerConfig {
+                url: Some(format!("{}/mcp", mcp.uri())),
+                auth_token_env: Some(var.into()),
+                headers_env: [("DD_API_KEY".to_string(), var.to_string())].into(),
+                ..McpServerConfig::default()
+            },
+        )
+        .build()
+        .unwrap();
+    let record = verify_infrastructure(&v).await;
+    let server = &record.mcp_servers[0];
+    assert_eq!(
+        (server.transport.as_str(), server.status),
+        ("http", McpServerStatus::Ready),
+        "{:?}",
+        server.message
+    );
+    assert_eq!(server.tools_offered, ["list_monitors"]);
+    let answer = tool_answer(&provider.bodies()[1]);
+    assert!(answer.contains("http monitors: all OK"), "{answer}");
+    let seen = http.seen.lock().unwrap().clone();
+    let methods: Vec<&str> = seen.iter().map(|(m, _, _)| m.as_str()).collect();
+    assert!(methods.contains(&"tools/call"), "{methods:?}");
+    for (method, auth, dd) in &seen {
+        assert_eq!(
+            auth.as_deref(),
+            Some(format!("Bearer {value}").as_str()),
+            "{method}"
+        );
+        assert_eq!(dd.as_deref(), Some(value.as_str()), "{method}");
+    }
+}
+
+/// The token goes to the configured URL only: a redirect is not followed, so the
+/// server fails to start (a warning) and the other host receives nothing.
+#[tokio::test]
+async fn a_redirect_never_carries_the_token_elsewhere() {
+    let elsewhere = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(HttpMcp::default())
+        .mount(&elsewhere)
+        .await;
+    let mcp = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/mcp", elsewhere.uri())),
+        )
+        .mount(&mcp)
+        .await;
+    let (var, _) = present_variable();
+    let repo = repo("\"mon\"", "");
+    let provider = Provider::start(Duration::ZERO).await;
+    let v = builder(&repo, &provider, Overrides::default())
+        .mcp_server(
+            "mon",
+            McpServerConfig {
+                url: Some(format!("{}/mcp", mcp.uri())),
+                auth_token_env: Some(var.into()),
+                ..McpServerConfig::default()
+            },
+        )
+        .build()
+        .unwrap();
+    let record = verify_infrastructure(&v).await;
+    assert_eq!(record.mcp_servers[0].status, McpServerStatus::Failed);
+    assert!(
+        elsewhere
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert_eq!(
+        record.director("infrastructure").unwrap().status,
+        DirectorStatus::Ran
+    );
+}
