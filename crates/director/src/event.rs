@@ -58,8 +58,8 @@ pub enum VerificationEvent {
     DirectorFinished {
         /// Task id.
         task: String,
-        /// Its outcome.
-        run: DirectorRun,
+        /// Its outcome (boxed: a run with its MCP calls is much larger than the others).
+        run: Box<DirectorRun>,
     },
     /// A finding that survived merging (emitted before `Finished`).
     Finding {

@@ -169,7 +169,7 @@ impl VerifierBuilder {
         self
     }
 
-    /// The LLM provider: a base URL, a [`ChatModel`], or [`ProviderSpec::Offline`].
+    /// The LLM provider: a base URL, a [`ChatModel`](director_llm::ChatModel), or [`ProviderSpec::Offline`].
     pub fn provider(mut self, provider: impl Into<ProviderSpec>) -> Self {
         self.provider = Some(provider.into());
         self

@@ -2,9 +2,9 @@
 //! recommends (aws, datadog, pagerduty, terraform, jira, ...) through tools.
 //!
 //! Stages: [`McpSection`] (`[mcp]` and `[mcp.servers.<name>]`, trusted config only)
-//! → [`session::McpSession::start`] starts the servers the running Directors opted into
+//! → `session::McpSession::start` starts the servers the running Directors opted into
 //! (`mcp = [...]` in their definitions), as stdio child processes or streamable HTTP
-//! connections, lists their tools and keeps the ones [`catalog`] allows → each
+//! connections, lists their tools and keeps the ones `catalog` allows → each
 //! Director's tool executor offers its servers' tools as `mcp__<server>__<tool>` and
 //! calls them through the session, which redacts, caps and fences every answer and
 //! records every call → the session is closed at the end of the run.
@@ -308,8 +308,10 @@ mod tests {
             assert!(e.to_string().contains(expected), "{e}");
             assert!(e.hint().is_some());
         }
-        let mut s = McpSection::default();
-        s.call_timeout_secs = 0;
+        let s = McpSection {
+            call_timeout_secs: 0,
+            ..McpSection::default()
+        };
         assert!(
             validate(&s)
                 .unwrap_err()

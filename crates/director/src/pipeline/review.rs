@@ -105,7 +105,7 @@ impl Engine {
                     let run = failed_run(d, why);
                     events.emit(VerificationEvent::DirectorFinished {
                         task: plan.task.id.clone(),
-                        run: run.clone(),
+                        run: Box::new(run.clone()),
                     });
                     out.push(Reviewed {
                         index,
@@ -157,7 +157,7 @@ async fn run_director(d: Director, plan: Planned, shared: Shared) -> Reviewed {
         run.reason = Some("verdict from cache (identical input)".into());
         shared.events.emit(VerificationEvent::DirectorFinished {
             task: shared.task_id,
-            run: run.clone(),
+            run: Box::new(run.clone()),
         });
         return Reviewed {
             index,
@@ -235,7 +235,7 @@ async fn run_director(d: Director, plan: Planned, shared: Shared) -> Reviewed {
     run.mcp_calls = mcp_calls;
     shared.events.emit(VerificationEvent::DirectorFinished {
         task: shared.task_id,
-        run: run.clone(),
+        run: Box::new(run.clone()),
     });
     Reviewed {
         index,

@@ -608,9 +608,12 @@ async fn a_panicking_tool_makes_the_run_incomplete() {
 /// A streamable HTTP MCP server on wiremock: answers `initialize`, `tools/list` and
 /// `tools/call` with JSON, accepts notifications, and records each request's method
 /// and credentials.
+/// One request the HTTP MCP server saw: method, `authorization`, `dd_api_key`.
+type SeenRequest = (String, Option<String>, Option<String>);
+
 #[derive(Clone, Default)]
 struct HttpMcp {
-    seen: Arc<std::sync::Mutex<Vec<(String, Option<String>, Option<String>)>>>,
+    seen: Arc<std::sync::Mutex<Vec<SeenRequest>>>,
 }
 
 impl wiremock::Respond for HttpMcp {
