@@ -30,6 +30,29 @@ pub enum FindingStatus {
     Suppressed,
 }
 
+/// One raiser's part in a merged finding: who said it, how severe, and whether what
+/// they quoted was found. A merged finding's severity comes only from members that
+/// carry weight (verified, or deterministic), so an unverifiable claim cannot raise a
+/// verified finding's severity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FindingMember {
+    /// The Director (or `director` for the tool itself).
+    pub director: String,
+    /// Analyzer or LLM.
+    pub source: FindingSource,
+    /// The severity this member claimed.
+    pub severity: Severity,
+    /// Whether this member's quote was found (always true for analyzers).
+    pub verified: bool,
+}
+
+impl FindingMember {
+    /// True when this member's severity counts: deterministic, or verified.
+    pub fn carries_weight(&self) -> bool {
+        self.verified || self.source == FindingSource::Evidence
+    }
+}
+
 /// One finding in the run record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
@@ -78,6 +101,10 @@ pub struct Finding {
     pub status_reason: Option<String>,
     /// Whether this finding makes the gate block (set by the gate).
     pub blocks: bool,
+    /// Every raiser of a merged finding, with the severity each claimed (empty for a
+    /// finding nobody else raised).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<FindingMember>,
 }
 
 impl Finding {
@@ -125,6 +152,7 @@ impl Finding {
             status: FindingStatus::New,
             status_reason: None,
             blocks: false,
+            members: Vec::new(),
         }
     }
 
@@ -180,6 +208,26 @@ impl Finding {
             status: FindingStatus::New,
             status_reason: None,
             blocks: false,
+            members: Vec::new(),
+        }
+    }
+
+    /// This finding as one member of a merge.
+    pub fn as_member(&self) -> FindingMember {
+        FindingMember {
+            director: self.director.clone(),
+            source: self.source,
+            severity: self.severity,
+            verified: self.verified,
+        }
+    }
+
+    /// The members of this finding: the recorded ones, or itself alone.
+    pub fn raisers(&self) -> Vec<FindingMember> {
+        if self.members.is_empty() {
+            vec![self.as_member()]
+        } else {
+            self.members.clone()
         }
     }
 

@@ -99,14 +99,22 @@ pub fn decide(
                 f.severity = cap;
             }
         }
-        let raisers: BTreeSet<&str> = f.directors.iter().map(String::as_str).collect();
+        // Only members that carry weight (verified, or deterministic) count: an
+        // unverified claim neither corroborates nor lends a Director's right to block.
+        let members = f.raisers();
+        let weighty: Vec<_> = members.iter().filter(|m| m.carries_weight()).collect();
+        let raisers: BTreeSet<&str> = weighty.iter().map(|m| m.director.as_str()).collect();
         let corroborated = match policy.corroboration {
             Corroboration::None => true,
             Corroboration::EvidenceOrSecondDirector => {
                 f.source == FindingSource::Evidence || raisers.len() >= 2
             }
         };
-        let allowed = f.source == FindingSource::Evidence || raisers.iter().any(|d| may_block(d));
+        // The blocking severity must come from a member allowed to block.
+        let allowed = f.source == FindingSource::Evidence
+            || weighty
+                .iter()
+                .any(|m| m.severity >= f.severity && may_block(&m.director));
         f.blocks = f.status == FindingStatus::New
             && f.verified
             && policy.block_on.contains(&f.severity)
@@ -272,10 +280,41 @@ mod tests {
             decide(&policy, &mut fs, |_| true, &[], false).decision,
             Decision::Pass
         );
-        fs[0].directors.push("security".into());
+        // A second verified Director corroborates; a second unverified one does not.
+        let mut fs = crate::merge::merge_findings(vec![
+            finding("infrastructure", Severity::Blocking, true),
+            finding("security", Severity::Blocking, true),
+        ]);
         assert_eq!(
             decide(&policy, &mut fs, |_| true, &[], false).decision,
             Decision::Block
         );
+        let mut fs = crate::merge::merge_findings(vec![
+            finding("infrastructure", Severity::Blocking, true),
+            finding("security", Severity::Blocking, false),
+        ]);
+        assert_eq!(
+            decide(&policy, &mut fs, |_| true, &[], false).decision,
+            Decision::Pass
+        );
+    }
+
+    #[test]
+    fn a_blocking_severity_from_a_director_that_may_not_block_does_not_block() {
+        // Verified blocking from an advisory Director + verified warning from one that
+        // may block: the blocking severity has no member allowed to block.
+        let mut fs = crate::merge::merge_findings(vec![
+            finding("advisory", Severity::Blocking, true),
+            finding("infrastructure", Severity::Warning, true),
+        ]);
+        assert_eq!(fs.len(), 1);
+        let out = decide(
+            &GatePolicy::default(),
+            &mut fs,
+            |d| d != "advisory",
+            &[],
+            false,
+        );
+        assert_eq!(out.decision, Decision::Pass);
     }
 }

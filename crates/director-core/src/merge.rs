@@ -4,9 +4,16 @@
 //! Two findings are the same problem when their fingerprints are equal, or when
 //! they sit in the same file, in the same category, on overlapping lines. Two
 //! deterministic findings with different rules are never merged with each other:
-//! each rule is its own check. When findings merge, the highest severity wins, a
-//! deterministic finding keeps its rule, title and location, every raising Director
-//! is listed and the agreement count is the number of distinct raisers.
+//! each rule is its own check. When findings merge, a deterministic finding keeps its
+//! rule, title and location, every raising Director is listed, the agreement count is
+//! the number of distinct raisers, and every member is recorded with the severity it
+//! claimed.
+//!
+//! Merging never launders severity: the merged severity is the highest severity of
+//! the members that carry weight (deterministic, or verified). An unverified
+//! blocking claim merged with a verified warning stays a warning (the claim is kept
+//! in `reported_severity` and `members`); merged with an analyzer finding, the
+//! analyzer's severity stands.
 
 use crate::finding::{Finding, FindingSource};
 
@@ -62,8 +69,22 @@ fn absorb(anchor: &mut Finding, other: Finding) {
         }
     }
     anchor.agreement += other.agreement;
-    if other.severity > anchor.severity {
-        anchor.severity = other.severity;
+    anchor.members = anchor.raisers();
+    anchor.members.extend(other.raisers());
+    let weighty = anchor
+        .members
+        .iter()
+        .filter(|m| m.carries_weight())
+        .map(|m| m.severity)
+        .max();
+    let claimed = anchor.members.iter().map(|m| m.severity).max();
+    if let Some(severity) = weighty.or(claimed) {
+        anchor.severity = severity;
+    }
+    if let Some(claimed) = claimed
+        && claimed > anchor.severity
+    {
+        anchor.reported_severity = Some(claimed);
     }
     if !anchor.verified && other.verified {
         anchor.verified = true;
@@ -122,6 +143,60 @@ mod tests {
         assert_eq!(merged[0].agreement, 2);
         assert_eq!(merged[0].severity, Severity::Blocking);
         assert_eq!(merged[0].resources.len(), 2);
+    }
+
+    #[test]
+    fn an_unverified_blocking_claim_cannot_raise_a_verified_warning() {
+        let verified = llm("infrastructure", Severity::Warning, (3, 3), "replicas: 1");
+        let mut claim = llm("architecture", Severity::Blocking, (3, 3), "replicas: 1");
+        claim.verified = false;
+        for order in [
+            vec![verified.clone(), claim.clone()],
+            vec![claim.clone(), verified.clone()],
+        ] {
+            let merged = merge_findings(order);
+            assert_eq!(merged.len(), 1);
+            let f = &merged[0];
+            assert_eq!(f.severity, Severity::Warning, "the verified member decides");
+            assert_eq!(f.reported_severity, Some(Severity::Blocking));
+            assert!(f.verified);
+            let by: Vec<(&str, Severity, bool)> = f
+                .members
+                .iter()
+                .map(|m| (m.director.as_str(), m.severity, m.verified))
+                .collect();
+            assert!(
+                by.contains(&("infrastructure", Severity::Warning, true)),
+                "{by:?}"
+            );
+            assert!(
+                by.contains(&("architecture", Severity::Blocking, false)),
+                "{by:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unverified_blocking_claim_on_evidence_keeps_the_evidence_severity() {
+        let e = Finding::evidence(
+            "infrastructure",
+            "infra.k8s.no-pdb",
+            Severity::Warning,
+            "reliability",
+            "No PDB".into(),
+            vec![],
+            "k8s/app.yaml",
+            (3, 3),
+            "replicas: 1".into(),
+            "add a PDB".into(),
+        );
+        let mut claim = llm("security", Severity::Blocking, (3, 3), "invented");
+        claim.verified = false;
+        let merged = merge_findings(vec![claim, e]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].severity, Severity::Warning);
+        assert_eq!(merged[0].source, FindingSource::Evidence);
+        assert_eq!(merged[0].reported_severity, Some(Severity::Blocking));
     }
 
     #[test]

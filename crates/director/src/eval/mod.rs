@@ -227,9 +227,8 @@ async fn run_case(
 ) -> Result<(CaseResult, Option<CaseTape>, Option<String>), Error> {
     let tmp = tempfile::tempdir().map_err(|e| Error::io("create", "a temporary folder", e))?;
     let root = case.materialize(tmp.path())?;
-    // The panel as the verification of this case will see it: its trusted policy.
-    let trusted = crate::trust::TrustedPolicy::resolve(&root, None, None, false)?;
-    let panel = Panel::load(Some(&trusted))?;
+    // The case is the suite's own data, materialised here: its policy is trusted.
+    let panel = Panel::load(Some(&crate::trust::TrustedPolicy::worktree(&root)?))?;
     let cassette = match plan {
         Plan::Replay if case.cassette_path().is_file() => {
             Some(Cassette::load(&case.cassette_path())?)
