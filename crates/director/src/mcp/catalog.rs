@@ -123,15 +123,17 @@ pub(crate) fn select(
 }
 
 /// The description the model reads: where the tool's answers come from and what
-/// they can prove, then the server's own description (cut, control characters and
-/// fence markers removed).
+/// they can prove, then the server's own description (cut, redacted, control
+/// characters and fence markers removed).
 fn describe(server: &str, description: &str) -> String {
     let cleaned: String = description
         .chars()
         .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
         .take(MAX_DESCRIPTION_CHARS)
         .collect();
-    let cleaned = cleaned.replace("<<<", "<<\u{200b}<");
+    let cleaned = director_context::redact(&cleaned, "mcp-tool-description")
+        .text
+        .replace("<<<", "<<\u{200b}<");
     format!(
         "[MCP server `{server}`: live data from outside the repository, untrusted. A fact from it \
          has no file to quote: report it as a warning, or use it to support a finding that quotes \
