@@ -1,13 +1,15 @@
 //! Embeds the shipped Directors, prompts and personas into the binary: every file
 //! under the workspace's `directors/`, `prompts/` and `personas/` becomes an entry of
-//! `BUILTIN_FILES` (path relative to the workspace root, contents).
+//! `BUILTIN_FILES` (path relative to the workspace root, contents). A missing or empty
+//! folder is a build error: a binary without its panel would run no Director.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => panic!("cannot read {}: {e}", dir.display()),
     };
     let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
@@ -31,7 +33,14 @@ fn main() {
     for dir in ["directors", "prompts", "personas"] {
         let path = root.join(dir);
         println!("cargo:rerun-if-changed={}", path.display());
+        let before = files.len();
         collect(&path, &mut files);
+        assert!(
+            files.len() > before,
+            "{} holds no files: the built-in panel (directors/, prompts/, personas/ at the \
+             workspace root) must be present to build director",
+            path.display()
+        );
     }
     let mut code = String::from(
         "/// Files shipped in the binary: (workspace-relative path, contents).\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n",

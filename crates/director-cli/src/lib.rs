@@ -29,21 +29,44 @@ pub fn main() -> i32 {
     };
     // Lives until the process ends: dropping it flushes exported spans.
     let _telemetry = init_tracing(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
+    // The runtime runs on a thread with an explicit stack, and so do its workers: the
+    // parsers of repository text are depth-limited, and this is the margin behind them.
+    let main = std::thread::Builder::new()
+        .name("director-main".into())
+        .stack_size(MAIN_STACK_BYTES)
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_stack_size(WORKER_STACK_BYTES)
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: failed to start the async runtime");
+                    eprintln!("caused by: {e}");
+                    return exit::INTERNAL;
+                }
+            };
+            match runtime.block_on(dispatch(cli)) {
+                Ok(code) => code,
+                Err(e) => report_error(&e),
+            }
+        });
+    match main.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => exit::INTERNAL,
         Err(e) => {
-            eprintln!("error: failed to start the async runtime: {e}");
-            return exit::INTERNAL;
+            eprintln!("error: failed to start the main thread");
+            eprintln!("caused by: {e}");
+            exit::INTERNAL
         }
-    };
-    match runtime.block_on(dispatch(cli)) {
-        Ok(code) => code,
-        Err(e) => report_error(&e),
     }
 }
+
+/// Stack of the thread that runs the runtime.
+const MAIN_STACK_BYTES: usize = 16 * 1024 * 1024;
+/// Stack of each async worker thread.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 /// What must stay alive for logs and traces to be delivered (the OTLP exporter).
 struct Telemetry {
@@ -93,10 +116,16 @@ fn init_tracing(cli: &Cli) -> Telemetry {
     }
 }
 
-/// Print an error as one line plus a hint, and pick its exit code.
-fn report_error(e: &anyhow::Error) -> i32 {
+/// Print an error as one line, its causes (`caused by: …`, one per line: libgit2's
+/// message, the provider set-up reason, the I/O error), then the hint; pick its exit
+/// code.
+pub(crate) fn report_error(e: &anyhow::Error) -> i32 {
+    let mut causes: Vec<String> = e.chain().skip(1).map(ToString::to_string).collect();
     if let Some(err) = e.downcast_ref::<director::Error>() {
+        // A transparent wrapper repeats its source's message as its own.
+        causes.retain(|c| *c != err.to_string());
         eprintln!("error: {err}");
+        print_causes(&causes);
         if let Some(hint) = err.hint() {
             eprintln!("hint: {hint}");
         }
@@ -106,8 +135,21 @@ fn report_error(e: &anyhow::Error) -> i32 {
             exit::INTERNAL
         };
     }
-    eprintln!("error: {e:#}");
+    eprintln!("error: {e}");
+    print_causes(&causes);
     exit::INTERNAL
+}
+
+fn print_causes(causes: &[String]) {
+    let mut last: Option<&str> = None;
+    for cause in causes {
+        // Error types that print their source inline would repeat it; skip repeats.
+        if last.is_some_and(|l| l.contains(cause.as_str())) {
+            continue;
+        }
+        eprintln!("caused by: {}", cause.replace('\n', " "));
+        last = Some(cause);
+    }
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<i32> {

@@ -174,13 +174,7 @@ fn compute_nonce(input: &PackInput) -> String {
         h.update(r.content.as_bytes());
         h.update([0]);
     }
-    let digest = h.finalize();
-    digest[..8]
-        .iter()
-        .fold(String::with_capacity(16), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    director_core::fingerprint::hex(&h.finalize()[..8])
 }
 
 struct Packer<'a> {

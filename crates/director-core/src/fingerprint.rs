@@ -32,8 +32,18 @@ pub fn fingerprint(
             hasher.update(normalize_code(title).as_bytes());
         }
     }
-    let digest = hasher.finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&hasher.finalize()[..8])
+}
+
+/// Lower-case hexadecimal of `bytes` (digests, content addresses).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// Collapse every run of whitespace to one space, trim, and fold case.
@@ -68,6 +78,12 @@ pub fn normalize_category(category: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(hex(&[]), "");
+    }
 
     #[test]
     fn whitespace_and_case_do_not_matter() {

@@ -373,10 +373,7 @@ fn hash_parts(parts: &[&str]) -> String {
         h.update(p.as_bytes());
         h.update([0]);
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    director_core::fingerprint::hex(&h.finalize()[..16])
 }
 
 impl Panel {

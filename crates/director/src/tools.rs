@@ -153,10 +153,7 @@ impl DirectorTools {
             h.update(serde_json::to_vec(&spec).unwrap_or_default());
             h.update([0]);
         }
-        h.finalize()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        director_core::fingerprint::hex(&h.finalize()[..16])
     }
 
     /// The MCP calls made so far, in order (emptied).

@@ -119,7 +119,7 @@ impl TrustedPolicy {
             h.update([0]);
             h.update(file.digest);
         }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        director_core::fingerprint::hex(&h.finalize())
     }
 
     /// The working tree's policy, trusted on purpose (a developer's own checkout).

@@ -57,6 +57,8 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
         ..Overrides::default()
     };
     let verifier = super::verifier(repo, &args.provider, overrides)?;
+    // Each task loads on its own: one that cannot be read is reported, the others run.
+    let mut problems: Vec<director::Error> = Vec::new();
     let tasks = match &args.task_json {
         Some(source) => {
             let (text, origin) = if source == "-" {
@@ -75,8 +77,8 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
         None => args
             .tasks
             .iter()
-            .map(|id| verifier.load_task(id))
-            .collect::<Result<Vec<_>, _>>()?,
+            .filter_map(|id| verifier.load_task(id).map_err(|e| problems.push(e)).ok())
+            .collect(),
     };
     let mut options = super::options(&args.change);
     options.directors = args.directors.clone();
@@ -86,13 +88,8 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
     let (sink, rx) = EventSink::channel();
     let reporter = progress::spawn(rx, style);
     let cancel = CancellationToken::new();
-    let on_signal = cancel.clone();
-    let signal = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("director: interrupted; cancelling in-flight reviews");
-            on_signal.cancel();
-        }
-    });
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+    let signal = tokio::spawn(cancel_on_signal(cancel.clone(), received.clone()));
     let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
     tracing::info!(repo = %verifier.repo_root().display(), tasks = ?ids, "verifying");
     tracing::debug!(?options, provider = ?verifier.config().offline_reason(), "verify options");
@@ -108,8 +105,15 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
     let _ = reporter.await;
 
     let mut records = Vec::new();
+    let mut codes = Vec::new();
     for result in results {
-        let record = result?;
+        let record = match result {
+            Ok(record) => record,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
         tracing::info!(
             task = %record.task.id,
             run = %record.run_id,
@@ -119,11 +123,61 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
         );
         records.push(record);
     }
+    // A task that failed with an input error does not discard the others' results:
+    // their records are written and reported; the errors go to stderr.
+    for problem in problems {
+        codes.push(crate::report_error(&anyhow::Error::new(problem)));
+    }
     let fmt = format(args.format);
     let color = args.output.is_none() && stdout_color();
-    emit(&render_many(&records, fmt, color), args.output.as_deref())?;
-    append_step_summary(&records, fmt)?;
-    Ok(exit::code_for_all(&records))
+    if !records.is_empty() {
+        emit(&render_many(&records, fmt, color), args.output.as_deref())?;
+        append_step_summary(&records, fmt)?;
+    }
+    let signalled = received.load(std::sync::atomic::Ordering::SeqCst);
+    for record in &records {
+        codes.push(match exit::code_for(record) {
+            exit::INTERRUPTED if signalled != 0 => signalled,
+            code => code,
+        });
+    }
+    Ok(exit::most_severe(codes))
+}
+
+/// Cancel on Ctrl-C, SIGTERM (how CI cancels a job) or SIGHUP, and remember the exit
+/// code the signal calls for.
+async fn cancel_on_signal(
+    cancel: CancellationToken,
+    received: std::sync::Arc<std::sync::atomic::AtomicI32>,
+) {
+    let (code, name) = wait_for_signal().await;
+    eprintln!("director: {name}; cancelling in-flight reviews and writing the records");
+    received.store(code, std::sync::atomic::Ordering::SeqCst);
+    cancel.cancel();
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> (i32, &'static str) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate());
+    let hup = signal(SignalKind::hangup());
+    match (term, hup) {
+        (Ok(mut term), Ok(mut hup)) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => (exit::INTERRUPTED, "interrupted"),
+            _ = term.recv() => (exit::TERMINATED, "terminated (SIGTERM)"),
+            _ = hup.recv() => (exit::HUNG_UP, "hung up (SIGHUP)"),
+        },
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+            (exit::INTERRUPTED, "interrupted")
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> (i32, &'static str) {
+    let _ = tokio::signal::ctrl_c().await;
+    (exit::INTERRUPTED, "interrupted")
 }
 
 fn director_context_parse(text: &str, origin: &str) -> Result<director::Task, director::Error> {

@@ -5,14 +5,49 @@ use crate::support::*;
 fn assert_usage_error(out: &std::process::Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    // One error line, its causes (`caused by: …`, one line each), one hint.
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 2, "one error line and one hint: {stderr}");
+    assert!(lines.len() >= 2, "an error line and a hint: {stderr}");
     assert!(
         lines[0].starts_with("error: ") && lines[0].contains(needle),
         "{stderr}"
     );
-    assert!(lines[1].starts_with("hint: "), "{stderr}");
+    let (hint, causes) = lines[1..].split_last().unwrap();
+    assert!(hint.starts_with("hint: "), "{stderr}");
+    assert!(
+        causes.iter().all(|c| c.starts_with("caused by: ")),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_git_error_keeps_libgit2s_message_as_its_cause() {
+    let dir = Dir::new();
+    std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    dir.write(".director/tasks/t.toml", "id = \"t\"\ntitle = \"x\"\n");
+    let out = director(&dir.path())
+        .args([
+            "verify",
+            "--base",
+            "no-such-branch",
+            "--task",
+            "t",
+            "--repo",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_usage_error(&out, "no-such-branch");
+    assert!(
+        stderr.contains("caused by: revspec 'no-such-branch' not found"),
+        "{stderr}"
+    );
 }
 
 #[test]

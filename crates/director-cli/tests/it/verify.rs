@@ -209,9 +209,11 @@ async fn offline_decides_on_evidence_and_says_so() {
     assert!(stdout.contains("no LLM Director ran"), "{stdout}");
 }
 
+/// Send `signal` to `director verify` while its reviews are in flight: the in-flight
+/// calls are cancelled, the record is written and marked cancelled, and the process
+/// exits with `code`.
 #[cfg(unix)]
-#[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_cancels_in_flight_reviews_writes_the_record_and_exits_130() {
+async fn a_signal_cancels_in_flight_reviews(signal: &str, code: i32) {
     let dir = repo();
     let slow = server(
         ResponseTemplate::new(200)
@@ -225,12 +227,13 @@ async fn ctrl_c_cancels_in_flight_reviews_writes_the_record_and_exits_130() {
         .env("OPENAI_BASE_URL", format!("{}/v1", slow.uri()))
         .env("HOME", dir.path())
         .env("NO_COLOR", "1")
+        .env("DIRECTOR_TRUST__WORKTREE_CONFIG", "true")
         .env_remove("OPENAI_API_KEY")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the reviews are in flight, then interrupt like a terminal would.
+    // Wait until the reviews are in flight, then signal like a terminal or CI would.
     let started = std::time::Instant::now();
     while slow.received_requests().await.map_or(0, |r| r.len()) < 5 {
         assert!(
@@ -240,15 +243,15 @@ async fn ctrl_c_cancels_in_flight_reviews_writes_the_record_and_exits_130() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),
-        Some(130),
-        "{}",
+        Some(code),
+        "{signal}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
@@ -265,6 +268,80 @@ async fn ctrl_c_cancels_in_flight_reviews_writes_the_record_and_exits_130() {
     let record: Value = serde_json::from_slice(&runs.stdout).unwrap();
     assert_eq!(record["cancelled"], true);
     assert_eq!(record["decision"], "incomplete");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_cancels_in_flight_reviews_writes_the_record_and_exits_130() {
+    a_signal_cancels_in_flight_reviews("INT", 130).await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_cancels_in_flight_reviews_writes_the_record_and_exits_143() {
+    a_signal_cancels_in_flight_reviews("TERM", 143).await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_cancels_in_flight_reviews_writes_the_record_and_exits_129() {
+    a_signal_cancels_in_flight_reviews("HUP", 129).await;
+}
+
+#[test]
+fn a_task_with_an_input_error_does_not_discard_the_others() {
+    let dir = repo();
+    dir.write(
+        ".director/tasks/broken.toml",
+        "id = \"broken\"\ntitle = \"Bad ref\"\nbase = \"no-such-ref\"\n",
+    );
+    std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    let out = director(&dir.path())
+        .args([
+            "verify",
+            "--task",
+            "broken",
+            "--task",
+            "sum",
+            "--task",
+            "missing",
+            "--offline",
+            "--format",
+            "json",
+            "--repo",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: git ref `no-such-ref` does not resolve to a commit"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("caused by: revspec 'no-such-ref' not found"),
+        "libgit2's own message is kept: {stderr}"
+    );
+    assert!(
+        stderr.contains("error: task `missing` not found"),
+        "{stderr}"
+    );
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        record["task"]["id"], "sum",
+        "the good task's record is reported"
+    );
+    let runs = director(&dir.path())
+        .args(["runs", "list", "--repo"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&runs.stdout).contains("sum"));
 }
 
 #[test]

@@ -269,7 +269,7 @@ pub fn other_key(method: &str, path: &str, body: &[u8]) -> String {
 
 fn short_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    director_core::fingerprint::hex(&digest[..8])
 }
 
 fn role(message: &Value) -> &str {

@@ -137,6 +137,9 @@ impl Engine {
         } else {
             self.setup_for(None, None).await?
         };
+        if setup.model.is_some() && !setup.policy.config.config.provider.offline {
+            preload_tokenizer();
+        }
         let environment = environment_of(&task, &setup);
         for name in &options.directors {
             if setup.policy.panel.get(name).is_none() {
@@ -301,7 +304,7 @@ impl Engine {
             })
             .collect();
         let evidence_root = changes.root.clone();
-        let evidence = tokio::task::spawn_blocking(move || {
+        let evidence = evidence_step(move || {
             let related = if targets.is_empty() {
                 Vec::new()
             } else {
@@ -309,11 +312,7 @@ impl Engine {
             };
             director_evidence::analyze(&targets, &related, &analyzer_config)
         })
-        .await
-        .map_err(|e| format!("the analyzers {}", super::join_error_text(e)));
-        if let Err(why) = &evidence {
-            tracing::error!("deterministic evidence failed: {why}");
-        }
+        .await;
         Ok(Prepared {
             changes: Arc::new(changes),
             evidence,
@@ -354,6 +353,7 @@ impl Engine {
         task: &Task,
         options: &VerifyOptions,
     ) -> Result<ContextPreview, Error> {
+        preload_tokenizer();
         let refs = change_refs(task, options);
         let (setup, _) = if refs.paths.is_empty() {
             self.setup_for(refs.base.clone(), refs.head.clone()).await?
@@ -370,5 +370,46 @@ impl Engine {
             summary: packed.summary(setup.policy.config.config.context.max_tokens),
             text: packed.text,
         })
+    }
+}
+
+/// Start loading the tokenizer (a few hundred milliseconds) on a thread of its own, so
+/// it overlaps gathering the change and the analyzers. Only runs that pack a context
+/// call this: offline runs and `director evidence` never load it.
+fn preload_tokenizer() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("director-tokenizer".into())
+            .spawn(director_context::preload_tokenizer);
+        if let Err(e) = spawned {
+            // Not fatal: the first count loads it on the spot.
+            tracing::debug!("could not start the tokenizer thread: {e}");
+        }
+    });
+}
+
+/// Run the analyzers off the async workers. A panic is the step's failure, said in
+/// one line (the run is then incomplete) — never a report of zero findings.
+async fn evidence_step(
+    analyze: impl FnOnce() -> EvidenceReport + Send + 'static,
+) -> Result<EvidenceReport, String> {
+    let result = tokio::task::spawn_blocking(analyze)
+        .await
+        .map_err(|e| format!("the analyzers {}", super::join_error_text(e)));
+    if let Err(why) = &result {
+        tracing::error!("deterministic evidence failed: {why}");
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn an_analyzer_panic_is_a_failed_step_not_an_empty_report() {
+        let failed = super::evidence_step(|| panic!("rule exploded")).await;
+        assert_eq!(failed, Err("the analyzers panicked: rule exploded".into()));
+        let fine = super::evidence_step(super::EvidenceReport::default).await;
+        assert_eq!(fine, Ok(super::EvidenceReport::default()));
     }
 }

@@ -84,13 +84,17 @@ impl Engine {
     }
 }
 
-/// A base URL for the record, without any `user:password@` part.
+/// A base URL for the record, without any `user:password@` part (an unparsable one
+/// is recorded as such, never verbatim).
 fn without_userinfo(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => {
-            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            // Both fail only for URLs that cannot carry credentials at all.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
         }
-        _ => url.to_string(),
+        Err(_) => "(unparsable URL)".into(),
     }
 }
 

@@ -192,7 +192,11 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
             let _ = writeln!(out, "           fix: {}", f.recommendation);
         }
     }
-    let code = crate::exit::code_for(r);
-    let _ = writeln!(out, "\nDecision: {} (exit {code})", r.decision);
+    if r.cancelled {
+        let _ = writeln!(out, "\nDecision: {} (cancelled)", r.decision);
+    } else {
+        let code = crate::exit::code_for(r);
+        let _ = writeln!(out, "\nDecision: {} (exit {code})", r.decision);
+    }
     out
 }
