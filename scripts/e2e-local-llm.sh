@@ -16,24 +16,48 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # ---- settings (environment overrides) --------------------------------------------
+# The two measured configurations of docs/local-llm.md: `4k` = `-c 8192 -np 2` (two
+# slots of 4096 tokens, the kind of window Ollama and llama-server give by default),
+# `32k` = `-c 32768 -np 1 --swa-full`; `both` runs one after the other.
+E2E_PRESET=${E2E_PRESET:-}
+if [[ "$E2E_PRESET" == both ]]; then
+    rc=0
+    for preset in 4k 32k; do
+        E2E_PRESET=$preset "$0" "$@" || rc=$?
+    done
+    exit "$rc"
+fi
+case "$E2E_PRESET" in
+    4k) : "${E2E_SLOT_CTX:=4096}" "${E2E_PARALLEL:=2}" ;;
+    32k) : "${E2E_SLOT_CTX:=32768}" "${E2E_PARALLEL:=1}" ;;
+    "") ;;
+    *) printf 'e2e: error: E2E_PRESET must be 4k, 32k or both\n' >&2; exit 2 ;;
+esac
+if [[ -n "$E2E_PRESET" ]]; then
+    : "${E2E_EXAMPLE:=orders-service}" "${E2E_TASK:=add-orders-db}" "${E2E_DIRECTORS:=routed}"
+fi
 E2E_DIR=${E2E_DIR:-/tmp/director-e2e}
 # Example repository under examples/ and its task id. The hardened example passes on
 # deterministic evidence alone, so the LLM Director's answer decides pass vs incomplete.
 E2E_EXAMPLE=${E2E_EXAMPLE:-orders-service-hardened}
 E2E_TASK=${E2E_TASK:-harden-orders-db}
-# Directors to run (space-separated names), or "all" for every Director.
+# Directors to run (space-separated names), "all" for every Director, or "routed"
+# for the ones the change routes to.
 E2E_DIRECTORS=${E2E_DIRECTORS:-infrastructure}
-# json-schema | json-object | text
-E2E_STRUCTURED_OUTPUT=${E2E_STRUCTURED_OUTPUT:-json-schema}
-# Output budget of one reply and the cap of the one retry after a truncated reply.
-E2E_MAX_OUTPUT_TOKENS=${E2E_MAX_OUTPUT_TOKENS:-512}
-E2E_MAX_OUTPUT_TOKENS_CAP=${E2E_MAX_OUTPUT_TOKENS_CAP:-1024}
-# Directors reviewing at once; also the server's slot count.
+# auto | json-schema | json-object | text
+E2E_STRUCTURED_OUTPUT=${E2E_STRUCTURED_OUTPUT:-auto}
+# Output budget of one reply (director bounds the answer to it, and to 18% of the
+# window) and the cap of the one retry after a truncated reply.
+E2E_MAX_OUTPUT_TOKENS=${E2E_MAX_OUTPUT_TOKENS:-1024}
+E2E_MAX_OUTPUT_TOKENS_CAP=${E2E_MAX_OUTPUT_TOKENS_CAP:-2048}
+# The server's slot count (director discovers it and queues its Directors to it).
 E2E_PARALLEL=${E2E_PARALLEL:-1}
 # Context window of one server slot (Gemma 3 270M was trained on 32768).
 E2E_SLOT_CTX=${E2E_SLOT_CTX:-32768}
-# Seconds for one HTTP attempt, and for one Director in total (retries included).
-E2E_REQUEST_TIMEOUT_SECS=${E2E_REQUEST_TIMEOUT_SECS:-900}
+# Seconds until a streamed answer starts (prompt processing included), the longest
+# silence inside it, and one Director in total (retries and parts included).
+E2E_REQUEST_TIMEOUT_SECS=${E2E_REQUEST_TIMEOUT_SECS:-600}
+E2E_STALL_TIMEOUT_SECS=${E2E_STALL_TIMEOUT_SECS:-120}
 E2E_DIRECTOR_TIMEOUT_SECS=${E2E_DIRECTOR_TIMEOUT_SECS:-2400}
 E2E_THREADS=${E2E_THREADS:-$(nproc)}
 E2E_BUILD_JOBS=${E2E_BUILD_JOBS:-$(nproc)}
@@ -157,18 +181,14 @@ cp -R "$ROOT/examples/$E2E_EXAMPLE" "$REPO"
 # An empty user-config home, so nothing from ~/.config/director leaks into the run.
 export DIRECTOR_CONFIG_HOME="$RUN_DIR/config-home"
 mkdir -p "$DIRECTOR_CONFIG_HOME"
+# The copy is this script's own scratch folder (not git, so there is no trusted base):
+# its .director/config.toml, written below, is trusted on purpose.
+export DIRECTOR_TRUST__WORKTREE_CONFIG=true
 unset OPENAI_BASE_URL OPENAI_API_KEY DIRECTOR_MODEL DIRECTOR_BASE_URL DIRECTOR_OFFLINE
 
 CONTEXT_STATS=$("$DIRECTOR" context --task "$E2E_TASK" --repo "$REPO" --stats) ||
     die 6 "director context failed for task $E2E_TASK"
 log "packed context: ${CONTEXT_STATS#\# }"
-
-# Context budget: what a slot holds minus the fixed prompt (frame, persona, instruction,
-# schema: about 7k tokens), the output cap, and a 25% margin because the model's
-# tokenizer is not director's o200k counter.
-CONTEXT_BUDGET=$(((E2E_SLOT_CTX * 3 / 4) - 7000 - E2E_MAX_OUTPUT_TOKENS_CAP))
-((CONTEXT_BUDGET > 24000)) && CONTEXT_BUDGET=24000
-((CONTEXT_BUDGET >= 1000)) || die 2 "E2E_SLOT_CTX=$E2E_SLOT_CTX is too small for a review prompt"
 
 # ---- 4. llama-server -----------------------------------------------------------------
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
@@ -235,7 +255,7 @@ for i in $(seq 1 240); do
     sleep 0.5
 done
 N_CTX_TRAIN=$(curl -s "$BASE/v1/models" | "$PY" -c 'import json,sys; d=json.load(sys.stdin)["data"][0]; print(d.get("meta", {}).get("n_ctx_train", "?"))' || echo "?")
-log "model trained context: $N_CTX_TRAIN tokens; slot context: $E2E_SLOT_CTX; director context budget: $CONTEXT_BUDGET"
+log "model trained context: $N_CTX_TRAIN tokens; slot context: $E2E_SLOT_CTX x $E2E_PARALLEL slot(s)"
 
 API="$BASE"
 if [[ "$E2E_TRACE" == 1 ]]; then
@@ -257,24 +277,34 @@ class Proxy(BaseHTTPRequestHandler):
             if self.headers.get(name):
                 request.add_header(name, self.headers[name])
         started = time.time()
+        data = b""
         try:
-            with urllib.request.urlopen(request) as reply:
-                status, data, ctype = reply.status, reply.read(), reply.headers.get("content-type")
-        except urllib.error.HTTPError as e:
-            status, data, ctype = e.code, e.read(), e.headers.get("content-type")
+            try:
+                reply = urllib.request.urlopen(request)
+                status = reply.status
+            except urllib.error.HTTPError as e:
+                reply, status = e, e.code
+            ctype = reply.headers.get("content-type") or "application/json"
+            self.send_response(status)
+            self.send_header("content-type", ctype)
+            # Streamed on as it comes, so that director sees the answer's progress.
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            while True:
+                piece = reply.read1(65536) if hasattr(reply, "read1") else reply.read(65536)
+                if not piece:
+                    break
+                data += piece
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            status = "cancelled"  # director gave up on this attempt; the transcript has it
         ms = round((time.time() - started) * 1000)
         with open(out, "a", encoding="utf-8") as f:
             f.write(json.dumps({"path": self.path, "status": status, "ms": ms,
                                 "request": body.decode("utf-8", "replace"),
                                 "reply": data.decode("utf-8", "replace")}) + "\n")
-        try:
-            self.send_response(status)
-            self.send_header("content-type", ctype or "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            pass  # director gave up on this attempt (its timeout); the transcript has it
 
     do_GET = do_POST = relay
 
@@ -305,20 +335,17 @@ base_url = "$API/v1"
 model = "$E2E_MODEL_NAME"
 structured_output = "$E2E_STRUCTURED_OUTPUT"
 request_timeout_secs = $E2E_REQUEST_TIMEOUT_SECS
+stall_timeout_secs = $E2E_STALL_TIMEOUT_SECS
 max_retries = 1
-
-[limits]
-max_concurrency = $E2E_PARALLEL
+# The window and the slots are discovered from llama-server's /props; never cached
+# here, since each run starts a new server on a new port.
+discovery_ttl_secs = 0
 
 [run]
-max_concurrency = $E2E_PARALLEL
 timeout_secs = $E2E_DIRECTOR_TIMEOUT_SECS
 max_output_tokens = $E2E_MAX_OUTPUT_TOKENS
 max_output_tokens_cap = $E2E_MAX_OUTPUT_TOKENS_CAP
 tool_rounds = 0
-
-[context]
-max_tokens = $CONTEXT_BUDGET
 
 [cache]
 enabled = false
@@ -327,9 +354,16 @@ EOF
 DIRECTOR_ARGS=(verify --task "$E2E_TASK" --repo "$REPO" --format json --output "$RUN_DIR/record.json" --progress plain)
 if [[ "$E2E_DIRECTORS" == all ]]; then
     DIRECTOR_ARGS+=(--all-directors)
+elif [[ "$E2E_DIRECTORS" == routed ]]; then
+    :
 else
     for name in $E2E_DIRECTORS; do DIRECTOR_ARGS+=(--director "$name"); done
 fi
+"$DIRECTOR" doctor --repo "$REPO" >"$RUN_DIR/doctor.txt" 2>&1 || true
+log "director doctor: $(tail -n 1 "$RUN_DIR/doctor.txt")"
+# The evidence-only decision, to compare the LLM run's decision with.
+"$DIRECTOR" verify --task "$E2E_TASK" --repo "$REPO" --offline --format json \
+    --output "$RUN_DIR/record-offline.json" >/dev/null 2>&1 || true
 log "running: director ${DIRECTOR_ARGS[*]}"
 started=$(date +%s)
 set +e
@@ -363,20 +397,43 @@ print(f"context    : {ctx.get('tokens')} of {ctx.get('budget')} tokens, {ctx.get
 print(f"decision   : {record['decision']} (director exit {rc}) — {record['reason']}")
 print(f"wall time  : {wall} s for director verify ({record['duration_ms'] / 1000:.1f} s in the record)")
 print()
-print(f"{'director':<15} {'status':<8} {'verdict':<7} {'secs':>7} {'tries':>5} {'prompt':>7} {'compl':>6}  reason / summary")
+server_info = record["llm"].get("server") or {}
+print(f"discovered : {server_info.get('kind')} window {server_info.get('context_window')} "
+      f"({server_info.get('window_source')}), {server_info.get('max_in_flight')} in flight, {server_info.get('structured_output')}")
+print()
+print(f"{'director':<15} {'status':<8} {'verdict':<7} {'profile':<8} {'parts':>5} {'secs':>7} {'tries':>5} {'prompt':>7} {'compl':>6} {'unver':>5}  reason / summary")
 failures = []
+outcomes = {}
 for d in record["directors"]:
     if d["status"] == "skipped" and not d.get("model"):
         continue
     usage = d.get("usage") or {}
     note = d.get("reason") if d["status"] != "ran" else (d.get("summary") or "")
-    print(f"{d['name']:<15} {d['status']:<8} {str(d.get('verdict') or '-'):<7} "
-          f"{d['elapsed_ms'] / 1000:>7.1f} {d['attempts']:>5} {usage.get('prompt_tokens', 0):>7} "
-          f"{usage.get('completion_tokens', 0):>6}  {(note or '').replace(chr(10), ' ')[:160]}")
+    for a in d.get("attempt_log") or []:
+        outcomes[a["outcome"]] = outcomes.get(a["outcome"], 0) + 1
+    print(f"{d['name']:<15} {d['status']:<8} {str(d.get('verdict') or '-'):<7} {str(d.get('prompt_profile') or '-'):<8} "
+          f"{len(d.get('parts') or []):>5} {d['elapsed_ms'] / 1000:>7.1f} {d['attempts']:>5} {usage.get('prompt_tokens', 0):>7} "
+          f"{usage.get('completion_tokens', 0):>6} {d.get('findings_unverified', 0):>5}  {(note or '').replace(chr(10), ' ')[:140]}")
+    for o in d.get("omitted") or []:
+        print(f"{'':<15} omitted {o['item']}: {o['reason']}")
     if d["status"] != "ran":
         failures.append(d)
+llm = [f for f in record["findings"] if f.get("source") == "llm"]
+unverified = sum(d.get("findings_unverified", 0) for d in record["directors"])
+verified_blocking = [f for f in llm if f.get("blocks")]
+offline_path = Path(run_dir) / "record-offline.json"
+offline = json.loads(offline_path.read_text())["decision"] if offline_path.exists() else "?"
+print()
+print(f"attempts   : {outcomes} (timeouts, stalls or cancellations while tokens flowed: "
+      f"{sum(n for o, n in outcomes.items() if o in ('timeout', 'stalled', 'cancelled'))}; "
+      f"rejected for size: {sum(n for o, n in outcomes.items() if o == 'http 400')})")
+print(f"findings   : {len(llm)} LLM finding(s) after merging, {unverified} unverified (cannot block), "
+      f"{len(verified_blocking)} verified and blocking")
+print(f"decision   : {record['decision']} with the LLM Directors, {offline} on the evidence alone"
+      + ("" if record["decision"] == offline else " (changed by the LLM findings above, or by a failed Director)"))
 usage = record.get("usage") or {}
-print(f"{'total':<15} {'':<8} {'':<7} {'':>7} {'':>5} {usage.get('prompt_tokens', 0):>7} {usage.get('completion_tokens', 0):>6}")
+print(f"tokens     : {usage.get('prompt_tokens', 0)} prompt ({usage.get('cached_prompt_tokens', 0)} cached), "
+      f"{usage.get('completion_tokens', 0)} completion over {usage.get('requests', 0)} request(s)")
 
 # Server-side timings: one block per completed request in the llama-server log.
 log = (Path(run_dir) / "llama-server.log").read_text(errors="replace")

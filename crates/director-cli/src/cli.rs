@@ -69,8 +69,81 @@ pub enum Command {
     Init(InitArgs),
     /// Serve the verify_task, list_directors and get_run tools over MCP on stdio.
     Mcp(McpArgs),
+    /// Show the model's server (window, slots, structured output, speed) and how
+    /// director will fit its requests to it.
+    Doctor(DoctorArgs),
+    /// Answer a coding agent's stop hook (payload on stdin, the harness's protocol on stdout).
+    Hook(HookArgs),
     /// Score the Directors on a suite of cases: decisions, precision/recall, cost.
     Eval(EvalArgs),
+}
+
+/// `director doctor`
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Provider overrides.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The coding agents `director hook` and `director init --agent` know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HarnessArg {
+    /// Claude Code: Stop, SubagentStop and SessionStart hooks.
+    ClaudeCode,
+    /// OpenAI Codex CLI: Stop and SessionStart hooks.
+    Codex,
+    /// Cursor: the stop hook.
+    Cursor,
+    /// Gemini CLI: AfterAgent and SessionStart hooks.
+    Gemini,
+}
+
+impl HarnessArg {
+    /// The library's harness.
+    pub fn harness(self) -> director::hook::Harness {
+        match self {
+            HarnessArg::ClaudeCode => director::hook::Harness::ClaudeCode,
+            HarnessArg::Codex => director::hook::Harness::Codex,
+            HarnessArg::Cursor => director::hook::Harness::Cursor,
+            HarnessArg::Gemini => director::hook::Harness::Gemini,
+        }
+    }
+}
+
+/// `[hook] on_error` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnErrorArg {
+    /// Let the agent stop, with a visible warning.
+    Allow,
+    /// Keep the agent going, saying what could not run.
+    Block,
+}
+
+/// `director hook`
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The coding agent whose hook payload arrives on stdin.
+    #[arg(value_enum)]
+    pub harness: HarnessArg,
+    /// Verify this task (default: DIRECTOR_TASK, .director/current-task, or one derived from the session).
+    #[arg(long, value_name = "ID")]
+    pub task: Option<String>,
+    /// What a crash, a provider outage or a timeout does (default: [hook] on_error, else allow).
+    #[arg(long, value_enum)]
+    pub on_error: Option<OnErrorArg>,
+    /// Blocks in a row before the agent is let stop (default: [hook] max_rounds, else 3).
+    #[arg(long, value_name = "N")]
+    pub max_rounds: Option<u32>,
+    /// Seconds the hook may take (default: [hook] budget_secs, else the harness's hook timeout).
+    #[arg(long, value_name = "SECS")]
+    pub budget_secs: Option<u64>,
+    /// Provider overrides.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
 }
 
 /// `director eval`
@@ -102,6 +175,12 @@ pub struct InitArgs {
     /// Overwrite files that already exist.
     #[arg(long)]
     pub force: bool,
+    /// Instead, install director's stop hook in this coding agent's settings file.
+    #[arg(long, value_enum, value_name = "HARNESS")]
+    pub agent: Option<HarnessArg>,
+    /// With --agent: print the hook configuration instead of writing it.
+    #[arg(long, requires = "agent")]
+    pub print: bool,
 }
 
 /// `director mcp`

@@ -167,6 +167,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Evidence(args) => commands::misc::evidence(&repo, args).await,
         Command::Init(args) => commands::init::run(&repo, args),
         Command::Mcp(args) => commands::mcp::run(&repo, args).await,
+        Command::Doctor(args) => commands::doctor::run(&repo, args).await,
+        Command::Hook(args) => commands::hook::run(&repo, args).await,
         Command::Eval(args) => commands::eval::run(args).await,
     }
 }

@@ -1037,6 +1037,7 @@ mod tests {
         let all = Scope::new(&[]).unwrap();
         assert!(!all.matches(".director/runs/t/1.json"));
         assert!(!all.matches("svc/.director/cache/ab.json"));
+        assert!(!all.matches(".director/sessions/abc-123.json"));
         assert!(!all.matches(".director/config.toml"));
         assert!(!all.matches(".director/tasks/t.toml"));
         assert!(all.matches("src/runs/cache/x.rs"));

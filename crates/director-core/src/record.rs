@@ -122,6 +122,24 @@ pub struct LlmInfo {
     pub model: Option<String>,
     /// A sentence for the report, e.g. why no LLM Director ran.
     pub note: Option<String>,
+    /// What director learnt about the model's server (discovery), when it asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerInfo>,
+}
+
+/// The model's server as discovery saw it, with the configured overrides applied.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServerInfo {
+    /// The kind of server (`llama-server`, `ollama`, `vllm`, `openai`, …, `unknown`).
+    pub kind: String,
+    /// The context window requests were fitted into, in tokens.
+    pub context_window: Option<u32>,
+    /// Where the window came from.
+    pub window_source: String,
+    /// Requests sent at once at most.
+    pub max_in_flight: Option<u32>,
+    /// The structured-output mode used.
+    pub structured_output: String,
 }
 
 /// What happened to one Director.
@@ -176,9 +194,61 @@ pub struct DirectorRun {
     /// or malformed answer can be diagnosed from the record alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_excerpt: Option<String>,
+    /// The prompt profile it was rendered in (`full` or `compact`), when it was called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_profile: Option<String>,
+    /// Every provider request it made, with how it ended and the time it took
+    /// (timed-out and cancelled ones included).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempt_log: Vec<AttemptRecord>,
+    /// The parts it reviewed the change in, when the change did not fit the window whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartRun>,
+    /// Files it could not review because they fit no request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omission>,
+    /// True when its findings were salvaged from a reply cut off by the output limit:
+    /// they count, but the Director still failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     /// Every call it made to a tool of an MCP server, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mcp_calls: Vec<McpCall>,
+}
+
+/// One provider request of a Director.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AttemptRecord {
+    /// How it ended: `ok`, `http 429`, `timeout`, `stalled`, `connection`, `cancelled`, …
+    pub outcome: String,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u64,
+    /// The part it belonged to, when the review was split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+}
+
+/// One part of a Director's review in parts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PartRun {
+    /// The part's label, e.g. `part 2 of 3: infra/`.
+    pub label: String,
+    /// The files it covered.
+    pub files: Vec<String>,
+    /// Ran or failed.
+    pub status: DirectorStatus,
+    /// Its verdict, when it ran.
+    pub verdict: Option<VerdictKind>,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// Findings it reported.
+    pub findings: u32,
+    /// Prompt tokens as planned.
+    pub prompt_tokens: u64,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u64,
+    /// Provider requests made.
+    pub attempts: u32,
 }
 
 impl DirectorRun {
@@ -202,6 +272,11 @@ impl DirectorRun {
             findings_verified: 0,
             findings_unverified: 0,
             reply_excerpt: None,
+            prompt_profile: None,
+            attempt_log: Vec::new(),
+            parts: Vec::new(),
+            omitted: Vec::new(),
+            partial: false,
             mcp_calls: Vec::new(),
         }
     }

@@ -1,10 +1,15 @@
 //! Provider configuration: endpoint, key, model, structured-output capability,
-//! per-attempt timeout, the retry policy and the rate limits. The orchestrator
+//! per-attempt timeouts (streaming or not), the response-size cap, the retry policy,
+//! the rate limits and what discovery may learn or is told. The orchestrator
 //! resolves these from its config layers; this crate only consumes them.
 
 use crate::model::StructuredOutput;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// Default cap on the bytes of one provider response (a streamed one included).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The OpenAI API base URL, used when none is configured.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -19,10 +24,18 @@ pub struct ProviderConfig {
     pub api_key: Option<String>,
     /// Default model for requests that name none.
     pub model: String,
-    /// How this server can be asked for structured output.
-    pub structured_output: StructuredOutput,
-    /// Timeout of one HTTP attempt, body included.
+    /// How this server can be asked for structured output; `None` lets discovery
+    /// decide (`auto`), which falls back to `json_schema`.
+    pub structured_output: Option<StructuredOutput>,
+    /// Per attempt: with `stream`, the longest wait for the answer to start (the
+    /// first streamed event, prompt processing included); without, the whole answer.
     pub request_timeout: Duration,
+    /// Ask for a streamed answer (`stream: true`), so that timeouts measure progress.
+    pub stream: bool,
+    /// With `stream`: the longest silence between two streamed events.
+    pub stall_timeout: Duration,
+    /// Largest response body read, in bytes; a longer one fails as `response-too-large`.
+    pub max_response_bytes: usize,
     /// Retry policy for transient failures.
     pub retry: RetryPolicy,
     /// Rate limits, concurrency cap and circuit breaker.
@@ -33,6 +46,38 @@ pub struct ProviderConfig {
     pub extra_headers: Vec<(String, String)>,
     /// Which request field carries the output-token cap.
     pub token_limit_field: TokenLimitField,
+    /// What discovery may learn about the server, and what it is told instead.
+    pub discovery: DiscoveryConfig,
+}
+
+/// Discovery settings: the configured values win over what the server reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryConfig {
+    /// Ask the server about itself (`/props`, `/v1/models`, `/api/show`).
+    pub enabled: bool,
+    /// The context window to assume, overriding the server's (`[provider] context_window`).
+    pub context_window: Option<u32>,
+    /// Requests in flight at once to this server, overriding its slot count.
+    pub max_in_flight: Option<usize>,
+    /// Folder of the discovery cache file; `None` keeps results in memory only.
+    pub cache_dir: Option<PathBuf>,
+    /// How long a cached discovery result is reused.
+    pub ttl: Duration,
+    /// Timeout of one discovery probe.
+    pub probe_timeout: Duration,
+}
+
+impl Default for DiscoveryConfig {
+    fn default() -> Self {
+        DiscoveryConfig {
+            enabled: true,
+            context_window: None,
+            max_in_flight: None,
+            cache_dir: None,
+            ttl: Duration::from_secs(600),
+            probe_timeout: Duration::from_secs(3),
+        }
+    }
 }
 
 impl ProviderConfig {
@@ -52,13 +97,17 @@ impl Default for ProviderConfig {
             base_url: DEFAULT_BASE_URL.to_string(),
             api_key: None,
             model: "gpt-4o-mini".to_string(),
-            structured_output: StructuredOutput::JsonSchema,
+            structured_output: None,
             request_timeout: Duration::from_secs(120),
+            stream: true,
+            stall_timeout: Duration::from_secs(60),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryPolicy::default(),
             limits: RateLimits::default(),
             azure: None,
             extra_headers: Vec::new(),
             token_limit_field: TokenLimitField::Auto,
+            discovery: DiscoveryConfig::default(),
         }
     }
 }
@@ -72,6 +121,9 @@ impl fmt::Debug for ProviderConfig {
             .field("model", &self.model)
             .field("structured_output", &self.structured_output)
             .field("request_timeout", &self.request_timeout)
+            .field("stream", &self.stream)
+            .field("stall_timeout", &self.stall_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("limits", &self.limits)
             .field("azure", &self.azure)
@@ -84,6 +136,7 @@ impl fmt::Debug for ProviderConfig {
                     .collect::<Vec<_>>(),
             )
             .field("token_limit_field", &self.token_limit_field)
+            .field("discovery", &self.discovery)
             .finish()
     }
 }

@@ -28,6 +28,26 @@ pub enum LlmError {
         /// HTTP requests made for this call.
         attempts: u32,
     },
+    /// A streamed answer went silent for longer than the stall timeout.
+    #[error(
+        "the provider's streamed answer went silent for {silence:?} ({attempts} attempt(s)); hint: raise [provider] stall_timeout_secs for a slow server"
+    )]
+    Stalled {
+        /// The stall timeout that ran out.
+        silence: Duration,
+        /// HTTP requests made for this call.
+        attempts: u32,
+    },
+    /// The response body was larger than the cap; reading stopped there.
+    #[error(
+        "the provider's response is larger than {limit} bytes; reading stopped there (attempt {attempts})"
+    )]
+    ResponseTooLarge {
+        /// The cap in bytes.
+        limit: usize,
+        /// HTTP requests made for this call.
+        attempts: u32,
+    },
     /// The connection failed (refused, reset, TLS, DNS) on every attempt.
     #[error("could not reach the provider after {attempts} attempt(s): {message}")]
     Connection {
@@ -83,8 +103,11 @@ impl LlmError {
     pub fn is_retryable(&self) -> bool {
         match self {
             LlmError::Http { status, .. } => is_retryable_status(*status),
-            LlmError::Timeout { .. } | LlmError::Connection { .. } => true,
+            LlmError::Timeout { .. } | LlmError::Stalled { .. } | LlmError::Connection { .. } => {
+                true
+            }
             LlmError::Deserialize { .. }
+            | LlmError::ResponseTooLarge { .. }
             | LlmError::CircuitOpen { .. }
             | LlmError::Cancelled
             | LlmError::Config { .. }
@@ -97,6 +120,8 @@ impl LlmError {
         match self {
             LlmError::Http { attempts, .. }
             | LlmError::Timeout { attempts, .. }
+            | LlmError::Stalled { attempts, .. }
+            | LlmError::ResponseTooLarge { attempts, .. }
             | LlmError::Connection { attempts, .. }
             | LlmError::Deserialize { attempts, .. } => *attempts,
             LlmError::CircuitOpen { .. }
@@ -113,6 +138,8 @@ impl LlmError {
         match self {
             LlmError::Http { status, .. } => !matches!(status, 400 | 413 | 422),
             LlmError::Timeout { .. }
+            | LlmError::Stalled { .. }
+            | LlmError::ResponseTooLarge { .. }
             | LlmError::Connection { .. }
             | LlmError::Deserialize { .. } => true,
             LlmError::CircuitOpen { .. }

@@ -2,12 +2,14 @@
 //! orchestrator call, and the request and response types it speaks. Nothing here knows
 //! about HTTP or any one provider.
 
+use crate::discovery::ModelProfile;
 use crate::error::LlmError;
 /// A function the model may call (one type across the workspace, defined in `director-core`).
 pub use director_core::ToolSpec;
 use director_core::Usage;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// A chat-completion model behind some provider.
 pub trait ChatModel: Send + Sync {
@@ -20,6 +22,31 @@ pub trait ChatModel: Send + Sync {
 
     /// What this model is: endpoint (never the key), default model, capability.
     fn info(&self) -> ProviderInfo;
+
+    /// What the server says about `model` (context window, slots, structured-output
+    /// modes), with the configured overrides applied. Asked once per run; the
+    /// default knows nothing beyond [`ChatModel::info`].
+    fn profile<'a>(&'a self, model: &'a str) -> BoxFuture<'a, ModelProfile> {
+        let info = self.info();
+        let model = if model.trim().is_empty() {
+            info.default_model.clone()
+        } else {
+            model.to_string()
+        };
+        Box::pin(
+            async move { ModelProfile::unknown(&info.base_url, &model, info.structured_output) },
+        )
+    }
+}
+
+/// One HTTP attempt of a review and how it ended (`ok`, `http 429`, `timeout`,
+/// `stalled`, `connection`, `cancelled`, …), with the time it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// How the attempt ended.
+    pub outcome: String,
+    /// Wall time of the attempt.
+    pub elapsed: Duration,
 }
 
 /// Public description of a provider, safe to log and record.

@@ -7,17 +7,25 @@
 //! our own, because local servers omit fields async-openai's strict types require
 //! (`id`, `created`, `object`) and send finish reasons it does not know; an empty
 //! `choices` list is reported, not turned into a parse error.
+//!
+//! Answers are streamed (`stream: true`, with the usage in the final chunk where the
+//! server supports it) and folded back into one completion by the transport. The
+//! provider knows its server once [`ChatModel::profile`] has asked it (see
+//! `discovery`): from then on it sends no more requests at once than the server has
+//! slots (or `max_in_flight`), and llama-server gets `cache_prompt` so that a re-sent
+//! attempt reuses the prompt it already processed.
 
-use crate::config::{DEFAULT_BASE_URL, ProviderConfig, TokenLimitField};
+use crate::config::{DEFAULT_BASE_URL, DiscoveryConfig, ProviderConfig, TokenLimitField};
+use crate::discovery::{self, ModelProfile, Prober, ServerFacts, ServerKind};
 use crate::error::LlmError;
 use crate::limiter::Limiter;
 use crate::model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ProviderInfo, ResponseMode,
-    ToolCall,
+    StructuredOutput, ToolCall,
 };
 use crate::transport::{
     CallContext, MAX_MESSAGE_CHARS, Redactor, RetryService, TransportSettings, error_chain,
-    truncate_chars,
+    same_origin_redirects, truncate,
 };
 use async_openai::Client;
 use async_openai::config::{AzureConfig, Config, OpenAIConfig};
@@ -29,16 +37,18 @@ use async_openai::types::chat::{
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
     ChatCompletionRequestSystemMessageContent, ChatCompletionRequestToolMessage,
     ChatCompletionRequestToolMessageContent, ChatCompletionRequestUserMessage,
-    ChatCompletionRequestUserMessageContent, ChatCompletionTool, ChatCompletionTools,
-    CreateChatCompletionRequest, FunctionCall, FunctionObject, ResponseFormat,
+    ChatCompletionRequestUserMessageContent, ChatCompletionStreamOptions, ChatCompletionTool,
+    ChatCompletionTools, CreateChatCompletionRequest, FunctionCall, FunctionObject, ResponseFormat,
     ResponseFormatJsonSchema,
 };
 use director_core::Usage;
 use futures::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
-use serde::Deserialize;
-use std::sync::{Arc, Once};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// An OpenAI-compatible chat-completions endpoint.
 pub struct OpenAiProvider {
@@ -47,6 +57,19 @@ pub struct OpenAiProvider {
     token_limit_field: TokenLimitField,
     limiter: Arc<Limiter>,
     redactor: Redactor,
+    /// The HTTP client and headers discovery probes use (same origin, same key).
+    http: reqwest::Client,
+    probe_headers: HeaderMap,
+    discovery: DiscoveryConfig,
+    /// The configured structured-output mode; `None` is `auto`.
+    structured: Option<StructuredOutput>,
+    stream: bool,
+    /// The server's kind once known (hosted APIs from the URL, others by discovery).
+    kind: OnceLock<ServerKind>,
+    /// Requests in flight at once to this server: its slots, or `max_in_flight`.
+    in_flight: OnceLock<Arc<Semaphore>>,
+    /// Profiles discovered by this provider, by model.
+    profiles: tokio::sync::Mutex<HashMap<String, ModelProfile>>,
 }
 
 impl std::fmt::Debug for OpenAiProvider {
@@ -94,6 +117,7 @@ impl OpenAiProvider {
         install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(config.request_timeout.min(Duration::from_secs(30)))
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| {
                 config_error(&format!(
@@ -126,6 +150,18 @@ impl OpenAiProvider {
                 AUTHORIZATION,
             ),
         };
+        let mut probe_headers = extra_headers.clone();
+        if let Some(key) = &key {
+            let value = if config.azure.is_some() {
+                HeaderValue::from_str(key)
+            } else {
+                HeaderValue::from_str(&format!("Bearer {key}"))
+            };
+            if let Ok(mut value) = value {
+                value.set_sensitive(true);
+                probe_headers.insert(credential_header.clone(), value);
+            }
+        }
         let mut secrets: Vec<String> = key.iter().cloned().collect();
         secrets.extend(config.extra_headers.iter().map(|(_, v)| v.clone()));
         let redactor = Redactor::new(secrets);
@@ -134,13 +170,16 @@ impl OpenAiProvider {
             TransportSettings {
                 policy: config.retry,
                 attempt_timeout: config.request_timeout,
+                stall_timeout: config.stall_timeout.max(Duration::from_millis(1)),
+                stream: config.stream,
+                max_response_bytes: config.max_response_bytes.max(1024),
                 limiter: Arc::clone(&limiter),
                 extra_headers,
                 strip_header: key.is_none().then_some(credential_header),
                 redactor: redactor.clone(),
             },
         );
-        let client = Client::build(http, api_config).with_http_service(service);
+        let client = Client::build(http.clone(), api_config).with_http_service(service);
         let token_limit_field = match config.token_limit_field {
             TokenLimitField::Auto
                 if config.azure.is_some() || base_url.starts_with(DEFAULT_BASE_URL) =>
@@ -150,17 +189,83 @@ impl OpenAiProvider {
             TokenLimitField::Auto => TokenLimitField::MaxTokens,
             explicit => explicit,
         };
+        let kind = OnceLock::new();
+        if let Some(hosted) = discovery::hosted_kind(&base_url, config.azure.is_some()) {
+            let _ = kind.set(hosted);
+        }
+        let in_flight = OnceLock::new();
+        if let Some(n) = config.discovery.max_in_flight {
+            let _ = in_flight.set(Arc::new(Semaphore::new(n.max(1))));
+        }
         Ok(OpenAiProvider {
             client,
             info: ProviderInfo {
                 base_url,
                 default_model: config.model,
-                structured_output: config.structured_output,
+                structured_output: config
+                    .structured_output
+                    .unwrap_or(StructuredOutput::JsonSchema),
             },
             token_limit_field,
             limiter,
             redactor,
+            http,
+            probe_headers,
+            discovery: config.discovery,
+            structured: config.structured_output,
+            stream: config.stream,
+            kind,
+            in_flight,
+            profiles: tokio::sync::Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Learn what the server says about `model` (see `discovery`), from the cache
+    /// file when it is fresh; the configuration's overrides applied.
+    async fn discover(&self, model: &str) -> ModelProfile {
+        let base = self.info.base_url.as_str();
+        let hosted = self
+            .kind
+            .get()
+            .copied()
+            .filter(|k| matches!(k, ServerKind::OpenAi | ServerKind::Azure));
+        let cache_dir = self.discovery.cache_dir.as_deref();
+        let ttl = self.discovery.ttl;
+        let mut from_cache = false;
+        let facts = if let Some(kind) = hosted {
+            ServerFacts::new(kind)
+        } else if !self.discovery.enabled {
+            let mut facts = ServerFacts::new(ServerKind::Unknown);
+            facts.notes.push("discovery is switched off".into());
+            facts
+        } else if let Some(facts) = cache_dir.and_then(|d| discovery::cached(d, base, model, ttl)) {
+            from_cache = true;
+            facts
+        } else {
+            let prober = Prober {
+                http: &self.http,
+                base_url: base,
+                headers: &self.probe_headers,
+                timeout: self.discovery.probe_timeout,
+            };
+            let facts = prober.facts(model).await;
+            if let Some(dir) = cache_dir {
+                discovery::store(dir, base, model, &facts, ttl);
+            }
+            facts
+        };
+        let mut profile =
+            ModelProfile::resolve(base, model, facts, &self.discovery, self.structured);
+        profile.from_cache = from_cache;
+        profile
+    }
+
+    /// The cap on requests in flight to this server (none until a profile says so).
+    fn in_flight(&self) -> Arc<Semaphore> {
+        Arc::clone(
+            self.in_flight
+                .get_or_init(|| Arc::new(Semaphore::new(Semaphore::MAX_PERMITS))),
+        )
     }
 
     /// The limiter this provider admits its requests through.
@@ -168,7 +273,7 @@ impl OpenAiProvider {
         Arc::clone(&self.limiter)
     }
 
-    fn wire_request(&self, request: &ChatRequest) -> CreateChatCompletionRequest {
+    fn wire_request(&self, request: &ChatRequest) -> WireRequest {
         let model = if request.model.trim().is_empty() {
             self.info.default_model.clone()
         } else {
@@ -204,6 +309,18 @@ impl OpenAiProvider {
                 }
             }
         }
+        let kind = self.kind.get().copied().unwrap_or(ServerKind::Unknown);
+        if self.stream {
+            wire.stream = Some(true);
+            // Azure rejects `stream_options` in older API versions; the usage is
+            // estimated there when the stream carries none.
+            if kind != ServerKind::Azure {
+                wire.stream_options = Some(ChatCompletionStreamOptions {
+                    include_usage: Some(true),
+                    include_obfuscation: None,
+                });
+            }
+        }
         if !request.tools.is_empty() {
             wire.tools = Some(
                 request
@@ -222,7 +339,12 @@ impl OpenAiProvider {
                     .collect(),
             );
         }
-        wire
+        WireRequest {
+            // llama-server keeps the slot's processed prompt, so a re-sent attempt
+            // with the same prefix skips re-evaluating it.
+            cache_prompt: (kind == ServerKind::LlamaCpp).then_some(true),
+            base: wire,
+        }
     }
 
     fn map_error(&self, error: OpenAIError, attempts: u32) -> LlmError {
@@ -237,7 +359,7 @@ impl OpenAiProvider {
             OpenAIError::JSONDeserialize(e, body) => LlmError::Deserialize {
                 message: format!(
                     "{e}; body starts with: {}",
-                    self.redactor.apply(&truncate_chars(body.trim(), 200))
+                    self.redactor.apply(&truncate(body.trim(), 200))
                 ),
                 attempts,
             },
@@ -263,7 +385,13 @@ impl ChatModel for OpenAiProvider {
         request: &'a ChatRequest,
     ) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
         Box::pin(async move {
-            // Slot first: a trial call of a half-open circuit must not sit in the queue.
+            // The server's own cap first, then the process-wide slot: a trial call of a
+            // half-open circuit must not sit in either queue.
+            let _server = self
+                .in_flight()
+                .acquire_owned()
+                .await
+                .map_err(|_| config_error("the provider's in-flight semaphore was closed"))?;
             let _slot = self.limiter.acquire_slot().await?;
             let guard = self.limiter.begin_call()?;
             let context = CallContext::new(request.estimated_tokens());
@@ -284,6 +412,35 @@ impl ChatModel for OpenAiProvider {
 
     fn info(&self) -> ProviderInfo {
         self.info.clone()
+    }
+
+    fn profile<'a>(&'a self, model: &'a str) -> BoxFuture<'a, ModelProfile> {
+        Box::pin(async move {
+            let model = if model.trim().is_empty() {
+                self.info.default_model.as_str()
+            } else {
+                model
+            };
+            let mut profiles = self.profiles.lock().await;
+            if let Some(profile) = profiles.get(model) {
+                return profile.clone();
+            }
+            let profile = self.discover(model).await;
+            let _ = self.kind.set(profile.facts.kind);
+            if let Some(cap) = profile.max_in_flight {
+                // The first profile sizes the cap; a provider already in use keeps its own.
+                let _ = self.in_flight.set(Arc::new(Semaphore::new(cap)));
+            }
+            tracing::debug!(
+                model,
+                kind = profile.facts.kind.as_str(),
+                window = ?profile.context_window,
+                slots = ?profile.facts.slots,
+                "discovered the model's server"
+            );
+            profiles.insert(model.to_string(), profile.clone());
+            profile
+        })
     }
 }
 
@@ -419,6 +576,16 @@ fn wire_message(message: &ChatMessage) -> ChatCompletionRequestMessage {
     }
 }
 
+/// A request on the wire: OpenAI's fields plus the server-specific ones.
+#[derive(Debug, Serialize)]
+struct WireRequest {
+    #[serde(flatten)]
+    base: CreateChatCompletionRequest,
+    /// llama-server: reuse the slot's processed prompt prefix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_prompt: Option<bool>,
+}
+
 /// A chat completion as any OpenAI-compatible server sends it; every field optional.
 #[derive(Debug, Deserialize)]
 struct WireResponse {
@@ -495,7 +662,7 @@ impl WireResponse {
                 .map_or_else(|| error.to_string(), str::to_string);
             return Err(LlmError::Http {
                 status: 200,
-                message: redactor.apply(&truncate_chars(&text, MAX_MESSAGE_CHARS)),
+                message: redactor.apply(&truncate(&text, MAX_MESSAGE_CHARS)),
                 attempts,
             });
         }

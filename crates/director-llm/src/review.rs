@@ -17,14 +17,19 @@
 //!   async workers), at most `max_tool_rounds` rounds, then one last request without
 //!   tools. A tool that panics or fails internally fails the Director as `internal`:
 //!   the panic is caught at this boundary, whoever implemented the tool.
-//! - The whole loop is bounded by a deadline and stops on cancellation.
+//! - With an [`AnswerBound`], the schema sent is the bounded one (the canonical one
+//!   still validates), and a reply cut off for good keeps its complete findings as a
+//!   *partial* verdict in the outcome, next to the failure: never an answer.
+//! - The whole loop is bounded by a deadline and stops on cancellation. Every HTTP
+//!   attempt is journaled with its outcome and time, the cut-off ones included.
 
+use crate::bound::{AnswerBound, salvage};
 use crate::error::LlmError;
 use crate::model::{
-    ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ResponseMode,
+    Attempt, ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ResponseMode,
     StructuredOutput, ToolSpec, estimate_tokens_from_chars,
 };
-use crate::transport::{duration_ms, truncate_chars};
+use crate::transport::{AttemptJournal, duration_ms, truncate};
 use director_core::verdict::{parse_verdict, verdict_schema};
 use director_core::{CoreError, Usage, Verdict};
 use futures::FutureExt as _;
@@ -66,6 +71,14 @@ pub struct ReviewRequest {
     pub max_tool_rounds: u32,
     /// Sampling temperature (0 by default for reproducible reviews).
     pub temperature: Option<f32>,
+    /// The structured-output mode to use; `None` takes the provider's
+    /// ([`crate::ProviderInfo::structured_output`]).
+    pub structured_output: Option<StructuredOutput>,
+    /// Send the bounded verdict schema ([`AnswerBound::schema`]); `None` sends the
+    /// canonical one.
+    pub bound: Option<AnswerBound>,
+    /// The server's grammar honours `maxLength`, so the bound includes it.
+    pub schema_max_length: bool,
 }
 
 impl ReviewRequest {
@@ -86,6 +99,9 @@ impl ReviewRequest {
             deadline: Duration::from_secs(300),
             max_tool_rounds: 4,
             temperature: Some(0.0),
+            structured_output: None,
+            bound: None,
+            schema_max_length: false,
         }
     }
 }
@@ -162,6 +178,12 @@ pub struct ReviewOutcome {
     pub raw_reply: Option<String>,
     /// The model that answered, as the provider names it.
     pub model: Option<String>,
+    /// Every HTTP attempt with its outcome and time (empty for a [`ChatModel`] that
+    /// does not go through this crate's transport).
+    pub attempt_log: Vec<Attempt>,
+    /// With a failure: the complete findings of a reply cut off by the output limit.
+    /// They are kept, but the review is still a failure.
+    pub partial: Option<Verdict>,
 }
 
 /// Why a Director produced no verdict.
@@ -186,6 +208,12 @@ pub enum FailureKind {
     Http,
     /// Every attempt timed out.
     Timeout,
+    /// A streamed answer went silent for longer than the stall timeout.
+    Stalled,
+    /// The response body was larger than the cap.
+    ResponseTooLarge,
+    /// The request does not fit the model's context window.
+    ContextTooSmall,
     /// The provider could not be reached.
     Connection,
     /// A 2xx response whose body is not a chat completion.
@@ -225,6 +253,9 @@ impl FailureKind {
         match self {
             FailureKind::Http => "http",
             FailureKind::Timeout => "timeout",
+            FailureKind::Stalled => "stalled",
+            FailureKind::ResponseTooLarge => "response-too-large",
+            FailureKind::ContextTooSmall => "context-too-small",
             FailureKind::Connection => "connection",
             FailureKind::BadResponse => "bad-response",
             FailureKind::Deadline => "deadline",
@@ -260,8 +291,15 @@ impl Serialize for FailureKind {
 impl From<&LlmError> for FailureKind {
     fn from(error: &LlmError) -> FailureKind {
         match error {
+            LlmError::Http {
+                status: 400,
+                message,
+                ..
+            } if exceeds_context(message) => FailureKind::ContextTooSmall,
             LlmError::Http { .. } => FailureKind::Http,
             LlmError::Timeout { .. } => FailureKind::Timeout,
+            LlmError::Stalled { .. } => FailureKind::Stalled,
+            LlmError::ResponseTooLarge { .. } => FailureKind::ResponseTooLarge,
             LlmError::Connection { .. } => FailureKind::Connection,
             LlmError::Deserialize { .. } => FailureKind::BadResponse,
             LlmError::CircuitOpen { .. } => FailureKind::CircuitOpen,
@@ -269,6 +307,13 @@ impl From<&LlmError> for FailureKind {
             LlmError::Config { .. } | LlmError::Cache { .. } => FailureKind::Config,
         }
     }
+}
+
+/// True for a server's "the prompt exceeds the context" rejection (llama-server's
+/// `exceed_context_size_error`, vLLM's and OpenAI's "maximum context length").
+fn exceeds_context(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    (m.contains("exceed") && m.contains("context")) || m.contains("maximum context length")
 }
 
 fn failure(kind: FailureKind, message: impl Into<String>) -> ReviewFailure {
@@ -288,6 +333,7 @@ struct Progress {
     tool_calls: u32,
     raw_reply: Option<String>,
     model: Option<String>,
+    partial: Option<Verdict>,
 }
 
 impl Progress {
@@ -358,10 +404,12 @@ pub async fn review(
     );
     let mut progress = Progress::default();
     let deadline = request.deadline;
+    let journal = AttemptJournal::new(Some(tokio::time::Instant::now() + deadline));
     let messages = std::mem::take(&mut request.messages);
     let result = {
-        let conversation =
-            converse(model, &request, messages, tools, &mut progress).instrument(span.clone());
+        let conversation = journal
+            .scope(converse(model, &request, messages, tools, &mut progress))
+            .instrument(span.clone());
         tokio::select! {
             biased;
             () = cancel.cancelled() => Err(failure(FailureKind::Cancelled, "the review was cancelled")),
@@ -377,6 +425,12 @@ pub async fn review(
     if progress.in_flight {
         progress.attempts += 1;
     }
+    let attempt_log = journal.attempts();
+    if !attempt_log.is_empty() {
+        progress.attempts = u32::try_from(attempt_log.len()).unwrap_or(u32::MAX);
+    }
+    // Every request sent counts, the ones that timed out or were cut off included.
+    progress.usage.requests = progress.usage.requests.max(progress.attempts);
     let elapsed = started.elapsed();
     span.record("attempt", progress.attempts);
     span.record("prompt_tokens", progress.usage.prompt_tokens);
@@ -403,6 +457,8 @@ pub async fn review(
         tool_calls: progress.tool_calls,
         raw_reply: progress.raw_reply,
         model: progress.model,
+        attempt_log,
+        partial: progress.partial,
     }
 }
 
@@ -418,11 +474,16 @@ async fn converse(
     // Replies are validated against this very schema (`parse_verdict`), so it is the
     // one sent or quoted, never a caller-supplied one.
     let schema = verdict_schema();
-    let capability = model.info().structured_output;
+    let capability = request
+        .structured_output
+        .unwrap_or_else(|| model.info().structured_output);
     let response_format = match capability {
         StructuredOutput::JsonSchema => ResponseMode::JsonSchema {
             name: SCHEMA_NAME.to_string(),
-            schema: schema.clone(),
+            schema: match &request.bound {
+                Some(bound) => bound.schema(request.schema_max_length),
+                None => schema.clone(),
+            },
         },
         StructuredOutput::JsonObject | StructuredOutput::Text => {
             if !request.schema_in_prompt {
@@ -461,7 +522,7 @@ async fn converse(
         chat.max_tokens = Some(max_tokens);
         let response = progress.call(model, &chat).await?;
         if let Some(text) = &response.content {
-            progress.raw_reply = Some(truncate_bytes(text, RAW_REPLY_LIMIT));
+            progress.raw_reply = Some(truncate(text, RAW_REPLY_LIMIT));
         }
         if response.choices == 0 {
             return Err(failure(
@@ -472,12 +533,13 @@ async fn converse(
         if let Some(refusal) = &response.refusal {
             return Err(failure(
                 FailureKind::Refusal,
-                format!("the model refused: {}", truncate_chars(refusal, 300)),
+                format!("the model refused: {}", truncate(refusal, 300)),
             ));
         }
         match &response.finish_reason {
             Some(FinishReason::Length) => {
                 if length_retried || max_tokens >= cap {
+                    progress.partial = response.content.as_deref().and_then(salvage);
                     return Err(failure(
                         FailureKind::Truncated,
                         format!(
@@ -621,20 +683,8 @@ fn repair_instruction(
     };
     format!(
         "Your previous reply could not be used: {}. Reply again with the corrected JSON object only: no prose, no code fences, every required field present, no extra fields.{schema_text}",
-        truncate_chars(&detail, 2000)
+        truncate(&detail, 2000)
     )
-}
-
-/// At most `limit` bytes of `text`, cut on a character boundary.
-fn truncate_bytes(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_string();
-    }
-    let mut cut = limit;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    text[..cut].to_string()
 }
 
 #[cfg(test)]
@@ -663,8 +713,8 @@ mod tests {
 
     #[test]
     fn truncation_respects_char_boundaries() {
-        assert_eq!(truncate_bytes("héllo", 2), "h");
-        assert_eq!(truncate_bytes("abc", 10), "abc");
+        assert_eq!(truncate("héllo", 2), "h…");
+        assert_eq!(truncate("abc", 10), "abc");
     }
 
     #[test]

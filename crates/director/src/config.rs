@@ -44,6 +44,8 @@ pub struct Config {
     pub directors: DirectorsSection,
     /// MCP servers Directors may consult (policy: trusted config only).
     pub mcp: crate::mcp::McpSection,
+    /// The stop-hook adapters' policy (`director hook`).
+    pub hook: crate::hook::HookSection,
     /// Inline `director:ignore` suppressions.
     pub suppressions: SuppressionsSection,
     /// What the repository may decide (user config, environment and flags only).
@@ -89,8 +91,11 @@ impl Default for TrustSection {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StructuredOutputSetting {
-    /// `response_format: json_schema` with `strict: true` (OpenAI, Azure, vLLM, llama.cpp).
+    /// Ask the server (discovery); `json-schema` for every OpenAI-compatible server
+    /// director knows.
     #[default]
+    Auto,
+    /// `response_format: json_schema` with `strict: true` (OpenAI, Azure, vLLM, llama.cpp).
     JsonSchema,
     /// `response_format: json_object` plus the schema in the prompt.
     JsonObject,
@@ -110,10 +115,23 @@ pub struct ProviderSection {
     pub api_key_env: String,
     /// Default model for every Director.
     pub model: String,
-    /// Structured-output capability of the server.
+    /// Structured-output capability of the server (`auto` asks it).
     pub structured_output: StructuredOutputSetting,
-    /// Timeout of one HTTP attempt, in seconds.
+    /// Per attempt, in seconds: with `stream`, the longest wait for the answer to
+    /// start (prompt processing included); without, the whole answer.
     pub request_timeout_secs: u64,
+    /// Ask for streamed answers, so that timeouts measure progress.
+    pub stream: bool,
+    /// With `stream`: the longest silence between two chunks of an answer, in seconds.
+    pub stall_timeout_secs: u64,
+    /// The model's context window in tokens, overriding what the server reports.
+    pub context_window: Option<u32>,
+    /// Requests in flight at once to the server, overriding its slot count.
+    pub max_in_flight: Option<usize>,
+    /// Ask the server about its window, slots and structured-output modes.
+    pub discovery: bool,
+    /// How long discovered facts are reused (cached under the user's cache folder), in seconds.
+    pub discovery_ttl_secs: u64,
     /// Retries after the first attempt for 429, 5xx, resets and timeouts.
     pub max_retries: u32,
     /// First backoff, in milliseconds (doubles, with jitter).
@@ -134,8 +152,14 @@ impl Default for ProviderSection {
             base_url: None,
             api_key_env: "OPENAI_API_KEY".into(),
             model: "gpt-4.1-mini".into(),
-            structured_output: StructuredOutputSetting::JsonSchema,
+            structured_output: StructuredOutputSetting::Auto,
             request_timeout_secs: 120,
+            stream: true,
+            stall_timeout_secs: 60,
+            context_window: None,
+            max_in_flight: None,
+            discovery: true,
+            discovery_ttl_secs: 600,
             max_retries: 4,
             initial_backoff_ms: 500,
             max_retry_after_secs: 60,
@@ -188,6 +212,10 @@ pub struct RunSection {
     pub max_output_tokens_cap: u32,
     /// Tool rounds (read_file, grep, list_dir) a Director may take; 0 disables tools.
     pub tool_rounds: u32,
+    /// Prompt profile: `auto` (full when it fits the window, else compact), `full`, `compact`.
+    pub prompt_profile: crate::fit::ProfileChoice,
+    /// Parts one Director may review a change in, when it does not fit the window whole.
+    pub max_parts: usize,
     /// Write the run record under `.director/runs/`.
     pub write_record: bool,
 }
@@ -200,6 +228,8 @@ impl Default for RunSection {
             max_output_tokens: 4096,
             max_output_tokens_cap: 16384,
             tool_rounds: 4,
+            prompt_profile: crate::fit::ProfileChoice::Auto,
+            max_parts: 8,
             write_record: true,
         }
     }
@@ -276,6 +306,8 @@ pub struct DirectorsSection {
     pub disabled: Vec<String>,
     /// Per-Director model overrides, e.g. `security = "gpt-4.1"`.
     pub models: BTreeMap<String, String>,
+    /// Per-Director context windows in tokens, overriding the model's, e.g. `security = 8192`.
+    pub context_windows: BTreeMap<String, u32>,
 }
 
 /// Command-line overrides, the top layer.
@@ -321,6 +353,9 @@ pub struct Overrides {
     /// `--trust-worktree-config`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trust_worktree_config: Option<bool>,
+    /// `[provider] discovery` (off where the server is a recording, e.g. `director eval`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<bool>,
 }
 
 impl Overrides {
@@ -370,6 +405,9 @@ impl Overrides {
         }
         if !self.mcp_servers.is_empty() {
             put("mcp", "servers", json!(self.mcp_servers));
+        }
+        if let Some(v) = self.discovery {
+            put("provider", "discovery", json!(v));
         }
         if let Some(v) = self.trust_worktree_config {
             put("trust", "worktree_config", json!(v));

@@ -10,6 +10,10 @@ use serde::Serialize;
 /// One thing that happened during a verification.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a handful of events per Director; boxing the run would change the reporters' API"
+)]
 pub enum VerificationEvent {
     /// The run began.
     Started {

@@ -20,10 +20,13 @@
 
 pub mod baseline;
 pub mod config;
+pub mod doctor;
 mod error;
 pub mod eval;
 pub mod event;
 pub mod exit;
+pub mod fit;
+pub mod hook;
 pub mod mcp;
 mod pipeline;
 pub mod registry;
@@ -318,6 +321,12 @@ impl Verifier {
         options: &VerifyOptions,
     ) -> Result<ContextPreview, Error> {
         self.engine.context_preview(&task, options).await
+    }
+
+    /// What director knows about the configured model and what it will do with it
+    /// (`director doctor`): discovery, a tiny probe, every Director's fit.
+    pub async fn doctor(&self) -> Result<doctor::DoctorReport, Error> {
+        self.engine.doctor().await
     }
 
     /// Verify several tasks concurrently under the same limits; one result each, in order.

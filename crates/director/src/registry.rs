@@ -15,6 +15,7 @@
 //! `.director/personas/<file>` replaces or adds personas.
 
 use crate::error::Error;
+pub use crate::fit::PromptProfile;
 use crate::trust::{PolicySource, TrustedPolicy};
 use director_core::layout;
 use director_core::routing::{Applicability, CompiledApplicability};
@@ -116,6 +117,8 @@ pub struct Director {
     pub definition_origin: Origin,
     /// The persona text.
     pub persona_text: String,
+    /// The persona's essentials for the compact prompt profile (see [`persona_essentials`]).
+    pub persona_essentials: String,
     /// Where the persona came from.
     pub persona_origin: Origin,
     /// Where the prompt template came from.
@@ -477,6 +480,7 @@ impl Panel {
             directors.push(Director {
                 def,
                 definition_origin,
+                persona_essentials: persona_essentials(&persona_text),
                 persona_text,
                 persona_origin,
                 prompt_origin,
@@ -495,15 +499,18 @@ impl Panel {
             instruction_origin: instruction_origin.clone(),
             template_origins,
         };
-        trial.render_frame(
-            &panel_entries,
-            "0000000000000000",
-            "(repository context)",
-            "production",
-        )?;
-        for d in &directors {
-            trial.render_director(d, &panel_entries, "production")?;
-            trial.render_instruction(d, false, "{}")?;
+        for profile in [PromptProfile::Full, PromptProfile::Compact] {
+            trial.render_frame_as(
+                &panel_entries,
+                "0000000000000000",
+                "(repository context)",
+                "production",
+                profile,
+            )?;
+            for d in &directors {
+                trial.render_director_as(d, &panel_entries, "production", profile)?;
+                trial.render_instruction_as(d, false, "{}", profile)?;
+            }
         }
         let Panel {
             tera,
@@ -563,7 +570,7 @@ impl Panel {
         })
     }
 
-    /// Render the shared frame (identical for every Director of the run).
+    /// Render the shared frame (identical for every Director of the run), full profile.
     pub fn render_frame(
         &self,
         panel: &[PanelEntry],
@@ -571,42 +578,114 @@ impl Panel {
         context: &str,
         environment: &str,
     ) -> Result<String, Error> {
+        self.render_frame_as(panel, nonce, context, environment, PromptProfile::Full)
+    }
+
+    /// Render the shared frame in a prompt profile.
+    pub fn render_frame_as(
+        &self,
+        panel: &[PanelEntry],
+        nonce: &str,
+        context: &str,
+        environment: &str,
+        profile: PromptProfile,
+    ) -> Result<String, Error> {
         let mut ctx = tera::Context::new();
         ctx.insert("panel", &panel);
         ctx.insert("nonce", nonce);
         ctx.insert("context", context);
         ctx.insert("environment", environment);
+        ctx.insert("profile", profile.as_str());
         self.render(FRAME, &ctx)
     }
 
-    /// Render one Director's own system message.
+    /// Render one Director's own system message, full profile.
     pub fn render_director(
         &self,
         director: &Director,
         others: &[PanelEntry],
         environment: &str,
     ) -> Result<String, Error> {
+        self.render_director_as(director, others, environment, PromptProfile::Full)
+    }
+
+    /// Render one Director's own system message in a prompt profile.
+    pub fn render_director_as(
+        &self,
+        director: &Director,
+        others: &[PanelEntry],
+        environment: &str,
+        profile: PromptProfile,
+    ) -> Result<String, Error> {
         let mut ctx = tera::Context::new();
         ctx.insert("director", &director.panel_entry());
         ctx.insert("persona_text", &director.persona_text);
+        ctx.insert("persona_essentials", &director.persona_essentials);
         ctx.insert("others", &others);
         ctx.insert("environment", environment);
+        ctx.insert("profile", profile.as_str());
         self.render(&director.template_name, &ctx)
     }
 
-    /// Render the user message that asks for the verdict.
+    /// Render the user message that asks for the verdict, full profile.
     pub fn render_instruction(
         &self,
         director: &Director,
         structured: bool,
         schema: &str,
     ) -> Result<String, Error> {
+        self.render_instruction_as(director, structured, schema, PromptProfile::Full)
+    }
+
+    /// Render the user message that asks for the verdict in a prompt profile.
+    pub fn render_instruction_as(
+        &self,
+        director: &Director,
+        structured: bool,
+        schema: &str,
+        profile: PromptProfile,
+    ) -> Result<String, Error> {
         let mut ctx = tera::Context::new();
         ctx.insert("director", &director.panel_entry());
         ctx.insert("structured", &structured);
         ctx.insert("schema", schema);
+        ctx.insert("profile", profile.as_str());
         self.render(INSTRUCTION, &ctx)
     }
+}
+
+/// The essentials of a persona for the compact prompt profile: the opening of the
+/// role card's `System Prompt` section (who the agent is and its role description),
+/// up to its responsibilities, persona blend and dialogue examples, without the
+/// blockquote markers. A persona without that section keeps its first paragraph.
+pub fn persona_essentials(persona: &str) -> String {
+    let lines: Vec<&str> = persona.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_start_matches('#').trim() == "System Prompt" && l.starts_with('#'));
+    let Some(start) = start else {
+        return persona
+            .split("\n\n")
+            .map(str::trim)
+            .find(|p| !p.is_empty() && !p.starts_with('#'))
+            .unwrap_or("")
+            .to_string();
+    };
+    let mut out = Vec::new();
+    for line in &lines[start + 1..] {
+        let text = line.trim_start_matches('>').trim();
+        if line.starts_with('#')
+            || text.starts_with("**Key Responsibilities")
+            || text.starts_with("**Collaboration")
+            || text.starts_with("**Agent Persona")
+            || text.starts_with("**Dialogue Style")
+        {
+            break;
+        }
+        out.push(text);
+    }
+    let joined = out.join("\n");
+    joined.trim().to_string()
 }
 
 fn missing(rel: &str) -> Error {

@@ -119,11 +119,26 @@ pub fn provider_config(resolved: &ResolvedConfig) -> ProviderConfig {
     );
     cfg.api_key = resolved.api_key.clone();
     cfg.structured_output = match p.structured_output {
-        config::StructuredOutputSetting::JsonSchema => director_llm::StructuredOutput::JsonSchema,
-        config::StructuredOutputSetting::JsonObject => director_llm::StructuredOutput::JsonObject,
-        config::StructuredOutputSetting::Text => director_llm::StructuredOutput::Text,
+        config::StructuredOutputSetting::Auto => None,
+        config::StructuredOutputSetting::JsonSchema => {
+            Some(director_llm::StructuredOutput::JsonSchema)
+        }
+        config::StructuredOutputSetting::JsonObject => {
+            Some(director_llm::StructuredOutput::JsonObject)
+        }
+        config::StructuredOutputSetting::Text => Some(director_llm::StructuredOutput::Text),
     };
     cfg.request_timeout = Duration::from_secs(p.request_timeout_secs.max(1));
+    cfg.stream = p.stream;
+    cfg.stall_timeout = Duration::from_secs(p.stall_timeout_secs.max(1));
+    cfg.discovery = director_llm::DiscoveryConfig {
+        enabled: p.discovery,
+        context_window: p.context_window,
+        max_in_flight: p.max_in_flight,
+        cache_dir: director_llm::discovery::user_cache_dir(),
+        ttl: Duration::from_secs(p.discovery_ttl_secs),
+        ..director_llm::DiscoveryConfig::default()
+    };
     cfg.retry.max_retries = p.max_retries;
     cfg.retry.initial_backoff = Duration::from_millis(p.initial_backoff_ms);
     cfg.retry.max_retry_after = Duration::from_secs(p.max_retry_after_secs);

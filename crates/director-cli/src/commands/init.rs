@@ -183,6 +183,9 @@ pub fn run(repo: &Path, args: InitArgs) -> anyhow::Result<i32> {
         message: format!("folder `{}` does not exist ({e})", repo.display()),
         hint: "pass --repo PATH with an existing folder".into(),
     })?;
+    if let Some(agent) = args.agent {
+        return super::agent::install(&root, agent.harness(), args.print);
+    }
     let files = scaffold()?;
     let existing: Vec<&str> = files
         .iter()

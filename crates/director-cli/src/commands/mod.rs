@@ -1,8 +1,11 @@
 //! One module per command group.
 
+pub mod agent;
 pub mod baseline;
 pub mod directors;
+pub mod doctor;
 pub mod eval;
+pub mod hook;
 pub mod init;
 pub mod mcp;
 pub mod misc;

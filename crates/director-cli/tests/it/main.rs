@@ -8,10 +8,12 @@
 )]
 
 mod commands;
+mod doctor;
 mod errors;
 mod eval;
 mod examples;
 mod git;
+mod hooks;
 mod integrations;
 mod mcp;
 mod mcp_client;

@@ -411,3 +411,48 @@ fn baseline_update_accepts_current_findings_and_the_next_run_passes() {
         String::from_utf8_lossy(&third.stdout)
     );
 }
+
+/// Issue 10 through the binary: a 429 with `Retry-After: 1e20` once panicked every
+/// Director and the run exited 0. Now it is incomplete (exit 3): the wait is beyond
+/// the cap, so the call fails with the provider's message.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absurd_retry_after_exits_incomplete_not_pass() {
+    let dir = repo();
+    for value in [
+        "1e20",
+        "18446744073709551616",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ] {
+        let limited = server(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", value)
+                .set_body_json(json!({"error": {"message": "rate limited"}})),
+        )
+        .await;
+        let out = director(&dir.path())
+            .args(["verify", "--task", "sum", "--format", "json", "--repo"])
+            .arg(dir.path())
+            .env("OPENAI_BASE_URL", format!("{}/v1", limited.uri()))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{value}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{value}: {stderr}");
+        let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(record["decision"], "incomplete", "{value}");
+        let failed: Vec<&Value> = record["directors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["status"] == "failed")
+            .collect();
+        assert!(!failed.is_empty(), "{value}");
+        for d in failed {
+            assert!(
+                d["reason"].as_str().unwrap().contains("429"),
+                "{value}: {d}"
+            );
+            assert_eq!(d["attempt_log"][0]["outcome"], "http 429", "{value}: {d}");
+        }
+    }
+}

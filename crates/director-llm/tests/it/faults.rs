@@ -87,7 +87,8 @@ async fn server_error_then_success() {
     let outcome = run_default(&provider_for(&server)).await;
     expect_verdict(&outcome);
     assert_eq!(outcome.attempts, 2);
-    assert_eq!(outcome.usage.requests, 1);
+    // Both requests count, the failed one too; tokens only from the one that answered.
+    assert_eq!(outcome.usage.requests, 2);
     assert_eq!(outcome.usage.prompt_tokens, 120);
     assert_eq!(outcome.usage.cached_prompt_tokens, 100);
 }
@@ -380,7 +381,7 @@ async fn json_in_a_code_fence_is_recovered_in_text_mode() {
 async fn json_object_mode_sends_json_object_and_the_schema() {
     let server = serving(ok()).await;
     let provider = provider_with(&server, |c| {
-        c.structured_output = director_llm::StructuredOutput::JsonObject;
+        c.structured_output = Some(director_llm::StructuredOutput::JsonObject);
     });
     let outcome = run_default(&provider).await;
     expect_verdict(&outcome);

@@ -13,7 +13,7 @@
 //!   must end `truncated` after the one larger retry, never with a verdict, even
 //!   though the cut-off text opens with `"verdict": "pass"`.
 //! - A prompt larger than the server's context is a 400 `exceed_context_size_error`:
-//!   not retried, the server's words kept.
+//!   not retried, a `context-too-small` failure with the server's words kept.
 
 use crate::support::*;
 use director_llm::FailureKind;
@@ -181,7 +181,7 @@ async fn json_object_mode_sends_the_schema_once_when_the_instruction_quotes_it()
     let verdict = verdict_json().to_string();
     let server = gemma_server([llama_completion(&verdict, "stop", 96)]).await;
     let provider = provider_with(&server, |c| {
-        c.structured_output = director_llm::StructuredOutput::JsonObject;
+        c.structured_output = Some(director_llm::StructuredOutput::JsonObject);
     });
     // As the orchestrator renders it when the server cannot enforce the schema.
     let mut request = request();
@@ -263,7 +263,8 @@ async fn a_prompt_beyond_the_context_fails_at_once_with_the_servers_words() {
     )
     .await;
     let outcome = run_default(&provider_for(&server)).await;
-    let message = expect_failure(&outcome, FailureKind::Http);
+    // Named for what it is, so the report can say how to give the model more room.
+    let message = expect_failure(&outcome, FailureKind::ContextTooSmall);
     assert!(
         message.contains("exceeds the available context size (4096 tokens)"),
         "{message}"

@@ -7,7 +7,10 @@
     reason = "test helpers fail loudly on broken fixtures"
 )]
 
+mod discovery;
 mod faults;
+mod hardening;
 mod llama_server;
 mod provider;
+mod streaming;
 mod support;

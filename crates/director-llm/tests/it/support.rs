@@ -136,7 +136,7 @@ pub fn provider_with(
 }
 
 pub fn text_mode(config: &mut ProviderConfig) {
-    config.structured_output = StructuredOutput::Text;
+    config.structured_output = Some(StructuredOutput::Text);
 }
 
 pub fn request() -> ReviewRequest {

@@ -242,6 +242,10 @@ async fn run_case(
             .or_else(|| cassette.as_ref().map(|c| c.header.model.clone())),
         write_record: Some(false),
         cache_enabled: Some(false),
+        // A cassette holds chat answers, not the server's /props: with discovery the
+        // probes would be requests the cassette cannot answer (and record and replay
+        // could fit requests differently).
+        discovery: (!matches!(plan, Plan::Live)).then_some(false),
         ..Overrides::default()
     };
     let provider = match plan {

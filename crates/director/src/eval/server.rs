@@ -288,11 +288,14 @@ async fn record(
         }
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let response = if stream && (200..300).contains(&status) {
-        Some(from_sse(&text))
-    } else {
-        serde_json::from_str::<Value>(&text).ok()
-    };
+    // A server may answer a streamed request with a whole completion: only an event
+    // stream is folded.
+    let response =
+        if stream && (200..300).contains(&status) && kind.starts_with("text/event-stream") {
+            Some(from_sse(&text))
+        } else {
+            serde_json::from_str::<Value>(&text).ok()
+        };
     tape.recorded.push(Entry {
         key: id.key,
         director: id.director,

@@ -17,6 +17,7 @@
 //! the user chose `on_incomplete = "pass-with-warning"`, which the record states).
 
 mod budget;
+pub(crate) mod fitting;
 mod judge;
 mod plan;
 mod prompt;
@@ -140,7 +141,7 @@ impl Engine {
     }
 
     /// Tokens of `text`, counted once per distinct text.
-    fn tokens(&self, text: &str) -> usize {
+    pub(crate) fn tokens(&self, text: &str) -> usize {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         text.hash(&mut h);

@@ -39,6 +39,8 @@ pub(crate) struct Planned {
     /// Whether its verdict may come from (and go to) the cache: not with live MCP tools,
     /// unless `[mcp] cache = true`.
     pub cacheable: bool,
+    /// How the request fits the model (profile, bound, parts), once fitted.
+    pub fit: Option<super::fitting::FitPlan>,
 }
 
 /// The output of the `plan` stage.
@@ -76,6 +78,8 @@ pub(crate) struct Plan {
     pub partial: bool,
     /// The tools of this run, MCP servers included (closed after the review stage).
     pub tools: RunTools,
+    /// What discovery learnt about the default model's server.
+    pub server: Option<director_llm::ModelProfile>,
 }
 
 /// The change and the analyzers' report.
@@ -215,6 +219,7 @@ impl Engine {
         };
         let mut requests = Vec::new();
         let mut partial = false;
+        let mut server = None;
         if !selected.is_empty() {
             let packed = self
                 .pack(&setup, &task, &changes, &evidence.findings)
@@ -229,7 +234,24 @@ impl Engine {
                 &tools,
             )?;
             context = rendered.context;
-            let (kept, dropped) = self.apply_budget(&setup, rendered.requests)?;
+            let mut rendered_requests = rendered.requests;
+            if let Some(model) = model.as_deref() {
+                let fitted = self
+                    .fit_requests(
+                        &setup,
+                        &task,
+                        &changes,
+                        &evidence.findings,
+                        &packed,
+                        env_name,
+                        model,
+                        rendered_requests,
+                    )
+                    .await?;
+                rendered_requests = fitted.requests;
+                server = fitted.server;
+            }
+            let (kept, dropped) = self.apply_budget(&setup, rendered_requests)?;
             requests = kept;
             for (plan, reason) in dropped {
                 partial = true;
@@ -261,6 +283,7 @@ impl Engine {
             context,
             partial,
             tools,
+            server,
         })
     }
 

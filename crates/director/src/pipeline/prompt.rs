@@ -113,6 +113,7 @@ impl Engine {
                 cache_key,
                 cacheable: tools.cacheable(director_tools.as_deref()),
                 tools: director_tools,
+                fit: None,
             });
         }
         let context = ContextSummary {

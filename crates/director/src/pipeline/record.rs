@@ -6,7 +6,7 @@ use super::judge::Judgement;
 use super::plan::Plan;
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
-use director_core::record::{EvidenceSummary, LlmInfo, PolicyInfo, RunRecord};
+use director_core::record::{EvidenceSummary, LlmInfo, PolicyInfo, RunRecord, ServerInfo};
 
 impl Engine {
     /// Stage 4: build, announce and persist the record.
@@ -52,6 +52,13 @@ impl Engine {
                 note: plan
                     .offline_reason
                     .map(|r| format!("no LLM Director ran: {r}")),
+                server: plan.server.as_ref().map(|p| ServerInfo {
+                    kind: p.facts.kind.as_str().to_string(),
+                    context_window: p.context_window,
+                    window_source: p.window_source.clone(),
+                    max_in_flight: p.max_in_flight.and_then(|n| u32::try_from(n).ok()),
+                    structured_output: format!("{:?}", p.structured_output),
+                }),
             },
             directors: judgement.runs,
             findings: judgement.findings,

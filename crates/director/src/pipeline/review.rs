@@ -7,11 +7,12 @@
 //! Director without any outcome is failed too. Nothing here can turn into `skipped`.
 
 use super::Engine;
+use super::fitting::FitPlan;
 use super::plan::{Plan, Planned};
 use crate::event::{EventSink, VerificationEvent};
 use crate::registry::Director;
-use director_core::record::{DirectorRun, DirectorStatus};
-use director_core::{Usage, Verdict};
+use director_core::record::{AttemptRecord, DirectorRun, DirectorStatus, PartRun};
+use director_core::{Usage, Verdict, VerdictKind};
 use director_llm::{
     ChatModel, PriceTable, ReviewOutcome, ReviewRequest, ToolExecutor, VerdictCache,
 };
@@ -65,6 +66,13 @@ impl Engine {
         let limit = match cfg.run.max_concurrency {
             0 => requests.len().max(1),
             n => n,
+        };
+        // No more Directors at once than the server takes requests (its slots, or
+        // `max_in_flight`): the others wait in director's queue, their deadline not
+        // yet running.
+        let limit = match plan.server.as_ref().and_then(|s| s.max_in_flight) {
+            Some(cap) => limit.min(cap.max(1)),
+            None => limit,
         };
         let shared = Shared {
             model,
@@ -138,103 +146,85 @@ pub(super) fn failed_run(d: &Director, reason: String) -> DirectorRun {
     run
 }
 
-/// One Director: the cache, a concurrency slot, the review loop, the cache write.
-async fn run_director(d: Director, plan: Planned, shared: Shared) -> Reviewed {
+/// One Director: a concurrency slot (unless every request is cached), then its one
+/// request or its parts in turn. A request that cannot fit fails before any call.
+async fn run_director(d: Director, mut plan: Planned, mut shared: Shared) -> Reviewed {
     let index = plan.director_index;
-    let cache = shared.cache.clone().filter(|_| plan.cacheable);
-    if let Some(hit) = cache.as_ref().and_then(|c| c.get(&plan.cache_key)) {
-        let mut run = ran(
-            &d,
-            &plan.model,
-            &hit.verdict,
-            Usage::default(),
-            Duration::ZERO,
-            0,
-            0,
-        );
-        run.from_cache = true;
-        run.prompt_tokens = plan.prompt_tokens as u64;
-        run.reason = Some("verdict from cache (identical input)".into());
-        shared.events.emit(VerificationEvent::DirectorFinished {
-            task: shared.task_id,
-            run: Box::new(run.clone()),
-        });
-        return Reviewed {
-            index,
-            run,
-            verdict: Some(hit.verdict),
-        };
+    // A Director with live MCP tools bypasses the cache unless `[mcp] cache = true`.
+    if !plan.cacheable {
+        shared.cache = None;
     }
-    let _permit = tokio::select! {
-        p = shared.semaphore.clone().acquire_owned() => p.ok(),
-        () = shared.cancel.cancelled() => None,
+    let mut fit = plan.fit.take();
+    let parts = fit
+        .as_mut()
+        .map(|f| std::mem::take(&mut f.parts))
+        .unwrap_or_default();
+    let profile = fit.as_ref().map(|f| f.profile.as_str().to_string());
+    if let Some(reason) = fit.as_ref().and_then(|f| f.too_small.clone()) {
+        let mut run = failed_run(&d, reason);
+        run.model = Some(plan.model.clone());
+        run.prompt_profile = profile;
+        run.prompt_tokens = plan.prompt_tokens as u64;
+        return finish(&shared, index, run, None);
+    }
+    let keys: Vec<&str> = if parts.is_empty() {
+        vec![plan.cache_key.as_str()]
+    } else {
+        parts.iter().map(|p| p.cache_key.as_str()).collect()
+    };
+    let all_cached = shared
+        .cache
+        .as_ref()
+        .is_some_and(|c| keys.iter().all(|k| c.get(k).is_some()));
+    // Directors wait here, in director's queue, not on the server.
+    let _permit = if all_cached {
+        None
+    } else {
+        tokio::select! {
+            p = shared.semaphore.clone().acquire_owned() => p.ok(),
+            () = shared.cancel.cancelled() => None,
+        }
     };
     shared.events.emit(VerificationEvent::DirectorStarted {
         task: shared.task_id.clone(),
         director: d.name().to_string(),
         model: plan.model.clone(),
     });
-    let request = ReviewRequest {
-        director: d.name().to_string(),
-        model: plan.model.clone(),
-        messages: plan.messages,
-        schema_in_prompt: plan.schema_in_prompt,
-        max_output_tokens: plan.max_output_tokens,
-        max_output_tokens_cap: shared.output_cap.max(plan.max_output_tokens),
-        deadline: shared.deadline,
-        max_tool_rounds: shared.tool_rounds,
-        temperature: Some(0.0),
-    };
-    let tools: Option<&dyn ToolExecutor> = plan.tools.as_deref().map(|t| t as &dyn ToolExecutor);
-    let mut outcome: ReviewOutcome =
-        director_llm::review(shared.model.as_ref(), request, tools, &shared.cancel).await;
-    let mcp_calls = plan
-        .tools
-        .as_ref()
-        .map(|t| t.take_calls())
-        .unwrap_or_default();
-    outcome.usage.cost_usd = shared.prices.cost(&plan.model, &outcome.usage);
-    let (mut run, verdict) = match outcome.result.clone() {
-        Ok(verdict) => {
-            if let Some(cache) = &cache {
-                let entry = director_llm::CachedVerdict::now(
-                    verdict.clone(),
-                    outcome.usage,
-                    plan.model.clone(),
-                );
-                if let Err(e) = cache.put(&plan.cache_key, &entry) {
-                    tracing::warn!("failed to write the verdict cache: {e}");
-                }
-            }
-            let run = ran(
+    let mut run = if parts.is_empty() {
+        let messages = std::mem::take(&mut plan.messages);
+        let one = review_one(&d, &shared, &plan, fit.as_ref(), messages, &plan.cache_key).await;
+        one.into_run(&d, &plan.model)
+    } else {
+        let mut outcomes = Vec::with_capacity(parts.len());
+        for part in parts {
+            let one = review_one(
                 &d,
-                &plan.model,
-                &verdict,
-                outcome.usage,
-                outcome.elapsed,
-                outcome.attempts,
-                outcome.tool_calls,
-            );
-            (run, Some(verdict))
+                &shared,
+                &plan,
+                fit.as_ref(),
+                part.messages,
+                &part.cache_key,
+            )
+            .await;
+            outcomes.push((part.label, part.files, part.prompt_tokens, one));
         }
-        Err(failure) => {
-            let mut run = failed_run(&d, format!("{}: {}", failure.kind, failure.message));
-            run.model = Some(plan.model.clone());
-            run.usage = Some(outcome.usage);
-            run.elapsed_ms = outcome.elapsed.as_millis() as u64;
-            run.attempts = outcome.attempts;
-            run.tool_calls = outcome.tool_calls;
-            run.reply_excerpt = outcome
-                .raw_reply
-                .as_deref()
-                .map(|r| director_context::redact(r, "reply").text);
-            (run, None)
-        }
+        merge_parts(&d, &plan.model, outcomes)
     };
-    run.prompt_tokens = plan.prompt_tokens as u64;
-    run.mcp_calls = mcp_calls;
+    run.0.prompt_tokens = plan.prompt_tokens as u64;
+    run.0.prompt_profile = profile;
+    if let Some(tools) = &plan.tools {
+        run.0.mcp_calls = tools.take_calls();
+    }
+    if let Some(fit) = &fit {
+        run.0.omitted.clone_from(&fit.omitted);
+    }
+    finish(&shared, index, run.0, run.1)
+}
+
+/// Announce a Director's run and hand it to the judge.
+fn finish(shared: &Shared, index: usize, run: DirectorRun, verdict: Option<Verdict>) -> Reviewed {
     shared.events.emit(VerificationEvent::DirectorFinished {
-        task: shared.task_id,
+        task: shared.task_id.clone(),
         run: Box::new(run.clone()),
     });
     Reviewed {
@@ -242,6 +232,219 @@ async fn run_director(d: Director, plan: Planned, shared: Shared) -> Reviewed {
         run,
         verdict,
     }
+}
+
+/// What one request (the whole review, or one part) produced.
+struct One {
+    result: Result<Verdict, String>,
+    /// Complete findings of a reply cut off by the output limit.
+    partial: Option<Verdict>,
+    usage: Usage,
+    elapsed: Duration,
+    attempts: u32,
+    tool_calls: u32,
+    attempt_log: Vec<AttemptRecord>,
+    reply_excerpt: Option<String>,
+    from_cache: bool,
+}
+
+impl One {
+    /// The run of a Director reviewed in one request; its verdict, or the complete
+    /// findings salvaged from a cut-off reply (the Director still failed).
+    fn into_run(self, d: &Director, model: &str) -> (DirectorRun, Option<Verdict>) {
+        match self.result {
+            Ok(verdict) => {
+                let mut run = ran(
+                    d,
+                    model,
+                    &verdict,
+                    self.usage,
+                    self.elapsed,
+                    self.attempts,
+                    self.tool_calls,
+                );
+                run.attempt_log = self.attempt_log;
+                if self.from_cache {
+                    run.from_cache = true;
+                    run.reason = Some("verdict from cache (identical input)".into());
+                }
+                (run, Some(verdict))
+            }
+            Err(reason) => {
+                let mut run = failed_run(d, reason);
+                run.model = Some(model.to_string());
+                run.usage = Some(self.usage);
+                run.elapsed_ms = self.elapsed.as_millis() as u64;
+                run.attempts = self.attempts;
+                run.tool_calls = self.tool_calls;
+                run.attempt_log = self.attempt_log;
+                run.reply_excerpt = self.reply_excerpt;
+                run.partial = self.partial.is_some();
+                (run, self.partial)
+            }
+        }
+    }
+}
+
+/// One request through the verdict cache and the review loop.
+async fn review_one(
+    d: &Director,
+    shared: &Shared,
+    plan: &Planned,
+    fit: Option<&FitPlan>,
+    messages: Vec<director_llm::ChatMessage>,
+    cache_key: &str,
+) -> One {
+    if let Some(hit) = shared.cache.as_ref().and_then(|c| c.get(cache_key)) {
+        return One {
+            result: Ok(hit.verdict),
+            partial: None,
+            usage: Usage::default(),
+            elapsed: Duration::ZERO,
+            attempts: 0,
+            tool_calls: 0,
+            attempt_log: Vec::new(),
+            reply_excerpt: None,
+            from_cache: true,
+        };
+    }
+    let request = ReviewRequest {
+        director: d.name().to_string(),
+        model: plan.model.clone(),
+        messages,
+        schema_in_prompt: plan.schema_in_prompt,
+        max_output_tokens: plan.max_output_tokens,
+        max_output_tokens_cap: shared.output_cap.max(plan.max_output_tokens),
+        deadline: shared.deadline,
+        max_tool_rounds: shared.tool_rounds,
+        temperature: Some(0.0),
+        structured_output: fit.map(|f| f.structured_output),
+        bound: fit.map(|f| f.bound),
+        schema_max_length: fit.is_some_and(|f| f.schema_max_length),
+    };
+    let tools: Option<&dyn ToolExecutor> = plan.tools.as_deref().map(|t| t as &dyn ToolExecutor);
+    let mut outcome: ReviewOutcome =
+        director_llm::review(shared.model.as_ref(), request, tools, &shared.cancel).await;
+    outcome.usage.cost_usd = shared.prices.cost(&plan.model, &outcome.usage);
+    if let (Ok(verdict), Some(cache)) = (&outcome.result, &shared.cache) {
+        let entry =
+            director_llm::CachedVerdict::now(verdict.clone(), outcome.usage, plan.model.clone());
+        if let Err(e) = cache.put(cache_key, &entry) {
+            tracing::warn!("failed to write the verdict cache: {e}");
+        }
+    }
+    One {
+        result: outcome
+            .result
+            .map_err(|failure| format!("{}: {}", failure.kind, failure.message)),
+        partial: outcome.partial,
+        usage: outcome.usage,
+        elapsed: outcome.elapsed,
+        attempts: outcome.attempts,
+        tool_calls: outcome.tool_calls,
+        attempt_log: outcome
+            .attempt_log
+            .into_iter()
+            .map(|a| AttemptRecord {
+                outcome: a.outcome,
+                elapsed_ms: a.elapsed.as_millis() as u64,
+                part: None,
+            })
+            .collect(),
+        reply_excerpt: outcome
+            .raw_reply
+            .as_deref()
+            .map(|r| director_context::redact(r, "reply").text),
+        from_cache: false,
+    }
+}
+
+/// The run of a Director reviewed in parts: ran when every part answered; the
+/// verdict is the worst part's, the findings every part's (a failed part's salvaged
+/// ones included), so that they merge like any Directors' findings.
+fn merge_parts(
+    d: &Director,
+    model: &str,
+    outcomes: Vec<(String, Vec<String>, usize, One)>,
+) -> (DirectorRun, Option<Verdict>) {
+    let mut run = failed_run(d, String::new());
+    run.model = Some(model.to_string());
+    let mut usage = Usage::default();
+    let mut findings = Vec::new();
+    let mut summaries = Vec::new();
+    let mut worst = VerdictKind::Pass;
+    let mut failures = Vec::new();
+    let mut from_cache = true;
+    for (label, files, prompt_tokens, one) in outcomes {
+        usage += one.usage;
+        run.elapsed_ms += one.elapsed.as_millis() as u64;
+        run.attempts += one.attempts;
+        run.tool_calls += one.tool_calls;
+        from_cache &= one.from_cache;
+        run.attempt_log
+            .extend(one.attempt_log.into_iter().map(|a| AttemptRecord {
+                part: Some(label.clone()),
+                ..a
+            }));
+        let (status, verdict_kind, reason, count) = match one.result {
+            Ok(verdict) => {
+                worst = worse(worst, verdict.verdict);
+                summaries.push(format!("{label}: {}", verdict.summary));
+                let count = verdict.findings.len() as u32;
+                findings.extend(verdict.findings);
+                (DirectorStatus::Ran, Some(verdict.verdict), None, count)
+            }
+            Err(reason) => {
+                failures.push(format!("{label}: {reason}"));
+                run.reply_excerpt = one.reply_excerpt;
+                let count = one.partial.as_ref().map_or(0, |v| v.findings.len() as u32);
+                if let Some(partial) = one.partial {
+                    run.partial = true;
+                    findings.extend(partial.findings);
+                }
+                (DirectorStatus::Failed, None, Some(reason), count)
+            }
+        };
+        run.parts.push(PartRun {
+            label,
+            files,
+            status,
+            verdict: verdict_kind,
+            reason,
+            findings: count,
+            prompt_tokens: prompt_tokens as u64,
+            elapsed_ms: one.elapsed.as_millis() as u64,
+            attempts: one.attempts,
+        });
+    }
+    run.usage = Some(usage);
+    let merged = Verdict {
+        verdict: worst,
+        summary: summaries.join(" "),
+        findings,
+    };
+    if failures.is_empty() {
+        run.status = DirectorStatus::Ran;
+        run.verdict = Some(worst);
+        run.summary = Some(merged.summary.clone());
+        run.reason = Some(format!("reviewed in {} parts", run.parts.len()));
+        run.from_cache = from_cache;
+        (run, Some(merged))
+    } else {
+        run.reason = Some(failures.join("; "));
+        let keep = !merged.findings.is_empty();
+        (run, keep.then_some(merged))
+    }
+}
+
+/// The more severe of two verdicts.
+fn worse(a: VerdictKind, b: VerdictKind) -> VerdictKind {
+    let rank = |v| match v {
+        VerdictKind::Pass => 0,
+        VerdictKind::Warn => 1,
+        VerdictKind::Block => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
 }
 
 /// The run of a Director that gave a valid verdict.
@@ -255,23 +458,15 @@ fn ran(
     tool_calls: u32,
 ) -> DirectorRun {
     DirectorRun {
-        name: d.name().to_string(),
-        display_name: d.def.display_name.clone(),
-        persona: d.def.persona.clone(),
         status: DirectorStatus::Ran,
         verdict: Some(verdict.verdict),
         summary: Some(verdict.summary.clone()),
         reason: None,
         model: Some(model.to_string()),
-        prompt_tokens: 0,
         usage: Some(usage),
         elapsed_ms: elapsed.as_millis() as u64,
         attempts,
-        from_cache: false,
         tool_calls,
-        findings_verified: 0,
-        findings_unverified: 0,
-        reply_excerpt: None,
-        mcp_calls: Vec::new(),
+        ..super::route::skipped(d, String::new())
     }
 }

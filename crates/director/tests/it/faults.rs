@@ -254,3 +254,61 @@ async fn cancellation_marks_the_record_cancelled() {
     let stored = director::store::load_record(&repo.root(), "latest", Some("t")).unwrap();
     assert!(stored.cancelled);
 }
+
+/// Issue 10: a provider answering 429 with an absurd `Retry-After` once made every
+/// Director task panic (`Duration::from_secs_f64(1e20)`) and the run pass. Each value
+/// now ends in a recovered verdict or an incomplete run, never a pass without answers.
+#[tokio::test]
+async fn hostile_retry_after_values_end_incomplete_or_recovered_never_pass() {
+    let values = [
+        "1e20",
+        "NaN",
+        "-1",
+        "18446744073709551616",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ];
+    for value in values {
+        let repo = Repo::new();
+        repo.write("src/sum.rs", CODE)
+            .write(
+                ".director/config.toml",
+                "[provider]\nmax_retries = 2\ninitial_backoff_ms = 5\nmax_retry_after_secs = 2\n[cache]\nenabled = false\n",
+            )
+            .task("t", &["src"], "");
+        let provider = Provider::start(Duration::ZERO).await;
+        provider.reply(
+            "security",
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", value)
+                .set_body_json(json!({"error": {"message": "slow down"}})),
+        );
+        let v = verifier_with(
+            &repo,
+            Some(&provider),
+            Overrides {
+                write_record: Some(false),
+                ..Overrides::default()
+            },
+        );
+        let record = v.verify(v.load_task("t").unwrap()).await.unwrap();
+        let security = record.director("security").unwrap();
+        match security.status {
+            DirectorStatus::Ran => assert_ne!(record.decision, Decision::Incomplete, "{value}"),
+            DirectorStatus::Failed => {
+                assert_eq!(record.decision, Decision::Incomplete, "{value}");
+                let reason = security.reason.as_deref().unwrap_or("");
+                assert!(
+                    reason.contains("429") && reason.contains("cap"),
+                    "{value}: {reason}"
+                );
+            }
+            DirectorStatus::Skipped => {
+                panic!("{value}: security was skipped: {:?}", security.reason)
+            }
+        }
+        assert!(
+            !security.attempt_log.is_empty(),
+            "{value}: the attempts are in the record"
+        );
+    }
+}

@@ -9,6 +9,7 @@
 mod embed;
 mod faults;
 mod formats;
+mod local_llm;
 mod mcp;
 mod panel;
 mod routing;

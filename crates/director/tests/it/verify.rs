@@ -81,9 +81,24 @@ async fn directors_review_concurrently_and_each_gets_its_own_prompt() {
         assert_eq!(messages[1]["role"], "user");
         assert_eq!(body["response_format"]["type"], "json_schema");
         assert_eq!(body["response_format"]["json_schema"]["strict"], true);
-        assert_eq!(
-            body["response_format"]["json_schema"]["schema"],
-            *director::core::verdict::verdict_schema()
+        // The bounded form of the verdict schema: the canonical one plus maxItems
+        // (no maxLength for a server not known to honour it).
+        let sent = &body["response_format"]["json_schema"]["schema"];
+        assert!(sent["properties"]["findings"]["maxItems"].as_u64().unwrap() >= 2);
+        assert!(!sent.to_string().contains("maxLength"));
+        let mut canonical = sent.clone();
+        canonical["properties"]["findings"]
+            .as_object_mut()
+            .unwrap()
+            .remove("maxItems");
+        canonical["properties"]["findings"]["items"]["properties"]["resources"]
+            .as_object_mut()
+            .unwrap()
+            .remove("maxItems");
+        assert_eq!(canonical, *director::core::verdict::verdict_schema());
+        assert!(
+            body["max_tokens"].as_u64().unwrap() <= 4096,
+            "sized to the bound"
         );
         assert_eq!(body["temperature"], 0.0);
     }
