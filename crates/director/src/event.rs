@@ -62,8 +62,8 @@ pub enum VerificationEvent {
     DirectorFinished {
         /// Task id.
         task: String,
-        /// Its outcome (boxed: a run with its MCP calls is much larger than the others).
-        run: Box<DirectorRun>,
+        /// Its outcome.
+        run: DirectorRun,
     },
     /// A finding that survived merging (emitted before `Finished`).
     Finding {

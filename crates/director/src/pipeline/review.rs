@@ -113,7 +113,7 @@ impl Engine {
                     let run = failed_run(d, why);
                     events.emit(VerificationEvent::DirectorFinished {
                         task: plan.task.id.clone(),
-                        run: Box::new(run.clone()),
+                        run: run.clone(),
                     });
                     out.push(Reviewed {
                         index,
@@ -225,7 +225,7 @@ async fn run_director(d: Director, mut plan: Planned, mut shared: Shared) -> Rev
 fn finish(shared: &Shared, index: usize, run: DirectorRun, verdict: Option<Verdict>) -> Reviewed {
     shared.events.emit(VerificationEvent::DirectorFinished {
         task: shared.task_id.clone(),
-        run: Box::new(run.clone()),
+        run: run.clone(),
     });
     Reviewed {
         index,
