@@ -220,6 +220,9 @@ pub struct ProviderArgs {
     /// Do not call any LLM provider; decide on deterministic evidence.
     #[arg(long)]
     pub offline: bool,
+    /// Start no MCP server: Directors review without MCP tools.
+    #[arg(long)]
+    pub no_mcp: bool,
 }
 
 /// `director verify`

@@ -39,4 +39,4 @@ pub use redact::{Redacted, redact};
 pub use related::{RelatedFile, find_related};
 pub use signals::signals;
 pub use task::{TaskStore, parse_task_json, parse_task_toml};
-pub use tools::{RepoTools, ToolOutput, ToolSpec};
+pub use tools::{RepoTools, ToolOutput, ToolSpec, untrusted_tool_output};

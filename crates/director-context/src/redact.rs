@@ -199,15 +199,26 @@ pub fn redact(text: &str, path: &str) -> Redacted {
     }
     kubernetes_secret_spans(text, path, &mut spans);
     let kind = file_kind(path);
-    for c in p.assignment.captures_iter(text) {
-        let Some(key) = c.name("key") else { continue };
+    // Matches are searched one by one rather than with `captures_iter`: a value may
+    // itself be the name of the next assignment (`credentials: aws_secret_access_key =
+    // …`), so the search resumes at its start; overlapping spans are settled by `apply`.
+    let mut at = 0;
+    while let Some(c) = p.assignment.captures_at(text, at) {
+        let (Some(key), Some(whole)) = (c.name("key"), c.get(0)) else {
+            break;
+        };
         let (value, quoted) = match (c.name("dq"), c.name("sq"), c.name("bare")) {
             (Some(v), _, _) | (_, Some(v), _) => (v, true),
             (_, _, Some(v)) => (v, false),
-            _ => continue,
+            _ => break,
         };
         if let Some(found) = assignment_kind(key.as_str(), value.as_str(), quoted, kind) {
             spans.push(span(value.start(), value.end(), found, 60));
+        }
+        // The value starts after the key and its separator, so the search moves on.
+        at = value.start().max(whole.start() + 1);
+        while at < text.len() && !text.is_char_boundary(at) {
+            at += 1;
         }
     }
     for c in p.key_material.captures_iter(text) {
@@ -817,6 +828,18 @@ mod tests {
         assert!(r.text.contains("mode: fast"));
         assert!(r.text.contains("name: db"));
         assert_eq!(r.counts.get("kubernetes-secret"), Some(&4));
+    }
+
+    #[test]
+    fn a_value_that_names_the_next_secret_does_not_hide_it() {
+        let text = "exporter credentials: aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Rk2Lw9d\n";
+        let out = redact(text, "mcp:mon/list_monitors");
+        assert!(!out.text.contains("wJalrXUtnFEMI"), "{}", out.text);
+        assert!(
+            out.text.ends_with("= [REDACTED:aws-secret-access-key]\n"),
+            "{}",
+            out.text
+        );
     }
 
     #[test]

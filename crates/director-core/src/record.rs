@@ -57,6 +57,9 @@ pub struct RunRecord {
     /// was unavailable and the run went without it), one sentence each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The MCP servers Directors opted into: started or not, tools offered and refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mcp_servers: Vec<McpServerRun>,
     /// Where director's own policy came from, and what the change tried to alter.
     #[serde(default)]
     pub policy: PolicyInfo,
@@ -212,6 +215,9 @@ pub struct DirectorRun {
     /// they count, but the Director still failed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
+    /// Every call it made to a tool of an MCP server, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mcp_calls: Vec<McpCall>,
 }
 
 /// One provider request of a Director.
@@ -275,8 +281,89 @@ impl DirectorRun {
             parts: Vec::new(),
             omitted: Vec::new(),
             partial: false,
+            mcp_calls: Vec::new(),
         }
     }
+}
+
+/// How one MCP tool call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum McpCallOutcome {
+    /// The tool answered.
+    Ok,
+    /// The tool answered with an error result (`isError: true`).
+    ToolError,
+    /// The call was refused before reaching the server (bad arguments, unknown tool).
+    Refused,
+    /// The server failed (crashed, closed the connection, answered with a protocol error).
+    Failed,
+    /// The per-call timeout passed.
+    Timeout,
+    /// The Director's deadline passed, or the run was cancelled, while the call was out.
+    Cancelled,
+}
+
+/// One call a Director made to a tool of an MCP server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct McpCall {
+    /// The server's name under `[mcp.servers]`.
+    pub server: String,
+    /// The tool's name on that server.
+    pub tool: String,
+    /// The arguments sent, as JSON text (redacted, cut at 1 KiB).
+    pub arguments: String,
+    /// Bytes of the answer returned to the Director (after redaction and the size cap).
+    pub bytes: u64,
+    /// Wall time of the call in milliseconds.
+    pub latency_ms: u64,
+    /// How it ended.
+    pub outcome: McpCallOutcome,
+    /// What went wrong, when something did (redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Whether an MCP server could be used in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum McpServerStatus {
+    /// Started and listed its tools; the tools offered are listed.
+    Ready,
+    /// Failed to start or to list its tools; none of its tools were offered.
+    Failed,
+    /// Named by a Director but not configured in trusted config; nothing was started.
+    Unknown,
+}
+
+/// A tool of an MCP server that was not offered to the Directors, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RefusedTool {
+    /// The tool's name on the server.
+    pub name: String,
+    /// Why it was not offered (destructive, not read-only and not allow-listed, ...).
+    pub reason: String,
+}
+
+/// What happened to one MCP server a Director opted into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct McpServerRun {
+    /// The server's name under `[mcp.servers]`.
+    pub name: String,
+    /// `stdio` (a child process) or `http` (streamable HTTP); empty when unknown.
+    pub transport: String,
+    /// Ready, failed or unknown.
+    pub status: McpServerStatus,
+    /// The Directors that opted into it.
+    pub directors: Vec<String>,
+    /// The tools offered, by their name on the server.
+    pub tools_offered: Vec<String>,
+    /// The tools not offered, with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools_refused: Vec<RefusedTool>,
+    /// Why it failed, or a warning about it (redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// Token usage, summed over requests.

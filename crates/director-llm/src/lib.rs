@@ -41,4 +41,7 @@ pub use model::{
     ResponseMode, StructuredOutput, ToolCall, ToolSpec,
 };
 pub use openai::OpenAiProvider;
-pub use review::{FailureKind, ReviewFailure, ReviewOutcome, ReviewRequest, ToolExecutor, review};
+pub use review::{
+    FailureKind, ReviewFailure, ReviewOutcome, ReviewRequest, ToolExecutor, ToolFailure,
+    panic_message, review,
+};

@@ -4,6 +4,8 @@
 
 use crate::discovery::ModelProfile;
 use crate::error::LlmError;
+/// A function the model may call (one type across the workspace, defined in `director-core`).
+pub use director_core::ToolSpec;
 use director_core::Usage;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -156,17 +158,6 @@ pub enum ResponseMode {
     JsonObject,
     /// Free text.
     Text,
-}
-
-/// A function the model may call.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolSpec {
-    /// Function name.
-    pub name: String,
-    /// What it does, for the model.
-    pub description: String,
-    /// JSON schema of its arguments.
-    pub parameters: serde_json::Value,
 }
 
 /// A function call the model asked for.

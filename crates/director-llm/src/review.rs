@@ -13,8 +13,10 @@
 //! - Empty `choices`, a refusal, a content filter or any other abnormal finish fail
 //!   explicitly. Missing `usage` does not: the verdict stands and the usage is
 //!   estimated and flagged.
-//! - Tool calls run through a [`ToolExecutor`], at most `max_tool_rounds` rounds, then
-//!   one last request without tools.
+//! - Tool calls run through a [`ToolExecutor`] (async: blocking work belongs off the
+//!   async workers), at most `max_tool_rounds` rounds, then one last request without
+//!   tools. A tool that panics or fails internally fails the Director as `internal`:
+//!   the panic is caught at this boundary, whoever implemented the tool.
 //! - With an [`AnswerBound`], the schema sent is the bounded one (the canonical one
 //!   still validates), and a reply cut off for good keeps its complete findings as a
 //!   *partial* verdict in the outcome, next to the failure: never an answer.
@@ -30,8 +32,11 @@ use crate::model::{
 use crate::transport::{AttemptJournal, duration_ms, truncate};
 use director_core::verdict::{parse_verdict, verdict_schema};
 use director_core::{CoreError, Usage, Verdict};
+use futures::FutureExt as _;
+use futures::future::BoxFuture;
 use serde::Serialize;
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -101,12 +106,57 @@ impl ReviewRequest {
     }
 }
 
-/// Tools a Director may call while reviewing (read_file, grep, list_dir…).
+/// Tools a Director may call while reviewing (read_file, grep, list_dir, MCP tools…).
+///
+/// `call` is async and runs on the async workers: an implementation with blocking
+/// work (walking files, reading them) moves it off them (`spawn_blocking`). The
+/// future may be dropped at any await point when the Director's deadline passes or
+/// the run is cancelled.
 pub trait ToolExecutor: Send + Sync {
     /// The tools offered to the model.
     fn specs(&self) -> Vec<ToolSpec>;
-    /// Run one tool call and return its output (errors are reported as text to the model).
-    fn call(&self, name: &str, arguments_json: &str) -> String;
+    /// Run one tool call. Refusals, bad arguments and failures of the tool's own
+    /// service are `Ok` text for the model to read (`error: …`); `Err` is an internal
+    /// failure of the tool itself, which fails the Director.
+    fn call<'a>(
+        &'a self,
+        name: &'a str,
+        arguments_json: &'a str,
+    ) -> BoxFuture<'a, Result<String, ToolFailure>>;
+}
+
+/// A tool that could not run at all (a panic, a lost worker): the Director fails as
+/// `internal`, because a review that lost a tool answer is not a review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolFailure {
+    /// What happened, naming the tool, e.g. `tool grep panicked: …`.
+    pub message: String,
+}
+
+impl ToolFailure {
+    /// A tool that panicked, with the panic's message when it has one.
+    pub fn panicked(tool: &str, payload: &(dyn std::any::Any + Send)) -> ToolFailure {
+        ToolFailure {
+            message: format!("tool {tool} panicked: {}", panic_message(payload)),
+        }
+    }
+}
+
+impl fmt::Display for ToolFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The text of a panic payload (`panic!("…")` carries a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic without a message)".to_string()
+    }
 }
 
 /// Everything one review produced, success or not.
@@ -192,6 +242,9 @@ pub enum FailureKind {
     ToolLoop,
     /// The provider configuration is unusable.
     Config,
+    /// Something inside director failed (a tool panicked, a task was lost): a bug,
+    /// never the model's fault, and never a pass.
+    Internal,
 }
 
 impl FailureKind {
@@ -217,6 +270,7 @@ impl FailureKind {
             FailureKind::Cancelled => "cancelled",
             FailureKind::ToolLoop => "tool-loop",
             FailureKind::Config => "config",
+            FailureKind::Internal => "internal",
         }
     }
 }
@@ -543,7 +597,7 @@ async fn converse(
             });
             for call in &response.tool_calls {
                 progress.tool_calls += 1;
-                let output = executor.call(&call.name, &call.arguments);
+                let output = run_tool(executor, &call.name, &call.arguments).await?;
                 tracing::debug!(tool = %call.name, output_bytes = output.len(), "tool call");
                 chat.messages.push(ChatMessage::Tool {
                     call_id: call.id.clone(),
@@ -574,6 +628,26 @@ async fn converse(
                 return Err(failure(kind, format!("after one repair round: {error}")));
             }
         }
+    }
+}
+
+/// One tool call, with a panic anywhere in the executor's future caught here and
+/// turned into an `internal` failure of the Director.
+async fn run_tool(
+    executor: &dyn ToolExecutor,
+    name: &str,
+    arguments: &str,
+) -> Result<String, ReviewFailure> {
+    match AssertUnwindSafe(executor.call(name, arguments))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(tool_failure)) => Err(failure(FailureKind::Internal, tool_failure.message)),
+        Err(payload) => Err(failure(
+            FailureKind::Internal,
+            ToolFailure::panicked(name, payload.as_ref()).message,
+        )),
     }
 }
 

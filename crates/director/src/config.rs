@@ -44,6 +44,8 @@ pub struct Config {
     pub prices: PriceTable,
     /// Which Directors take part, and per-Director models.
     pub directors: DirectorsSection,
+    /// MCP servers Directors may consult (policy: trusted config only).
+    pub mcp: crate::mcp::McpSection,
     /// The stop-hook adapters' policy (`director hook`).
     pub hook: crate::hook::HookSection,
     /// Inline `director:ignore` suppressions.
@@ -368,6 +370,13 @@ pub struct Overrides {
     /// `--store URL`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_url: Option<String>,
+    /// `--no-mcp` (false): start no MCP server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp_enabled: Option<bool>,
+    /// MCP servers defined by the embedder ([`crate::VerifierBuilder::mcp_server`]),
+    /// merged into `[mcp.servers]` as trusted configuration.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub mcp_servers: BTreeMap<String, crate::mcp::McpServerConfig>,
     /// `--trust-worktree-config`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trust_worktree_config: Option<bool>,
@@ -423,6 +432,12 @@ impl Overrides {
         }
         if let Some(v) = &self.store_url {
             put("store", "url", json!(v));
+        }
+        if let Some(v) = self.mcp_enabled {
+            put("mcp", "enabled", json!(v));
+        }
+        if !self.mcp_servers.is_empty() {
+            put("mcp", "servers", json!(self.mcp_servers));
         }
         if let Some(v) = self.discovery {
             put("provider", "discovery", json!(v));
@@ -761,6 +776,7 @@ fn validate(config: &Config) -> Result<(), Error> {
             hint: "use at least 1000".into(),
         });
     }
+    crate::mcp::validate(&config.mcp)?;
     Ok(())
 }
 

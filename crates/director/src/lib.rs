@@ -29,6 +29,7 @@ mod evidence_inputs;
 pub mod exit;
 pub mod fit;
 pub mod hook;
+pub mod mcp;
 mod pipeline;
 pub mod policy;
 pub mod registry;
@@ -38,6 +39,7 @@ pub mod report;
 mod setup;
 pub mod storage;
 pub mod store;
+mod tools;
 pub mod trust;
 
 use std::path::{Path, PathBuf};
@@ -118,13 +120,25 @@ use pipeline::Engine;
 pub use setup::{ProviderSpec, provider_config};
 
 /// Builds a [`Verifier`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct VerifierBuilder {
     repo: Option<PathBuf>,
     provider: Option<ProviderSpec>,
     overrides: Overrides,
     cache_home: Option<PathBuf>,
+    tools: Option<Arc<dyn director_llm::ToolExecutor>>,
     slots: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+impl std::fmt::Debug for VerifierBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifierBuilder")
+            .field("repo", &self.repo)
+            .field("provider", &self.provider)
+            .field("overrides", &self.overrides)
+            .field("tools", &self.tools.as_ref().map(|t| t.specs().len()))
+            .finish_non_exhaustive()
+    }
 }
 
 impl VerifierBuilder {
@@ -150,6 +164,21 @@ impl VerifierBuilder {
     /// `DIRECTOR_CACHE_HOME` / `$XDG_CACHE_HOME/director` / `~/.cache/director`.
     pub fn cache_home(mut self, path: impl Into<PathBuf>) -> Self {
         self.cache_home = Some(path.into());
+        self
+    }
+
+    /// Define an MCP server (`[mcp.servers.<name>]`) as trusted configuration; Directors
+    /// whose definitions list `name` in `mcp` may call its tools.
+    pub fn mcp_server(mut self, name: impl Into<String>, server: mcp::McpServerConfig) -> Self {
+        self.overrides.mcp_servers.insert(name.into(), server);
+        self
+    }
+
+    /// Tools of the embedder's own, offered to every Director beside the repository
+    /// tools (when `run.tool_rounds > 0`). A panic inside them fails the Director
+    /// (`internal`), which makes the run `incomplete`.
+    pub fn tools(mut self, tools: Arc<dyn director_llm::ToolExecutor>) -> Self {
+        self.tools = Some(tools);
         self
     }
 
@@ -200,6 +229,7 @@ impl VerifierBuilder {
                 default: Arc::new(default),
                 setups: Default::default(),
                 cache_home: self.cache_home,
+                extra_tools: self.tools,
             }),
         })
     }

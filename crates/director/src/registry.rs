@@ -6,7 +6,10 @@
 //! commit's `.director/`, or the working tree when the user trusts it.
 //!
 //! Repository layout (all optional):
-//! `.director/directors/<name>.toml` adds or replaces a Director;
+//! `.director/directors/<name>.toml` adds a Director, or changes a built-in one: it
+//! may hold only the keys it changes (e.g. just `mcp = ["datadog"]`), which are merged
+//! onto the built-in definition of that name (tables key by key, other values
+//! replaced);
 //! `.director/prompts/frame.tera`, `.director/prompts/instruction.tera` and
 //! `.director/prompts/directors/<file>` replace templates;
 //! `.director/personas/<file>` replaces or adds personas.
@@ -61,6 +64,10 @@ pub struct DirectorDefinition {
     /// Output token budget override.
     #[serde(default)]
     pub max_output_tokens: Option<u32>,
+    /// MCP servers (names under `[mcp.servers]` in trusted config) whose tools this
+    /// Director may call. Naming a server never defines one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mcp: Vec<String>,
     /// When it applies.
     #[serde(default)]
     pub applicability: Applicability,
@@ -308,6 +315,53 @@ fn parse_definition(text: &str, origin: &Origin) -> Result<DirectorDefinition, E
     Ok(def)
 }
 
+/// A repository definition: complete, or only the keys it changes of the built-in
+/// Director it names (by `name`, else by its file name), merged onto that definition.
+fn parse_override(
+    text: &str,
+    origin: &Origin,
+    file_stem: &str,
+    builtins: &BTreeMap<String, DirectorDefinition>,
+) -> Result<DirectorDefinition, Error> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Director {
+        director: origin.to_string(),
+        message: format!("{origin}: {}", one_line(&e.to_string())),
+        hint: "see docs/directors.md for the definition keys".into(),
+    })?;
+    let name = table
+        .get("name")
+        .and_then(toml::Value::as_str)
+        .unwrap_or(file_stem);
+    let Some(base) = builtins.get(name) else {
+        return parse_definition(text, origin);
+    };
+    let cannot = |why: String| Error::Director {
+        director: base.name.clone(),
+        message: format!("cannot merge {origin} onto the built-in definition: {why}"),
+        hint: "write the whole definition in the file instead".into(),
+    };
+    let mut merged = match toml::Value::try_from(base) {
+        Ok(toml::Value::Table(table)) => table,
+        Ok(_) => return Err(cannot("it is not a table".into())),
+        Err(e) => return Err(cannot(e.to_string())),
+    };
+    merge_tables(&mut merged, table);
+    let merged_text = toml::to_string(&merged).map_err(|e| cannot(e.to_string()))?;
+    parse_definition(&merged_text, origin)
+}
+
+/// `over` onto `base`: tables merged key by key, every other value replaced.
+fn merge_tables(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_tables(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 /// Collapse a multi-line parser message into one line.
 pub(crate) fn one_line(message: &str) -> String {
     message
@@ -342,6 +396,10 @@ impl Panel {
             }
         }
         if let Some(repo) = repo {
+            let builtins: BTreeMap<String, DirectorDefinition> = defs
+                .iter()
+                .map(|(name, (def, _))| (name.clone(), def.clone()))
+                .collect();
             // Definitions directly under directors/ (the map is sorted by path).
             for (rel, file) in &repo.files.files {
                 let Some(name) = rel.strip_prefix("directors/") else {
@@ -358,7 +416,8 @@ impl Panel {
                         hint: "see docs/directors.md for the definition keys".into(),
                     });
                 };
-                let def = parse_definition(text, &origin)?;
+                let stem = name.trim_end_matches(".toml");
+                let def = parse_override(text, &origin, stem, &builtins)?;
                 defs.insert(def.name.clone(), (def, origin));
             }
         }

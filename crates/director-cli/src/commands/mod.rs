@@ -32,6 +32,9 @@ pub fn verifier(
     if provider.offline {
         overrides.offline = Some(true);
     }
+    if provider.no_mcp {
+        overrides.mcp_enabled = Some(false);
+    }
     Verifier::builder().repo(repo).overrides(overrides).build()
 }
 

@@ -18,6 +18,7 @@ mod git;
 mod hooks;
 mod integrations;
 mod mcp;
+mod mcp_client;
 mod scenarios;
 mod support;
 mod terraform;

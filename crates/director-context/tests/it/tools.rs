@@ -179,3 +179,50 @@ fn output_is_capped() {
     assert!(out.content.contains("[output truncated at 1000 bytes"));
     assert_eq!(t.root(), Path::new(dir.path()).canonicalize().unwrap());
 }
+
+/// Issue 10's grep oracle: whether `grep` matches is decided on the redacted text,
+/// so probing a secret's prefixes answers exactly as probing a random string of the
+/// same length does, and the answer never contains the secret.
+#[test]
+fn grep_cannot_be_used_as_an_oracle_for_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_key = "AKIAZ7Q3M9XK2LPD4WQE";
+    let password = "Tr0ub4dor-and-3-more-words";
+    std::fs::write(
+        dir.path().join("deploy.tf"),
+        format!(
+            "provider \"aws\" {{\n  access_key = \"{secret_key}\"\n}}\n\ndb_password = \"{password}\"\n"
+        ),
+    )
+    .unwrap();
+    let t = RepoTools::new(dir.path());
+    let grep = |pattern: &str| {
+        let args = serde_json::json!({"pattern": pattern, "path_glob": null});
+        let out = t.call("grep", &args.to_string());
+        // The answer quotes the pattern back; compare what is left.
+        let rest = out.content.replace(pattern, "<pattern>");
+        assert!(
+            !rest.contains(secret_key) && !rest.contains(password),
+            "{rest}"
+        );
+        (out.ok, rest)
+    };
+    let random = "QWXZVBNMRTYUIOPLKJHG";
+    for secret in [secret_key, password] {
+        for len in [4, 6, 10, secret.len() - 1, secret.len()] {
+            let prefix = regex::escape(&secret[..len]);
+            let control = regex::escape(&random[..len.min(random.len())]);
+            assert_eq!(
+                grep(&prefix),
+                grep(&control),
+                "grep for a {len}-character prefix of a secret answers differently from a random string"
+            );
+            assert_eq!(grep(&prefix).1, "no matches for `<pattern>`\n");
+        }
+    }
+    // Anchored probes on the secret's line answer from the redacted line too.
+    assert_eq!(grep(r"access_key = .AKIA"), grep(r"access_key = .QWXZ"));
+    // The rest of the file is searchable as usual.
+    let (ok, out) = grep("access_key");
+    assert!(ok && out.contains("deploy.tf:2:"), "{out}");
+}

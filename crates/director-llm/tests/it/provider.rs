@@ -184,6 +184,38 @@ async fn tool_call_round_trip() {
     );
 }
 
+/// A tool that panics fails the Director as `internal`, naming the tool and the
+/// panic, and no verdict comes out (issue 10: never a silent pass).
+#[tokio::test]
+async fn a_panicking_tool_fails_the_director_as_internal() {
+    let server = serving(ResponseTemplate::new(500)).await;
+    Mock::given(method("POST"))
+        .and(path(CHAT_PATH))
+        .respond_with(ToolConversation)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let tools = FakeTools {
+        panics: true,
+        ..FakeTools::default()
+    };
+    let outcome = review(
+        &provider_for(&server),
+        request(),
+        Some(&tools),
+        &CancellationToken::new(),
+    )
+    .await;
+    expect_failure(&outcome, director_llm::FailureKind::Internal);
+    let failure = outcome.result.unwrap_err();
+    assert_eq!(
+        failure.to_string(),
+        "internal: tool read_file panicked: index out of bounds in the fake tool"
+    );
+    assert_eq!(outcome.tool_calls, 1);
+    assert_eq!(bodies(&server).await.len(), 1, "no request after the panic");
+}
+
 /// Always asks for another tool call.
 struct EndlessTools;
 

@@ -4,8 +4,9 @@
 
 use director_llm::{
     ChatMessage, FailureKind, OpenAiProvider, ProviderConfig, RateLimits, RetryPolicy,
-    ReviewOutcome, ReviewRequest, StructuredOutput, ToolExecutor, ToolSpec, review,
+    ReviewOutcome, ReviewRequest, StructuredOutput, ToolExecutor, ToolFailure, ToolSpec, review,
 };
+use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -200,10 +201,12 @@ pub async fn bodies(server: &MockServer) -> Vec<Value> {
         .collect()
 }
 
-/// A tool executor with one `read_file` tool that records what it was asked.
+/// A tool executor with one `read_file` tool that records what it was asked; with
+/// `panics` set, the tool panics instead of answering.
 #[derive(Default)]
 pub struct FakeTools {
     pub calls: std::sync::Mutex<Vec<(String, String)>>,
+    pub panics: bool,
 }
 
 impl ToolExecutor for FakeTools {
@@ -220,11 +223,22 @@ impl ToolExecutor for FakeTools {
         }]
     }
 
-    fn call(&self, name: &str, arguments_json: &str) -> String {
-        self.calls
-            .lock()
-            .unwrap()
-            .push((name.to_string(), arguments_json.to_string()));
-        "resource \"aws_db_instance\" \"main\" {\n  multi_az = false\n}".to_string()
+    fn call<'a>(
+        &'a self,
+        name: &'a str,
+        arguments_json: &'a str,
+    ) -> BoxFuture<'a, Result<String, ToolFailure>> {
+        Box::pin(async move {
+            self.calls
+                .lock()
+                .unwrap()
+                .push((name.to_string(), arguments_json.to_string()));
+            // Yield once, so the panic happens inside a future that was already polled.
+            tokio::task::yield_now().await;
+            if self.panics {
+                panic!("index out of bounds in the fake tool");
+            }
+            Ok("resource \"aws_db_instance\" \"main\" {\n  multi_az = false\n}".to_string())
+        })
     }
 }

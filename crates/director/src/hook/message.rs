@@ -232,6 +232,7 @@ mod tests {
             evidence: Default::default(),
             context: Default::default(),
             usage: Default::default(),
+            mcp_servers: Vec::new(),
             policy: Default::default(),
             warnings: Vec::new(),
         }

@@ -86,6 +86,8 @@ pub(crate) struct Engine {
     pub(crate) setups: Mutex<HashMap<String, Arc<Setup>>>,
     /// The user's cache home, when the builder chose one.
     pub(crate) cache_home: Option<PathBuf>,
+    /// Tools of the embedder's own, offered beside the repository tools.
+    pub(crate) extra_tools: Option<Arc<dyn director_llm::ToolExecutor>>,
 }
 
 impl Engine {
@@ -100,6 +102,7 @@ impl Engine {
         let mut plan = self.plan(task, options, events).await?;
         let requests = std::mem::take(&mut plan.requests);
         let reviewed = self.review(&plan, requests, events, cancel).await;
+        plan.tools.close().await;
         let judgement = self.judge(&plan, reviewed, cancel.is_cancelled()).await?;
         self.record(plan, judgement, events).await
     }

@@ -8,6 +8,7 @@ use super::{ContextPreview, Engine, VerifyOptions, blocking};
 use crate::error::Error;
 use crate::event::{EventSink, VerificationEvent};
 use crate::setup::Setup;
+use crate::tools::{DirectorTools, RunTools};
 use crate::trust::policy_change_finding;
 use director_context::{ChangeRequest, ChangeSet, PackInput, PackedContext};
 use director_core::record::{ContextSummary, DirectorRun};
@@ -33,6 +34,11 @@ pub(crate) struct Planned {
     pub schema_in_prompt: bool,
     /// Content address of the Director's whole input, for the verdict cache.
     pub cache_key: String,
+    /// Its tools (None when tools are off).
+    pub tools: Option<Arc<DirectorTools>>,
+    /// Whether its verdict may come from (and go to) the cache: not with live MCP tools,
+    /// unless `[mcp] cache = true`.
+    pub cacheable: bool,
     /// How the request fits the model (profile, bound, parts), once fitted.
     pub fit: Option<super::fitting::FitPlan>,
 }
@@ -74,6 +80,8 @@ pub(crate) struct Plan {
     pub partial: bool,
     /// This run's use of the verdict cache (collects its warnings).
     pub cache: Option<crate::cache::CacheSession>,
+    /// The tools of this run, MCP servers included (closed after the review stage).
+    pub tools: RunTools,
     /// What discovery learnt about the default model's server.
     pub server: Option<director_llm::ModelProfile>,
 }
@@ -192,6 +200,20 @@ impl Engine {
             }
         }
 
+        // The tools the selected Directors may call; MCP servers start here.
+        let running: Vec<&crate::registry::Director> = selected
+            .iter()
+            .map(|&i| &setup.policy.panel.directors()[i])
+            .collect();
+        let tools = RunTools::prepare(
+            &setup.policy.config.config,
+            &self.repo_root,
+            &running,
+            self.extra_tools.clone(),
+            model.is_some(),
+        )
+        .await;
+
         let mut context = ContextSummary {
             budget: setup.policy.config.config.context.max_tokens as u64,
             ..ContextSummary::default()
@@ -204,8 +226,14 @@ impl Engine {
                 .pack(&setup, &task, &changes, &evidence.findings)
                 .await?;
             let env_name = environment.map_or("unspecified", Environment::as_str);
-            let rendered =
-                self.render_requests(&setup, &selected, &packed, env_name, model.as_deref())?;
+            let rendered = self.render_requests(
+                &setup,
+                &selected,
+                &packed,
+                env_name,
+                model.as_deref(),
+                &tools,
+            )?;
             context = rendered.context;
             let mut rendered_requests = rendered.requests;
             if let Some(model) = model.as_deref() {
@@ -262,6 +290,7 @@ impl Engine {
             context,
             partial,
             cache,
+            tools,
             server,
         })
     }

@@ -1,7 +1,7 @@
 //! Prompts, part of the `plan` stage: the three messages each selected Director
 //! receives — `[system: frame + context] [system: its spec and persona] [user:
-//! instruction]` — their token counts, and the content address of the whole input
-//! for the verdict cache. The frame and context are byte-identical for every
+//! instruction]` — their token counts, their tools, and the content address of the
+//! whole input (tools offered included) for the verdict cache. The frame and context are byte-identical for every
 //! Director of a run, so provider prompt caching applies.
 
 use super::Engine;
@@ -10,6 +10,7 @@ use crate::cache::VerdictCache;
 use crate::error::Error;
 use crate::registry::PanelEntry;
 use crate::setup::Setup;
+use crate::tools::RunTools;
 use director_context::PackedContext;
 use director_core::record::ContextSummary;
 use director_llm::{ChatMessage, ChatModel, StructuredOutput};
@@ -31,6 +32,7 @@ impl Engine {
         packed: &PackedContext,
         env_name: &str,
         model: Option<&dyn ChatModel>,
+        tools: &RunTools,
     ) -> Result<Rendered, Error> {
         let cfg = &setup.policy.config.config;
         let entries: Vec<PanelEntry> = selected
@@ -79,7 +81,14 @@ impl Engine {
                 .or_else(|| cfg.directors.models.get(d.name()).cloned())
                 .unwrap_or_else(|| cfg.provider.model.clone());
             let max_output_tokens = d.def.max_output_tokens.unwrap_or(cfg.run.max_output_tokens);
+            let director_tools = tools.for_director(d, &packed.nonce);
+            // The tools offered are part of the input: a different set, another key.
+            let tools_offered = director_tools
+                .as_ref()
+                .map(|t| t.fingerprint())
+                .unwrap_or_default();
             let cache_key = VerdictCache::key(&[
+                tools_offered.as_bytes(),
                 d.fingerprint.as_bytes(),
                 frame.as_bytes(),
                 own.as_bytes(),
@@ -103,6 +112,8 @@ impl Engine {
                 max_output_tokens,
                 schema_in_prompt: !structured,
                 cache_key,
+                cacheable: tools.cacheable(director_tools.as_deref()),
+                tools: director_tools,
                 fit: None,
             });
         }

@@ -76,6 +76,7 @@ impl Engine {
             },
             context: plan.context,
             usage: judgement.usage,
+            mcp_servers: plan.tools.report(),
             policy: PolicyInfo {
                 source: setup.policy.trusted.source.to_string(),
                 ignored_changes: plan.policy_ignored,

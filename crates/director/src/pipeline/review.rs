@@ -11,7 +11,6 @@ use super::fitting::FitPlan;
 use super::plan::{Plan, Planned};
 use crate::event::{EventSink, VerificationEvent};
 use crate::registry::Director;
-use director_context::RepoTools;
 use director_core::record::{AttemptRecord, DirectorRun, DirectorStatus, PartRun};
 use director_core::{Usage, Verdict, VerdictKind};
 use director_llm::{ChatModel, PriceTable, ReviewOutcome, ReviewRequest, ToolExecutor};
@@ -31,36 +30,10 @@ pub(crate) struct Reviewed {
     pub verdict: Option<Verdict>,
 }
 
-/// The repository tools offered to Directors, through the LLM crate's contract.
-struct ToolAdapter(RepoTools);
-
-impl ToolExecutor for ToolAdapter {
-    fn specs(&self) -> Vec<director_llm::ToolSpec> {
-        RepoTools::specs()
-            .into_iter()
-            .map(|s| director_llm::ToolSpec {
-                name: s.name,
-                description: s.description,
-                parameters: s.parameters,
-            })
-            .collect()
-    }
-
-    fn call(&self, name: &str, arguments_json: &str) -> String {
-        let out = self.0.call(name, arguments_json);
-        if out.ok {
-            out.content
-        } else {
-            format!("error: {}", out.content)
-        }
-    }
-}
-
 /// What every Director task of one run shares.
 #[derive(Clone)]
 struct Shared {
     model: Arc<dyn ChatModel>,
-    tools: Option<Arc<ToolAdapter>>,
     cache: Option<crate::cache::CacheSession>,
     semaphore: Arc<Semaphore>,
     events: EventSink,
@@ -101,8 +74,6 @@ impl Engine {
         };
         let shared = Shared {
             model,
-            tools: (cfg.run.tool_rounds > 0)
-                .then(|| Arc::new(ToolAdapter(RepoTools::new(self.repo_root.clone())))),
             cache: plan.cache.clone(),
             semaphore: Arc::new(Semaphore::new(limit)),
             events: events.clone(),
@@ -175,8 +146,12 @@ pub(super) fn failed_run(d: &Director, reason: String) -> DirectorRun {
 
 /// One Director: a concurrency slot (unless every request is cached), then its one
 /// request or its parts in turn. A request that cannot fit fails before any call.
-async fn run_director(d: Director, mut plan: Planned, shared: Shared) -> Reviewed {
+async fn run_director(d: Director, mut plan: Planned, mut shared: Shared) -> Reviewed {
     let index = plan.director_index;
+    // A Director with live MCP tools bypasses the cache unless `[mcp] cache = true`.
+    if !plan.cacheable {
+        shared.cache = None;
+    }
     let mut fit = plan.fit.take();
     let parts = fit
         .as_mut()
@@ -252,6 +227,9 @@ async fn run_director(d: Director, mut plan: Planned, shared: Shared) -> Reviewe
     };
     run.0.prompt_tokens = plan.prompt_tokens as u64;
     run.0.prompt_profile = profile;
+    if let Some(tools) = &plan.tools {
+        run.0.mcp_calls = tools.take_calls();
+    }
     if let Some(fit) = &fit {
         run.0.omitted.clone_from(&fit.omitted);
     }
@@ -360,7 +338,7 @@ async fn review_one(
         bound: fit.map(|f| f.bound),
         schema_max_length: fit.is_some_and(|f| f.schema_max_length),
     };
-    let tools: Option<&dyn ToolExecutor> = shared.tools.as_deref().map(|t| t as &dyn ToolExecutor);
+    let tools: Option<&dyn ToolExecutor> = plan.tools.as_deref().map(|t| t as &dyn ToolExecutor);
     let mut outcome: ReviewOutcome =
         director_llm::review(shared.model.as_ref(), request, tools, &shared.cancel).await;
     outcome.usage.cost_usd = shared.prices.cost(&plan.model, &outcome.usage);

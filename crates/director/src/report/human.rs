@@ -2,7 +2,7 @@
 //! matter, most severe first.
 
 use super::location;
-use director_core::record::DirectorStatus;
+use director_core::record::{DirectorStatus, McpServerStatus};
 use director_core::{Decision, FindingSource, FindingStatus, RunRecord, Severity};
 use std::fmt::Write as _;
 
@@ -11,6 +11,41 @@ fn paint(color: bool, code: &str, text: &str) -> String {
         format!("\x1b[{code}m{text}\x1b[0m")
     } else {
         text.to_string()
+    }
+}
+
+/// The MCP servers Directors opted into: ready with their tools and calls, or why not.
+fn render_mcp(out: &mut String, r: &RunRecord, color: bool) {
+    if r.mcp_servers.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nMCP servers");
+    for server in &r.mcp_servers {
+        let calls: usize = r
+            .directors
+            .iter()
+            .flat_map(|d| &d.mcp_calls)
+            .filter(|c| c.server == server.name)
+            .count();
+        let line = match server.status {
+            McpServerStatus::Ready => format!(
+                "✔ {:<15} {} tool(s) offered, {calls} call(s)",
+                server.name,
+                server.tools_offered.len()
+            ),
+            McpServerStatus::Failed | McpServerStatus::Unknown => format!(
+                "{} {:<15} {}: {}",
+                paint(color, "33", "!"),
+                server.name,
+                if server.status == McpServerStatus::Failed {
+                    "not available"
+                } else {
+                    "not configured"
+                },
+                server.message.as_deref().unwrap_or("")
+            ),
+        };
+        let _ = writeln!(out, "  {line}");
     }
 }
 
@@ -91,6 +126,7 @@ pub fn render_human(r: &RunRecord, color: bool) -> String {
         }
         let _ = writeln!(out, "  {mark} {:<15} {:<8} {detail}", d.name, state);
     }
+    render_mcp(&mut out, r, color);
 
     let shown: Vec<_> = r
         .findings

@@ -10,6 +10,7 @@ mod embed;
 mod faults;
 mod formats;
 mod local_llm;
+mod mcp;
 mod panel;
 mod routing;
 mod safety;
