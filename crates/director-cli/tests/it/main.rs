@@ -14,6 +14,7 @@ mod examples;
 mod git;
 mod integrations;
 mod mcp;
+mod nesting;
 mod support;
 mod trust;
 mod verify;
