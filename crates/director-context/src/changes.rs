@@ -244,15 +244,25 @@ fn clean_dir(p: &Path) -> PathBuf {
 /// Gather the change described by `request` in the repository (or folder) at
 /// `repo_root`.
 pub fn gather(repo_root: &Path, request: &ChangeRequest) -> Result<ChangeSet, ContextError> {
+    gather_within(repo_root, request, MAX_TOTAL_CONTENT_BYTES)
+}
+
+/// [`gather`] with `cap` bytes of content and hunks loaded at most.
+fn gather_within(
+    repo_root: &Path,
+    request: &ChangeRequest,
+    cap: u64,
+) -> Result<ChangeSet, ContextError> {
     let scope = Scope::new(request.scope)?;
+    let mut budget = ContentBudget::new(cap);
     if !request.paths.is_empty() {
-        return gather_paths(repo_root, request, &scope);
+        return gather_paths(repo_root, request, &scope, &mut budget);
     }
     let repo = Repository::discover(repo_root).map_err(|source| ContextError::NotARepository {
         path: repo_root.to_path_buf(),
         source,
     })?;
-    GitGather::new(&repo, request, &scope).run()
+    GitGather::new(&repo, request, &scope).run(&mut budget)
 }
 
 /// The repository's default branch: `origin/HEAD`'s target, else `main`, else
@@ -566,26 +576,70 @@ impl ChartFinder {
     }
 }
 
-/// Loads content for files in order until the total cap is reached.
+/// Loads content and hunks for files in order until the total cap is reached. Hunks
+/// count with their text and their per-line bookkeeping, so a change of huge diffs
+/// is held to the same cap as one of huge files.
 struct ContentBudget {
     used: u64,
+    cap: u64,
 }
 
 impl ContentBudget {
+    fn new(cap: u64) -> ContentBudget {
+        ContentBudget { used: 0, cap }
+    }
+
+    fn over_cap(&self) -> String {
+        format!(
+            "the change holds more than {} of text",
+            if self.cap >= 1024 * 1024 {
+                format!("{} MiB", self.cap / (1024 * 1024))
+            } else {
+                format!("{} bytes", self.cap)
+            }
+        )
+    }
+
+    /// Take `cost` bytes if they fit.
+    fn take(&mut self, cost: u64) -> bool {
+        if self.used.saturating_add(cost) > self.cap {
+            return false;
+        }
+        self.used += cost;
+        true
+    }
+
     fn admit(&mut self, text: String) -> (Option<String>, Option<String>) {
-        let len = text.len() as u64;
-        if self.used + len > MAX_TOTAL_CONTENT_BYTES {
+        if !self.take(text.len() as u64) {
             return (
                 None,
-                Some(format!(
-                    "content not loaded: the change holds more than {} MiB of text",
-                    MAX_TOTAL_CONTENT_BYTES / (1024 * 1024)
-                )),
+                Some(format!("content not loaded: {}", self.over_cap())),
             );
         }
-        self.used += len;
         (Some(text), None)
     }
+
+    /// Read the hunks of `patch` if they fit; otherwise none and the reason.
+    fn admit_hunks(&mut self, patch: &git2::Patch<'_>) -> Result<Option<Vec<Hunk>>, git2::Error> {
+        if !self.take(hunks_cost(patch)?) {
+            return Ok(None);
+        }
+        hunks_of(patch).map(Some)
+    }
+}
+
+/// What the hunks of `patch` cost once read: their text plus a [`Hunk`] per hunk and
+/// a [`HunkLine`] per line, computed without reading them.
+fn hunks_cost(patch: &git2::Patch<'_>) -> Result<u64, git2::Error> {
+    let mut lines = 0u64;
+    for h in 0..patch.num_hunks() {
+        lines += patch.num_lines_in_hunk(h)? as u64;
+    }
+    let text = patch.size(true, true, false) as u64;
+    let hunks = patch.num_hunks() as u64;
+    Ok(text
+        + hunks * std::mem::size_of::<Hunk>() as u64
+        + lines * std::mem::size_of::<HunkLine>() as u64)
 }
 
 struct GitGather<'r, 'a> {
@@ -616,7 +670,7 @@ impl<'r, 'a> GitGather<'r, 'a> {
             })
     }
 
-    fn run(self) -> Result<ChangeSet, ContextError> {
+    fn run(self, budget: &mut ContentBudget) -> Result<ChangeSet, ContextError> {
         let git_err = |action: &str| {
             let action = action.to_string();
             move |source| ContextError::Git { action, source }
@@ -700,14 +754,11 @@ impl<'r, 'a> GitGather<'r, 'a> {
 
         let mut files = Vec::new();
         let mut charts = ChartFinder::new();
-        let mut budget = ContentBudget { used: 0 };
         for idx in 0..diff.deltas().len() {
             let Some(delta) = diff.get_delta(idx) else {
                 continue;
             };
-            if let Some(file) =
-                self.file_of(&diff, idx, &delta, &head_side, &mut charts, &mut budget)?
-            {
+            if let Some(file) = self.file_of(&diff, idx, &delta, &head_side, &mut charts, budget)? {
                 files.push(file);
             }
         }
@@ -777,6 +828,7 @@ impl<'r, 'a> GitGather<'r, 'a> {
         let mut hunks = Vec::new();
         let (mut added, mut removed) = (0u32, 0u32);
         let mut binary = false;
+        let mut hunks_dropped = false;
         let mut too_large = old.size() > max || new.size() > max;
         if !submodule {
             let patch = git2::Patch::from_diff(diff, idx).map_err(|source| ContextError::Git {
@@ -789,10 +841,22 @@ impl<'r, 'a> GitGather<'r, 'a> {
                     too_large |= d.old_file().size() > max || d.new_file().size() > max;
                     binary = d.flags().is_binary() && !too_large;
                     if !binary && !too_large {
-                        hunks = hunks_of(&patch).map_err(|source| ContextError::Git {
-                            action: format!("read the hunks of `{path}`"),
-                            source,
-                        })?;
+                        match budget.admit_hunks(&patch) {
+                            Ok(Some(read)) => hunks = read,
+                            Ok(None) => {
+                                hunks_dropped = true;
+                                if let Ok((_, plus, minus)) = patch.line_stats() {
+                                    added = u32::try_from(plus).unwrap_or(u32::MAX);
+                                    removed = u32::try_from(minus).unwrap_or(u32::MAX);
+                                }
+                            }
+                            Err(source) => {
+                                return Err(ContextError::Git {
+                                    action: format!("read the hunks of `{path}`"),
+                                    source,
+                                });
+                            }
+                        }
                     }
                 }
                 None => {
@@ -809,21 +873,29 @@ impl<'r, 'a> GitGather<'r, 'a> {
                 }
             }
         }
-        let status =
-            if status == ChangeStatus::Modified && hunks.is_empty() && mode_change.is_some() {
-                ChangeStatus::ModeChanged
-            } else {
-                status
-            };
+        let status = if status == ChangeStatus::Modified
+            && hunks.is_empty()
+            && !hunks_dropped
+            && mode_change.is_some()
+        {
+            ChangeStatus::ModeChanged
+        } else {
+            status
+        };
 
         let dotenv = is_dotenv_path(&path);
         let mut content = None;
-        let mut content_note = None;
+        let mut content_note =
+            hunks_dropped.then(|| format!("diff not loaded: {}", budget.over_cap()));
         let mut is_symlink = is_symlink;
         let mut submodule = submodule;
         if status != ChangeStatus::Deleted && !submodule && !is_symlink && !dotenv && !binary {
             match head.read(self.repo, &path, max) {
-                HeadText::Text(text) => (content, content_note) = budget.admit(text),
+                HeadText::Text(text) => {
+                    let (loaded, note) = budget.admit(text);
+                    content = loaded;
+                    content_note = content_note.or(note);
+                }
                 HeadText::Binary => binary = true,
                 HeadText::TooLarge => too_large = true,
                 HeadText::Symlink => is_symlink = true,
@@ -928,6 +1000,7 @@ fn gather_paths(
     root: &Path,
     request: &ChangeRequest,
     scope: &Scope,
+    budget: &mut ContentBudget,
 ) -> Result<ChangeSet, ContextError> {
     let canonical_root = root.canonicalize().map_err(|source| ContextError::Read {
         path: root.to_path_buf(),
@@ -980,7 +1053,6 @@ fn gather_paths(
     }
 
     let mut files = Vec::new();
-    let mut budget = ContentBudget { used: 0 };
     let max = request.max_file_bytes;
     for rel in found.into_iter().filter(|p| scope.matches(p)) {
         let mut file = ChangedFile {
@@ -1052,6 +1124,86 @@ fn walk_dir(dir: &Path, root: &Path, found: &mut BTreeSet<String>) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A repository with `files` committed files of `lines` lines each, every line
+    /// then rewritten in the working tree.
+    fn rewritten_repo(files: usize, lines: usize) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let write = |tag: &str| {
+            for f in 0..files {
+                let text: String = (0..lines).map(|l| format!("{tag} {f} {l}\n")).collect();
+                std::fs::write(dir.path().join(format!("f{f}.txt")), text).unwrap();
+            }
+        };
+        write("old");
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("Test", "test@example.com").unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "base", &tree, &[])
+            .unwrap();
+        write("new");
+        dir
+    }
+
+    fn hunk_bytes(f: &ChangedFile) -> u64 {
+        f.hunks
+            .iter()
+            .map(|h| {
+                (h.header.len() + std::mem::size_of::<Hunk>()) as u64
+                    + h.lines
+                        .iter()
+                        .map(|l| (l.text.len() + std::mem::size_of::<HunkLine>()) as u64)
+                        .sum::<u64>()
+            })
+            .sum()
+    }
+
+    #[test]
+    fn hunks_count_against_the_content_cap() {
+        let dir = rewritten_repo(8, 200);
+        let request = ChangeRequest::default();
+        let all = gather(dir.path(), &request).unwrap();
+        assert_eq!(all.files.len(), 8);
+        for f in &all.files {
+            assert!(!f.hunks.is_empty() && f.content.is_some(), "{f:?}");
+        }
+        let one_file: u64 = hunk_bytes(&all.files[0]) + 200 * 12;
+
+        let cap = one_file * 3;
+        let capped = gather_within(dir.path(), &request, cap).unwrap();
+        let loaded: u64 = capped
+            .files
+            .iter()
+            .map(|f| hunk_bytes(f) + f.content.as_ref().map_or(0, |c| c.len() as u64))
+            .sum();
+        assert!(loaded <= cap, "{loaded} bytes loaded under a cap of {cap}");
+        let dropped: Vec<&ChangedFile> =
+            capped.files.iter().filter(|f| f.hunks.is_empty()).collect();
+        assert!(
+            dropped.len() >= 4,
+            "{} files lost their hunks",
+            dropped.len()
+        );
+        for f in dropped {
+            // Listed, counted and explained even without their diff.
+            assert_eq!((f.added, f.removed), (200, 200), "{}", f.path);
+            assert_eq!(f.status, ChangeStatus::Modified);
+            let note = f.content_note.as_deref().unwrap_or_default();
+            assert!(
+                note.starts_with("diff not loaded: the change holds more than"),
+                "{note}"
+            );
+            assert!(
+                f.added_line(1),
+                "a file without hunks counts as written by the change"
+            );
+        }
+    }
 
     #[test]
     fn director_state_is_never_part_of_a_change() {

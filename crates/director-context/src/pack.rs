@@ -626,6 +626,11 @@ impl<'a> Packer<'a> {
             ("file", content_chunks(content, &f.path))
         } else {
             if f.hunks.is_empty() {
+                // Hunks left out by the change's content cap: say so, or the file
+                // would vanish from the context without a trace.
+                if let Some(note) = &f.content_note {
+                    self.omit(f.path.clone(), note.clone());
+                }
                 return;
             }
             ("diff", render_diff(f, self.input.context_lines))

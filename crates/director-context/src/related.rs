@@ -2,12 +2,14 @@
 //! change. Terraform modules that changed `.tf` files call through a local
 //! `source`, and Kubernetes objects (Service, HorizontalPodAutoscaler,
 //! PodDisruptionBudget, NetworkPolicy) that select or target a changed Deployment,
-//! StatefulSet, DaemonSet or ReplicaSet. Bounded in files visited, file size and
-//! results; symlinks are never followed.
+//! StatefulSet, DaemonSet or ReplicaSet. Bounded in files visited, file size,
+//! nesting depth ([`director_core::nesting`]) and results; symlinks are never
+//! followed.
 
 use crate::changes::{ChangeSet, HeadText, read_workdir_file};
 use crate::text::{is_dotenv_path, rel_path_string, repo_walker};
 use director_core::FileClass;
+use director_core::nesting::yaml_too_deep;
 use saphyr::{LoadableYamlNode, Yaml};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path};
@@ -195,7 +197,12 @@ fn string_map(y: Option<&Yaml<'_>>) -> BTreeMap<String, String> {
     out
 }
 
+/// The YAML documents of a manifest; none when it does not parse or nests deeper
+/// than a parser's stack should follow.
 fn load_docs(text: &str) -> Vec<Yaml<'_>> {
+    if yaml_too_deep(text).is_some() {
+        return Vec::new();
+    }
     Yaml::load_from_str(text).unwrap_or_default()
 }
 
@@ -371,6 +378,27 @@ mod tests {
         );
         assert_eq!(join_lexically("", "../../etc"), None);
         assert_eq!(join_lexically("a", "/etc"), None);
+    }
+
+    #[test]
+    fn deeply_nested_manifests_are_skipped_not_parsed() {
+        // Parsed on a small stack: without the nesting guard these exhaust it.
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                for text in [
+                    "[".repeat(100_000),
+                    "{\"a\":".repeat(100_000),
+                    format!("kind: Service\nspec: {}x\n", "- ".repeat(100_000)),
+                    format!("kind: Service\nspec:\n{}x\n", "? ".repeat(100_000)),
+                ] {
+                    assert!(load_docs(&text).is_empty());
+                }
+                assert_eq!(load_docs("kind: Service\n").len(), 1);
+            })
+            .expect("spawn a test thread")
+            .join()
+            .expect("deep YAML overflowed the stack");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod fingerprint;
 pub mod gate;
 pub mod layout;
 pub mod merge;
+pub mod nesting;
 pub mod record;
 pub mod routing;
 pub mod severity;

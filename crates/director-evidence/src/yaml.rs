@@ -3,18 +3,14 @@
 //! the 1-based line range of every node and mapping key.
 //!
 //! Two guards keep analysis total: input nested deeper than the analyzers follow is
-//! rejected before parsing (saphyr builds and drops documents recursively, so a
-//! pathological file could exhaust the stack), and when a multi-document stream fails
+//! rejected before parsing ([`director_core::nesting`]: saphyr builds and drops
+//! documents recursively, so a pathological file could exhaust the stack), and when a multi-document stream fails
 //! to parse, each `---` document is parsed on its own so that one broken document does
 //! not hide the others.
 
 use crate::error::EvidenceError;
+use director_core::nesting::yaml_too_deep;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-
-/// Deepest block indentation (columns of leading spaces and `- ` indicators) accepted.
-const MAX_LEADING_COLUMNS: usize = 256;
-/// Deepest flow nesting (`[` / `{`) accepted.
-const MAX_FLOW_DEPTH: usize = 64;
 
 /// A scalar or collection value.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,7 +163,7 @@ pub(crate) fn load(
     text: &str,
     format: &'static str,
 ) -> (Vec<Node>, Vec<EvidenceError>) {
-    if let Some(limit) = too_deep(text) {
+    if let Some(limit) = yaml_too_deep(text) {
         return (
             Vec::new(),
             vec![EvidenceError::TooDeep {
@@ -211,33 +207,6 @@ fn syntax(path: &str, format: &'static str, line: u32, message: &str) -> Evidenc
         line: line.max(1),
         message: message.to_string(),
     }
-}
-
-/// `Some(limit)` if the text nests deeper than the analyzers accept.
-fn too_deep(text: &str) -> Option<usize> {
-    let mut flow: usize = 0;
-    for line in text.lines() {
-        let leading = line
-            .bytes()
-            .take_while(|b| matches!(b, b' ' | b'-'))
-            .count();
-        if leading > MAX_LEADING_COLUMNS {
-            return Some(MAX_LEADING_COLUMNS);
-        }
-        for b in line.bytes() {
-            match b {
-                b'[' | b'{' => {
-                    flow += 1;
-                    if flow > MAX_FLOW_DEPTH {
-                        return Some(MAX_FLOW_DEPTH);
-                    }
-                }
-                b']' | b'}' => flow = flow.saturating_sub(1),
-                _ => {}
-            }
-        }
-    }
-    None
 }
 
 /// Split a stream at `---` document markers in column 0; each chunk with its first

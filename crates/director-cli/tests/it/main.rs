@@ -19,6 +19,7 @@ mod hooks;
 mod integrations;
 mod mcp;
 mod mcp_client;
+mod nesting;
 mod scenarios;
 mod support;
 mod terraform;

@@ -223,6 +223,37 @@ fn synthetic_file(i: usize) -> ChangedFile {
 }
 
 #[test]
+fn a_file_whose_diff_was_not_loaded_is_listed_as_omitted() {
+    let mut big = synthetic_file(1);
+    big.status = ChangeStatus::Modified;
+    big.hunks.clear();
+    big.content = Some("let x = 1;\n".repeat(4000));
+    big.content_note = Some("diff not loaded: the change holds more than 128 MiB of text".into());
+    let set = ChangeSet {
+        root: "/tmp/capped".into(),
+        mode: ChangeMode::WorkingTree,
+        base: Some("HEAD".into()),
+        head: None,
+        base_commit: Some("0".repeat(40)),
+        head_commit: None,
+        files: vec![big.clone(), synthetic_file(2)],
+    };
+    let task = task();
+    let packed = pack(&PackInput::new(&task, &set));
+    let omission = packed
+        .omitted
+        .iter()
+        .find(|o| o.item == big.path)
+        .unwrap_or_else(|| panic!("{:#?}", packed.omitted));
+    assert!(omission.reason.starts_with("diff not loaded"));
+    assert!(
+        packed
+            .text
+            .contains("diff not loaded: the change holds more than")
+    );
+}
+
+#[test]
 fn a_two_thousand_file_change_is_bounded_and_prioritised() {
     let mut files: Vec<ChangedFile> = (0..2000).map(synthetic_file).collect();
     // One infrastructure file deep in the list must come first.

@@ -204,6 +204,17 @@ fn pathological_nesting() {
                 format!("apiVersion: v1\nkind: Pod\nspec: {}\n", "[".repeat(deep)),
             ),
             (
+                "f2.yaml",
+                format!("apiVersion: v1\nkind: Pod\nspec:\n{}x\n", "? ".repeat(deep)),
+            ),
+            (
+                "f3.yaml",
+                format!(
+                    "apiVersion: v1\nkind: Pod\nspec:\n{}x\n",
+                    "- ? ".repeat(deep)
+                ),
+            ),
+            (
                 "g.yaml",
                 (0..2000)
                     .map(|i| format!("{}k{i}:\n", " ".repeat(i)))

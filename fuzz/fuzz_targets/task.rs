@@ -1,0 +1,13 @@
+//! Fuzz target `task`: see `director_fuzz::task` for what it drives and the
+//! invariants it checks. Under `cargo fuzz` this is a libFuzzer target; on stable
+//! it replays the seeds and corpus (`cargo run --bin task [FILES…]`).
+
+#![cfg_attr(fuzzing, no_main)]
+
+#[cfg(fuzzing)]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| director_fuzz::task::run(data));
+
+#[cfg(not(fuzzing))]
+fn main() -> std::process::ExitCode {
+    director_fuzz::replay::main("task")
+}
