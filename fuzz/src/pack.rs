@@ -173,6 +173,7 @@ pub fn run(data: &[u8]) {
         budget_tokens: [300, 2_000, 16_000, 64_000][usize::from(sel & 3)],
         context_lines: u32::from((sel >> 2) & 7) * 4,
         related: &related,
+        window_from: None,
         ..PackInput::new(&task, &changes)
     };
     let packed = pack(&input);

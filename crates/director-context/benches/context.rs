@@ -116,6 +116,7 @@ fn child(mode: &str, repo: &Path) {
     let input = PackInput {
         budget_tokens: budget,
         related: &related,
+        window_from: None,
         ..PackInput::new(&task, &set)
     };
     let packed = pack(&input);

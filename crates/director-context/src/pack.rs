@@ -77,6 +77,11 @@ pub struct PackInput<'a> {
     pub small_file_bytes: u64,
     /// Related files (see [`find_related`](crate::find_related)).
     pub related: &'a [RelatedFile],
+    /// Show each changed file from this piece (hunk group or line range) on, taking
+    /// pieces in order and stopping at the first that does not fit: how a file too
+    /// large for one request is reviewed in windows. `None` takes every piece that
+    /// fits, in order of the file.
+    pub window_from: Option<usize>,
 }
 
 impl<'a> PackInput<'a> {
@@ -91,6 +96,7 @@ impl<'a> PackInput<'a> {
             context_lines: DEFAULT_CONTEXT_LINES,
             small_file_bytes: DEFAULT_SMALL_FILE_BYTES,
             related: &[],
+            window_from: None,
         }
     }
 }
@@ -110,6 +116,9 @@ pub struct PackedContext {
     pub omitted: Vec<Omission>,
     /// Secrets replaced, by kind.
     pub redactions: BTreeMap<String, u32>,
+    /// Per changed file shown in pieces: how many pieces were shown and how many the
+    /// file has.
+    pub pieces: BTreeMap<String, (usize, usize)>,
 }
 
 impl PackedContext {
@@ -187,6 +196,7 @@ struct Packer<'a> {
     exhausted: bool,
     omitted: Vec<Omission>,
     redactions: BTreeMap<String, u32>,
+    pieces: BTreeMap<String, (usize, usize)>,
     included: BTreeSet<String>,
     evidence_paths: HashSet<String>,
     /// Files whose diff windows covered every line (no need for whole content).
@@ -219,6 +229,7 @@ impl<'a> Packer<'a> {
             exhausted: false,
             omitted: Vec::new(),
             redactions: BTreeMap::new(),
+            pieces: BTreeMap::new(),
             included: BTreeSet::new(),
             evidence_paths,
             fully_shown: HashSet::new(),
@@ -366,6 +377,7 @@ impl<'a> Packer<'a> {
             files_included,
             omitted: self.omitted,
             redactions: self.redactions,
+            pieces: self.pieces,
         }
     }
 
@@ -623,7 +635,10 @@ impl<'a> Packer<'a> {
         }
         let (kind, rendered) = if f.status == ChangeStatus::Reviewed {
             let Some(content) = &f.content else { return };
-            ("file", content_chunks(content, &f.path))
+            (
+                "file",
+                content_chunks(content, &f.path, chunk_lines(self.input.budget_tokens)),
+            )
         } else {
             if f.hunks.is_empty() {
                 // Hunks left out by the change's content cap: say so, or the file
@@ -655,13 +670,18 @@ impl<'a> Packer<'a> {
         let total = pieces.len();
         let mut body = String::new();
         let mut taken = 0usize;
-        for p in &pieces {
+        let from = self.input.window_from.unwrap_or(0).min(total);
+        for p in &pieces[from..] {
             let p = neutralize_fences(p);
             if self.try_take(&p, false).is_some() {
                 body.push_str(&p);
                 taken += 1;
+            } else if self.input.window_from.is_some() {
+                // A window is contiguous: the rest goes to the next window.
+                break;
             }
         }
+        self.pieces.insert(f.path.clone(), (taken, total));
         if taken == 0 {
             // Give the fixed part back: nothing of this file is shown.
             self.used = self.used.saturating_sub(fixed_tokens);
@@ -669,16 +689,22 @@ impl<'a> Packer<'a> {
             self.omit(f.path.clone(), "token budget");
             return;
         }
-        if taken < total {
+        if taken + from < total || from > 0 {
             let what = if kind == "diff" {
                 "hunk groups"
             } else {
                 "line ranges"
             };
-            self.omit(
-                f.path.clone(),
-                format!("{} of {total} {what} omitted (token budget)", total - taken),
-            );
+            let reason = if from > 0 || self.input.window_from.is_some() {
+                format!(
+                    "{what} {}-{} of {total} shown here; the others are reviewed in other parts",
+                    from + 1,
+                    from + taken
+                )
+            } else {
+                format!("{} of {total} {what} omitted (token budget)", total - taken)
+            };
+            self.omit(f.path.clone(), reason);
         } else if covers_all {
             self.fully_shown.insert(f.path.clone());
         }
@@ -904,15 +930,23 @@ fn numbered(text: &str) -> String {
     out
 }
 
+/// Lines per chunk of a reviewed file: [`CHUNK_LINES`], fewer in a small budget so
+/// that a small model's window holds several pieces of a file and its windows waste
+/// little room (about 96 budget tokens per line of chunk: a 24k budget keeps 150-line
+/// chunks, a 1k budget 10 lines).
+fn chunk_lines(budget_tokens: usize) -> usize {
+    (budget_tokens / 96).clamp(4, CHUNK_LINES)
+}
+
 /// A reviewed file's content (redacted) in numbered chunks.
-fn content_chunks(content: &str, path: &str) -> Rendered {
+fn content_chunks(content: &str, path: &str, chunk: usize) -> Rendered {
     let red = redact(content, path);
     let lines: Vec<&str> = red.text.lines().collect();
     let mut pieces = Vec::new();
-    for (c, chunk) in lines.chunks(CHUNK_LINES).enumerate() {
+    for (c, lines) in lines.chunks(chunk).enumerate() {
         let mut out = String::new();
-        for (i, line) in chunk.iter().enumerate() {
-            let _ = writeln!(out, "{:>5}| {}", c * CHUNK_LINES + i + 1, line);
+        for (i, line) in lines.iter().enumerate() {
+            let _ = writeln!(out, "{:>5}| {}", c * chunk + i + 1, line);
         }
         pieces.push(out);
     }

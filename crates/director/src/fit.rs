@@ -223,12 +223,15 @@ pub struct Grouping {
     pub parts: Vec<Vec<String>>,
     /// Files that fit no part, with the reason.
     pub omitted: Vec<(String, String)>,
+    /// Files larger than a part: each is reviewed alone, in windows of its hunk groups
+    /// or line ranges, one part per window.
+    pub windowed: Vec<String>,
 }
 
 /// Group files into parts of at most `budget` context tokens each: a folder's files
 /// stay together when they fit together, neighbouring folders share a part while
-/// there is room, a file larger than a part is omitted, and parts beyond `max_parts`
-/// are omitted whole.
+/// there is room, a file larger than a part is left to windows (`windowed`), and
+/// parts beyond `max_parts` are omitted whole.
 pub fn group_files(files: &[FileCost], budget: usize, max_parts: usize) -> Grouping {
     let mut sorted: Vec<&FileCost> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
@@ -256,15 +259,9 @@ pub fn group_files(files: &[FileCost], budget: usize, max_parts: usize) -> Group
     for unit in units {
         let cost: usize = unit.iter().map(|f| f.tokens).sum();
         if cost > budget {
-            for f in unit {
-                grouping.omitted.push((
-                    f.path.clone(),
-                    format!(
-                        "needs {} context tokens alone, a part holds {budget}",
-                        f.tokens
-                    ),
-                ));
-            }
+            grouping
+                .windowed
+                .extend(unit.into_iter().map(|f| f.path.clone()));
             continue;
         }
         if used + cost > budget && !current.is_empty() {
@@ -419,9 +416,10 @@ mod tests {
                 vec!["src/b.js".into()],
             ]
         );
-        // The root folder does not fit whole; its huge file alone fits no part.
-        assert_eq!(g.omitted.len(), 1);
-        assert_eq!(g.omitted[0].0, "huge.sql");
+        // The root folder does not fit whole; its huge file alone fits no part, so it
+        // is reviewed in windows.
+        assert!(g.omitted.is_empty());
+        assert_eq!(g.windowed, vec!["huge.sql".to_string()]);
         let capped = group_files(&files, 1000, 2);
         assert_eq!(capped.parts.len(), 2);
         assert!(

@@ -355,6 +355,7 @@ fn related_terraform_modules_and_kubernetes_selectors() {
     let task = task();
     let input = PackInput {
         related: &related,
+        window_from: None,
         ..PackInput::new(&task, &set)
     };
     let packed = pack(&input);

@@ -325,11 +325,15 @@ impl Engine {
         // The evidence stands on its own; in a part the room goes to the code.
         let _ = evidence;
         super::blocking("packing the parts", move || {
-            let pack = |files: &[String], budget: usize| {
+            let pack_from = |files: &[String], budget: usize, window_from: Option<usize>| {
                 let mut sub = (*changes).clone();
                 sub.files.retain(|f| files.contains(&f.path));
-                let related =
-                    director_context::find_related(&sub, &sub.root, cfg.context.related_files);
+                let related = if window_from.is_some() {
+                    // A window holds one file's pieces; related files would crowd it.
+                    Vec::new()
+                } else {
+                    director_context::find_related(&sub, &sub.root, cfg.context.related_files)
+                };
                 director_context::pack(&PackInput {
                     task: &task,
                     changes: &sub,
@@ -338,8 +342,10 @@ impl Engine {
                     context_lines: cfg.context.context_lines,
                     small_file_bytes: cfg.context.small_file_kib * 1024,
                     related: &related,
+                    window_from,
                 })
             };
+            let pack = |files: &[String], budget: usize| pack_from(files, budget, None);
             let base = pack(&[], usize::MAX / 4).tokens;
             let costs: Vec<FileCost> = changes
                 .files
@@ -352,25 +358,73 @@ impl Engine {
                 })
                 .collect();
             let grouping = fit::group_files(&costs, budget.saturating_sub(base), cfg.run.max_parts);
-            let total = grouping.parts.len();
-            let packed = grouping
+            let max_parts = cfg.run.max_parts.max(1);
+            let mut omitted: Vec<Omission> = grouping
+                .omitted
+                .into_iter()
+                .map(|(item, reason)| Omission { item, reason })
+                .collect();
+            // (files, context, window label) of every part, groups first.
+            let mut contexts: Vec<(Vec<String>, PackedContext, Option<String>)> = grouping
                 .parts
                 .into_iter()
-                .enumerate()
-                .map(|(i, files)| {
+                .map(|files| {
                     let context = pack(&files, budget);
-                    let label = format!("part {} of {total}: {}", i + 1, folders(&files));
+                    (files, context, None)
+                })
+                .collect();
+            // A file larger than a part: one part per window of its pieces, in order,
+            // until the file is covered or the part limit is reached.
+            for path in grouping.windowed {
+                let files = vec![path.clone()];
+                let mut from = 0usize;
+                loop {
+                    if contexts.len() >= max_parts {
+                        omitted.push(Omission {
+                            item: path.clone(),
+                            reason: format!(
+                                "from piece {} on: beyond the {max_parts}-part limit ([run] max_parts)",
+                                from + 1
+                            ),
+                        });
+                        break;
+                    }
+                    let context = pack_from(&files, budget, Some(from));
+                    let (shown, total) = context.pieces.get(&path).copied().unwrap_or((0, 0));
+                    if shown == 0 {
+                        omitted.push(Omission {
+                            item: path.clone(),
+                            reason: if total == 0 {
+                                "not shown: its diff or content is not available in pieces".into()
+                            } else {
+                                format!(
+                                    "piece {} of {total} is larger than a part's {} context tokens",
+                                    from + 1,
+                                    budget.saturating_sub(base)
+                                )
+                            },
+                        });
+                        break;
+                    }
+                    let window = format!("{path} pieces {}-{} of {total}", from + 1, from + shown);
+                    contexts.push((files.clone(), context, Some(window)));
+                    from += shown;
+                    if from >= total {
+                        break;
+                    }
+                }
+            }
+            let total = contexts.len();
+            let packed = contexts
+                .into_iter()
+                .enumerate()
+                .map(|(i, (files, context, window))| {
+                    let what = window.unwrap_or_else(|| folders(&files));
+                    let label = format!("part {} of {total}: {what}", i + 1);
                     (label, files, context)
                 })
                 .collect();
-            Parts {
-                packed,
-                omitted: grouping
-                    .omitted
-                    .into_iter()
-                    .map(|(item, reason)| Omission { item, reason })
-                    .collect(),
-            }
+            Parts { packed, omitted }
         })
         .await
     }

@@ -399,6 +399,7 @@ impl Engine {
                 context_lines: cfg.context_lines,
                 small_file_bytes: cfg.small_file_kib * 1024,
                 related: &related,
+                window_from: None,
             })
         })
         .await

@@ -34,8 +34,11 @@ struct Seen {
     requests: Vec<(usize, u64)>,
     /// Requests rejected for size.
     rejected: usize,
-    /// Requests in flight now, and the most ever.
-    in_flight: usize,
+    /// When the replies of earlier requests leave at the earliest: a request whose
+    /// reply has not left yet is surely still in flight (a client cannot have its
+    /// answer), so counting those never over-counts on a loaded machine.
+    replies_leave: Vec<std::time::Instant>,
+    /// The most requests seen in flight at once.
     peak: usize,
 }
 
@@ -71,15 +74,11 @@ impl Respond for Slots {
             );
             return ResponseTemplate::new(400).set_body_raw(error, "application/json");
         }
-        seen.in_flight += 1;
-        seen.peak = seen.peak.max(seen.in_flight);
-        let seen = Arc::clone(&self.seen);
+        let now = std::time::Instant::now();
+        seen.replies_leave.retain(|t| *t > now);
+        seen.replies_leave.push(now + self.delay);
+        seen.peak = seen.peak.max(seen.replies_leave.len());
         let delay = self.delay;
-        // The reply leaves after `delay`; the request counts as in flight until then.
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            seen.lock().unwrap().in_flight -= 1;
-        });
         let verdict = json!({"verdict": "pass", "summary": "Nothing in my field stands in the way.", "findings": []});
         ResponseTemplate::new(200)
             .set_body_json(completion(&verdict.to_string(), "stop"))
@@ -202,6 +201,37 @@ async fn a_4096_token_slot_gets_compact_prompts_in_parts_and_no_request_is_rejec
         "the change does not fit one 4096-token request: parts expected"
     );
     assert!(seen.peak <= 2, "more requests than slots: {}", seen.peak);
+    // Every file of the change is shown to every Director in some part: a file
+    // larger than a part is reviewed in windows of its line ranges, never dropped.
+    let changed: Vec<&str> = record.changes.iter().map(|c| c.path.as_str()).collect();
+    for d in &routed {
+        for path in &changed {
+            assert!(
+                d.parts.iter().any(|p| p.files.iter().any(|f| f == path)),
+                "{}: {path} is in no part: {:?} omitted {:?}",
+                d.name,
+                d.parts.iter().map(|p| &p.label).collect::<Vec<_>>(),
+                d.omitted
+            );
+        }
+        assert!(
+            d.omitted
+                .iter()
+                .all(|o| !o.reason.contains("context tokens alone")),
+            "{}: {:?}",
+            d.name,
+            d.omitted
+        );
+    }
+    let infra = routed.iter().find(|d| d.name == "infrastructure").unwrap();
+    assert!(
+        infra
+            .parts
+            .iter()
+            .any(|p| p.label.contains("infra/database.tf pieces 1-")),
+        "{:?}",
+        infra.parts.iter().map(|p| &p.label).collect::<Vec<_>>()
+    );
     // The deterministic findings still decide: a production database on one AZ.
     assert_eq!(record.decision, Decision::Block);
 }
