@@ -395,3 +395,62 @@ fn reviewed_paths_are_packed_whole() {
     );
     assert_eq!(packed.files_included, 1);
 }
+
+/// A reviewed file too large for a small budget is shown in windows: each window
+/// starts where the last stopped, keeps the file's own line numbers, and says which
+/// pieces it holds; the windows together cover every line.
+#[test]
+fn windows_of_a_large_file_cover_it_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("infra")).unwrap();
+    let text: String = (1..=120)
+        .map(|i| {
+            format!("resource \"aws_s3_bucket\" \"b{i}\" {{ bucket = \"bucket-number-{i}\" }}\n")
+        })
+        .collect();
+    std::fs::write(dir.path().join("infra/main.tf"), &text).unwrap();
+    let paths = vec!["infra".to_string()];
+    let set = gather(
+        dir.path(),
+        &ChangeRequest {
+            paths: &paths,
+            ..ChangeRequest::default()
+        },
+    )
+    .unwrap();
+    let task = task();
+    let mut from = 0;
+    let mut seen_lines = Vec::new();
+    let mut windows = 0;
+    loop {
+        let packed = pack(&PackInput {
+            budget_tokens: 1_500,
+            window_from: Some(from),
+            ..PackInput::new(&task, &set)
+        });
+        let (shown, total) = packed.pieces["infra/main.tf"];
+        assert!(shown > 0, "window {windows} shows nothing");
+        for line in packed.text.lines() {
+            if let Some((n, _)) = line.split_once("| resource")
+                && let Ok(n) = n.trim().parse::<u32>()
+            {
+                seen_lines.push(n);
+            }
+        }
+        assert!(
+            packed
+                .omitted
+                .iter()
+                .any(|o| o.item == "infra/main.tf" && o.reason.contains("shown here")),
+            "{:?}",
+            packed.omitted
+        );
+        windows += 1;
+        from += shown;
+        if from >= total {
+            break;
+        }
+    }
+    assert!(windows > 1, "a 120-line file fits one 1500-token window");
+    assert_eq!(seen_lines, (1..=120).collect::<Vec<u32>>());
+}
