@@ -32,7 +32,7 @@ pub use changes::{
     ChangeRequest, ChangeSet, ChangedFile, DEFAULT_MAX_FILE_BYTES, Hunk, HunkLine,
     discover_repo_root, gather, is_tracked, resolve_base,
 };
-pub use classify::{classify, classify_with_chart};
+pub use classify::{AnalyzerKind, Classification, classify, classify_with_chart};
 pub use error::ContextError;
 pub use pack::{PackInput, PackedContext, count_tokens, pack, preload_tokenizer};
 pub use redact::{Redacted, redact};

@@ -21,11 +21,7 @@ pub(crate) fn decode_lossy(bytes: &[u8]) -> String {
 /// [`director_core::finding::normalize_path`] (forward slashes, no leading `./`),
 /// also without a trailing `/`; `.` is the root, `""`.
 pub(crate) fn normalize_rel(path: &str) -> String {
-    let p = director_core::finding::normalize_path(path);
-    match p.trim_end_matches('/') {
-        "." => String::new(),
-        trimmed => trimmed.to_string(),
-    }
+    director_core::classify::normalize_rel(path)
 }
 
 /// A relative filesystem path as a `/`-separated string (lossy for non-UTF-8 names).
@@ -52,8 +48,7 @@ pub(crate) fn repo_walker(dir: &Path) -> ignore::WalkBuilder {
 
 /// True for `.env`, `.env.*` and `*.env` file names (environment files).
 pub(crate) fn is_dotenv_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name == ".env" || name.starts_with(".env.") || name.ends_with(".env")
+    director_core::classify::is_dotenv_name(name)
 }
 
 /// True when the last path component is an environment file.
