@@ -8,9 +8,8 @@
 //! listed without content; non-UTF-8 bytes are decoded lossily.
 
 use crate::error::ContextError;
-use crate::text::{
-    decode_lossy, is_dotenv_path, looks_binary, normalize_rel, rel_path_string, repo_walker,
-};
+use crate::text::{decode_lossy, is_dotenv_path, looks_binary, normalize_rel, rel_path_string};
+use crate::walk::repo_walker;
 use director_core::classify::{AnalyzerKind, Classification, classify};
 use director_core::record::{ChangeMode, ChangedFileSummary, RepositoryInfo};
 use director_core::{ChangeStatus, FileClass};

@@ -27,6 +27,7 @@ pub mod signals;
 pub mod task;
 mod text;
 pub mod tools;
+pub mod walk;
 
 pub use changes::{
     ChangeRequest, ChangeSet, ChangedFile, DEFAULT_MAX_FILE_BYTES, Hunk, HunkLine,
@@ -40,3 +41,4 @@ pub use related::{RelatedFile, find_related};
 pub use signals::signals;
 pub use task::{TaskStore, parse_task_json, parse_task_toml};
 pub use tools::{RepoTools, ToolOutput, ToolSpec, untrusted_tool_output};
+pub use walk::repo_walker;

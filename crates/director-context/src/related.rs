@@ -7,7 +7,8 @@
 //! followed.
 
 use crate::changes::{ChangeSet, HeadText, read_workdir_file};
-use crate::text::{is_dotenv_path, rel_path_string, repo_walker};
+use crate::text::{is_dotenv_path, rel_path_string};
+use crate::walk::repo_walker;
 use director_core::FileClass;
 use director_core::nesting::yaml_too_deep;
 use saphyr::{LoadableYamlNode, Yaml};

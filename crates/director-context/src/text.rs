@@ -1,6 +1,6 @@
 //! Small helpers shared by gathering, related files, packing and the tools: lossy
-//! decoding, binary sniffing, path normalisation, the repository walk, label
-//! sanitising and fence neutralisation.
+//! decoding, binary sniffing, path normalisation, label sanitising and fence
+//! neutralisation.
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -30,20 +30,6 @@ pub(crate) fn rel_path_string(rel: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// A walk of `dir` the way every repository walk of this crate goes: `.gitignore`
-/// honoured (also outside git, but not the user's global ignore file), hidden files
-/// included, symlinks not followed, `.git` never entered.
-pub(crate) fn repo_walker(dir: &Path) -> ignore::WalkBuilder {
-    let mut builder = ignore::WalkBuilder::new(dir);
-    builder
-        .hidden(false)
-        .require_git(false)
-        .git_global(false)
-        .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git");
-    builder
 }
 
 /// True for `.env`, `.env.*` and `*.env` file names (environment files).

@@ -36,9 +36,7 @@ pub fn analyzable_files(root: &Path, targets: &[SourceFile]) -> Vec<SourceFile> 
     let skip: BTreeSet<&str> = targets.iter().map(|t| t.path.as_str()).collect();
     let mut out = Vec::new();
     let mut bytes = 0u64;
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .follow_links(false)
+    let walker = director_context::repo_walker(root)
         .max_filesize(Some(MAX_FILE_BYTES))
         .build();
     for entry in walker.filter_map(Result::ok) {
@@ -53,7 +51,7 @@ pub fn analyzable_files(root: &Path, targets: &[SourceFile]) -> Vec<SourceFile> 
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        if skip.contains(rel.as_str()) || director_core::layout::is_director_path(&rel) {
+        if skip.contains(rel.as_str()) {
             continue;
         }
         let Ok(content) = std::fs::read_to_string(path) else {
