@@ -302,8 +302,9 @@ fn kubernetes_selectors(
     if workloads.is_empty() {
         return;
     }
+    // No `max_filesize`: it would stat every file; `read_small` enforces the size of
+    // the few files read.
     let walker = repo_walker(root)
-        .max_filesize(Some(MAX_RELATED_BYTES))
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for (visited, entry) in walker.filter_map(Result::ok).enumerate() {
