@@ -304,9 +304,7 @@ fn kubernetes_selectors(
     }
     // No `max_filesize`: it would stat every file; `read_small` enforces the size of
     // the few files read.
-    let walker = repo_walker(root)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
+    let walker = repo_walker(root).sort_by_file_name(|a, b| a.cmp(b)).build();
     for (visited, entry) in walker.filter_map(Result::ok).enumerate() {
         if visited >= MAX_SCAN_FILES || out.len() >= limit {
             return;
