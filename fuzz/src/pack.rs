@@ -33,6 +33,7 @@ fn file(path: &str, status: ChangeStatus, hunks: Vec<Hunk>, content: String) -> 
         classes: vec![FileClass::Source],
         signals: Vec::new(),
         language: Some("rust".into()),
+        analyzer: None,
         binary: false,
         too_large: false,
         is_symlink: false,

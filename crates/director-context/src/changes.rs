@@ -7,11 +7,10 @@
 //! never entered; binary files, files over the size limit and `.env*` files are
 //! listed without content; non-UTF-8 bytes are decoded lossily.
 
-use crate::classify::classify_with_chart;
 use crate::error::ContextError;
-use crate::text::{
-    decode_lossy, is_dotenv_path, looks_binary, normalize_rel, rel_path_string, repo_walker,
-};
+use crate::text::{decode_lossy, is_dotenv_path, looks_binary, normalize_rel, rel_path_string};
+use crate::walk::repo_walker;
+use director_core::classify::{AnalyzerKind, Classification, classify};
 use director_core::record::{ChangeMode, ChangedFileSummary, RepositoryInfo};
 use director_core::{ChangeStatus, FileClass};
 use git2::{Delta, DiffFindOptions, DiffLineType, DiffOptions, FileMode, Oid, Repository};
@@ -91,6 +90,9 @@ pub struct ChangedFile {
     pub signals: Vec<director_core::Signal>,
     /// Its source language, if any.
     pub language: Option<String>,
+    /// The analyzer that reads it, if any, from the same classification as its
+    /// classes.
+    pub analyzer: Option<AnalyzerKind>,
     /// Binary content: listed, never inlined.
     pub binary: bool,
     /// Larger than the size limit: listed, never inlined.
@@ -913,7 +915,11 @@ impl<'r, 'a> GitGather<'r, 'a> {
         };
         let sample = content.as_deref().or(side.as_deref());
         let chart = charts.chart_dir(&path, head);
-        let (classes, language) = classify_with_chart(&path, sample, chart.as_deref());
+        let Classification {
+            classes,
+            language,
+            analyzer,
+        } = classify(&path, sample, chart.as_deref());
         let signals = crate::signals::signals(&path, sample, &classes);
         Ok(Some(ChangedFile {
             path,
@@ -922,6 +928,7 @@ impl<'r, 'a> GitGather<'r, 'a> {
             classes,
             signals,
             language,
+            analyzer,
             binary,
             too_large,
             is_symlink,
@@ -1062,6 +1069,7 @@ fn gather_paths(
             classes: Vec::new(),
             signals: Vec::new(),
             language: None,
+            analyzer: None,
             binary: false,
             too_large: false,
             is_symlink: false,
@@ -1083,10 +1091,11 @@ fn gather_paths(
                 HeadText::Missing => {}
             }
         }
-        let (classes, language) = classify_with_chart(&rel, file.content.as_deref(), None);
-        file.signals = crate::signals::signals(&rel, file.content.as_deref(), &classes);
-        file.classes = classes;
-        file.language = language;
+        let c = classify(&rel, file.content.as_deref(), None);
+        file.signals = crate::signals::signals(&rel, file.content.as_deref(), &c.classes);
+        file.classes = c.classes;
+        file.language = c.language;
+        file.analyzer = c.analyzer;
         files.push(file);
     }
     Ok(ChangeSet {

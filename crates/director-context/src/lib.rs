@@ -27,12 +27,13 @@ pub mod signals;
 pub mod task;
 mod text;
 pub mod tools;
+pub mod walk;
 
 pub use changes::{
     ChangeRequest, ChangeSet, ChangedFile, DEFAULT_MAX_FILE_BYTES, Hunk, HunkLine,
     discover_repo_root, gather, is_tracked, resolve_base,
 };
-pub use classify::{classify, classify_with_chart};
+pub use classify::{AnalyzerKind, Classification, classify, classify_with_chart};
 pub use error::ContextError;
 pub use pack::{PackInput, PackedContext, count_tokens, pack, preload_tokenizer};
 pub use redact::{Redacted, redact};
@@ -40,3 +41,4 @@ pub use related::{RelatedFile, find_related};
 pub use signals::signals;
 pub use task::{TaskStore, parse_task_json, parse_task_toml};
 pub use tools::{RepoTools, ToolOutput, ToolSpec, untrusted_tool_output};
+pub use walk::repo_walker;

@@ -7,7 +7,8 @@
 //! followed.
 
 use crate::changes::{ChangeSet, HeadText, read_workdir_file};
-use crate::text::{is_dotenv_path, rel_path_string, repo_walker};
+use crate::text::{is_dotenv_path, rel_path_string};
+use crate::walk::repo_walker;
 use director_core::FileClass;
 use director_core::nesting::yaml_too_deep;
 use saphyr::{LoadableYamlNode, Yaml};
@@ -301,10 +302,9 @@ fn kubernetes_selectors(
     if workloads.is_empty() {
         return;
     }
-    let walker = repo_walker(root)
-        .max_filesize(Some(MAX_RELATED_BYTES))
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
+    // No `max_filesize`: it would stat every file; `read_small` enforces the size of
+    // the few files read.
+    let walker = repo_walker(root).sort_by_file_name(|a, b| a.cmp(b)).build();
     for (visited, entry) in walker.filter_map(Result::ok).enumerate() {
         if visited >= MAX_SCAN_FILES || out.len() >= limit {
             return;

@@ -1,6 +1,6 @@
 //! Small helpers shared by gathering, related files, packing and the tools: lossy
-//! decoding, binary sniffing, path normalisation, the repository walk, label
-//! sanitising and fence neutralisation.
+//! decoding, binary sniffing, path normalisation, label sanitising and fence
+//! neutralisation.
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -21,11 +21,7 @@ pub(crate) fn decode_lossy(bytes: &[u8]) -> String {
 /// [`director_core::finding::normalize_path`] (forward slashes, no leading `./`),
 /// also without a trailing `/`; `.` is the root, `""`.
 pub(crate) fn normalize_rel(path: &str) -> String {
-    let p = director_core::finding::normalize_path(path);
-    match p.trim_end_matches('/') {
-        "." => String::new(),
-        trimmed => trimmed.to_string(),
-    }
+    director_core::classify::normalize_rel(path)
 }
 
 /// A relative filesystem path as a `/`-separated string (lossy for non-UTF-8 names).
@@ -36,24 +32,9 @@ pub(crate) fn rel_path_string(rel: &Path) -> String {
         .join("/")
 }
 
-/// A walk of `dir` the way every repository walk of this crate goes: `.gitignore`
-/// honoured (also outside git, but not the user's global ignore file), hidden files
-/// included, symlinks not followed, `.git` never entered.
-pub(crate) fn repo_walker(dir: &Path) -> ignore::WalkBuilder {
-    let mut builder = ignore::WalkBuilder::new(dir);
-    builder
-        .hidden(false)
-        .require_git(false)
-        .git_global(false)
-        .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git");
-    builder
-}
-
 /// True for `.env`, `.env.*` and `*.env` file names (environment files).
 pub(crate) fn is_dotenv_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name == ".env" || name.starts_with(".env.") || name.ends_with(".env")
+    director_core::classify::is_dotenv_name(name)
 }
 
 /// True when the last path component is an environment file.

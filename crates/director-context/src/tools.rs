@@ -16,8 +16,9 @@
 use crate::redact::redact;
 use crate::text::{
     decode_lossy, is_dotenv_name, looks_binary, neutralize_fences, normalize_rel, rel_path_string,
-    repo_walker, sanitize_label,
+    sanitize_label,
 };
+use crate::walk::repo_walker;
 pub use director_core::ToolSpec;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;

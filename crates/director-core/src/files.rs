@@ -1,5 +1,5 @@
 //! File classes and change kinds: the vocabulary routing, packing and the analyzers
-//! share. Classifying real files (which reads content) lives in `director-context`.
+//! share. Classifying a file from its path and content is [`crate::classify`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod classify;
 pub mod criteria;
 pub mod error;
 pub mod files;

@@ -14,7 +14,6 @@
 
 #![warn(missing_docs)]
 
-mod classify;
 mod compose;
 mod config;
 mod dockerfile;
@@ -38,8 +37,8 @@ pub use rendered::{Rendered, Template, chart_name, rendered_sources};
 pub use rules::{RuleInfo, rules};
 pub use sarif::{SarifInput, SarifLog};
 
-use classify::FileKind;
 use director_core::Finding;
+use director_core::classify::AnalyzerKind as FileKind;
 use emit::Sink;
 use std::collections::HashSet;
 
@@ -230,7 +229,13 @@ fn kind_of(file: &SourceFile, config: &AnalyzerConfig) -> Option<FileKind> {
     if terraform::claims(&file.path, &config.terraform) {
         return Some(FileKind::Terraform);
     }
-    classify::classify(&file.path, &file.content)
+    analyzer_kind(&file.path, &file.content)
+}
+
+/// The analyzer of a file by path and content, from the one classification
+/// ([`director_core::classify`]) that also gives the file's routing classes.
+fn analyzer_kind(path: &str, content: &str) -> Option<FileKind> {
+    director_core::classify::classify(path, Some(content), None).analyzer
 }
 
 /// True if some analyzer understands this file (by name and extension, or by content
@@ -238,5 +243,5 @@ fn kind_of(file: &SourceFile, config: &AnalyzerConfig) -> Option<FileKind> {
 /// Kustomize files count: they are recognised and reported as not evaluated unless
 /// rendered input is given.
 pub fn is_analyzable(path: &str, content: &str) -> bool {
-    classify::classify(path, content).is_some()
+    analyzer_kind(path, content).is_some()
 }

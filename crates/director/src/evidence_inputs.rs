@@ -191,10 +191,10 @@ fn read_in_repo(root: &Path, rel: &str) -> Option<SourceFile> {
 }
 
 /// Chart name -> chart folder (repository path) for every `Chart.yaml` in the
-/// repository (the walk honours `.gitignore`).
+/// repository (the workspace's one repository walk, [`director_context::repo_walker`]).
 fn chart_dirs(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let walker = ignore::WalkBuilder::new(root).hidden(true).build();
+    let walker = director_context::repo_walker(root).build();
     for entry in walker.filter_map(Result::ok) {
         if out.len() >= MAX_CHARTS {
             break;

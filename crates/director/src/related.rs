@@ -36,24 +36,25 @@ pub fn analyzable_files(root: &Path, targets: &[SourceFile]) -> Vec<SourceFile> 
     let skip: BTreeSet<&str> = targets.iter().map(|t| t.path.as_str()).collect();
     let mut out = Vec::new();
     let mut bytes = 0u64;
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .follow_links(false)
-        .max_filesize(Some(MAX_FILE_BYTES))
-        .build();
+    // No `max_filesize` on the walker: it would stat every file of the repository;
+    // only the few candidates by name are sized.
+    let walker = director_context::repo_walker(root).build();
     for entry in walker.filter_map(Result::ok) {
         if out.len() >= MAX_FILES || bytes >= MAX_BYTES {
             break;
         }
         let path = entry.path();
-        if !entry.file_type().is_some_and(|t| t.is_file()) || !candidate(path) {
+        if !entry.file_type().is_some_and(|t| t.is_file())
+            || !candidate(path)
+            || !entry.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES)
+        {
             continue;
         }
         let Ok(rel) = path.strip_prefix(root) else {
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        if skip.contains(rel.as_str()) || director_core::layout::is_director_path(&rel) {
+        if skip.contains(rel.as_str()) {
             continue;
         }
         let Ok(content) = std::fs::read_to_string(path) else {

@@ -202,6 +202,7 @@ fn synthetic_file(i: usize) -> ChangedFile {
         classes: vec![FileClass::Source],
         signals: Vec::new(),
         language: Some("rust".into()),
+        analyzer: None,
         binary: false,
         too_large: false,
         is_symlink: false,

@@ -333,7 +333,8 @@ impl Engine {
             .iter()
             .filter_map(|f| {
                 let content = f.content.as_ref()?;
-                director_evidence::is_analyzable(&f.path, content).then(|| SourceFile {
+                // Classified once, with the file's routing classes, while gathering.
+                f.analyzer.is_some().then(|| SourceFile {
                     path: f.path.clone(),
                     content: content.clone(),
                 })
