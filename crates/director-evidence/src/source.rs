@@ -61,9 +61,16 @@ impl<'a> SourceText<'a> {
         let Some(&start) = self.starts.get(idx) else {
             return "";
         };
-        let end = self.starts.get(idx + 1).map_or(self.text.len(), |&e| e - 1);
-        let raw = self.text.get(start..end.max(start)).unwrap_or("");
-        raw.strip_suffix('\r').unwrap_or(raw)
+        match self.starts.get(idx + 1) {
+            // Ended by `\n`: a `\r` before it belongs to the line break (`\r\n`).
+            Some(&next) => {
+                let raw = self.text.get(start..next - 1).unwrap_or("");
+                raw.strip_suffix('\r').unwrap_or(raw)
+            }
+            // The last line has no line break, so a trailing `\r` is text, as `str::lines`
+            // keeps it (found by the dockerfile fuzz target).
+            None => self.text.get(start..).unwrap_or(""),
+        }
     }
 
     /// Clamp a line range to the file and to [`MAX_EVIDENCE_LINES`], and quote it.
@@ -107,6 +114,18 @@ mod tests {
         assert_eq!(q, expected[1..3].join("\n"));
         let ((s2, e2), _) = s.quote((0, 99));
         assert_eq!((s2, e2), (1, 4));
+    }
+
+    #[test]
+    fn a_last_line_keeps_its_carriage_returns_as_str_lines_does() {
+        for text in ["FROM a\r\r", "x\r\nFROM a\r", "a\r\n\r", "\r"] {
+            let s = SourceText::new("f", text);
+            let expected: Vec<&str> = text.lines().collect();
+            assert_eq!(s.line_count() as usize, expected.len(), "{text:?}");
+            for (i, want) in expected.iter().enumerate() {
+                assert_eq!(s.line(i as u32 + 1), *want, "{text:?} line {}", i + 1);
+            }
+        }
     }
 
     #[test]
