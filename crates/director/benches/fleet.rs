@@ -3,7 +3,8 @@
 //!
 //! - verdict cache lookup latency through object_store's S3 client: median and p95
 //!   over many hits (each one GET plus the HMAC check), misses beside them;
-//! - `runs list` over 10,000 records spread over 20 days: the whole listing, the
+//! - `runs list` over 10,000 records spread over 20 days (`DIRECTOR_BENCH_RECORDS`
+//!   sets another count, one day per 500 records): the whole listing, the
 //!   default first page, and the task, decision and date filters — side by side in
 //!   one run.
 //!
@@ -38,11 +39,16 @@ struct Size {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
+    // `DIRECTOR_BENCH_RECORDS=100000` measures a larger store (days grow with it).
+    let records = std::env::var("DIRECTOR_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(10_000);
     let size = if full {
         Size {
             lookups: 1000,
-            records: 10_000,
-            days: 20,
+            records,
+            days: i64::try_from(records / 500).unwrap_or(20).max(1),
         }
     } else {
         Size {
