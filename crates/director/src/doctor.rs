@@ -62,7 +62,7 @@ pub struct DirectorFit {
 impl Engine {
     /// Ask the server, probe it, and size every Director's prompt against it.
     pub(crate) async fn doctor(&self) -> Result<DoctorReport, Error> {
-        let setup = std::sync::Arc::clone(&self.default);
+        let setup = std::sync::Arc::clone(self.default_setup()?);
         let Some(model) = setup.model.clone() else {
             return Err(Error::Config {
                 message: setup

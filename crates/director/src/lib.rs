@@ -185,12 +185,14 @@ impl VerifierBuilder {
     /// Draw provider requests from the same concurrency cap as `other` (several
     /// verifiers of one process sharing one `[limits] max_concurrency`).
     pub fn share_limits_with(mut self, other: &Verifier) -> Self {
-        self.slots = Some(other.engine.slots.clone());
+        self.slots = Some(other.engine.shared_slots());
         self
     }
 
-    /// Resolve the trusted policy (configuration, panel, baseline) for the default
-    /// change and set up the provider.
+    /// Read the user's trust settings and build the verifier. The repository policy
+    /// (configuration, panel, baseline) of each change is read from that change's
+    /// trusted base when a run (or `config`, `panel`, `policy`) first needs it, so an
+    /// invalid policy at the default base fails only the runs that would apply it.
     pub fn build(self) -> Result<Verifier, Error> {
         let start = match self.repo {
             Some(p) => p,
@@ -204,20 +206,10 @@ impl VerifierBuilder {
             _ => {}
         }
         let trust = config::load_trust(&overrides)?;
-        let trusted = trust::TrustedPolicy::resolve(&repo_root, None, None, trust.worktree_config)?;
-        let policy = trust::Policy::load(trusted, &overrides)?;
-        let slots = self.slots.unwrap_or_else(|| {
-            Arc::new(tokio::sync::Semaphore::new(
-                policy.config.config.limits.max_concurrency.max(1),
-            ))
-        });
-        let default = setup::Setup::build(
-            policy,
-            self.provider.as_ref(),
-            &slots,
-            &repo_root,
-            self.cache_home.as_deref(),
-        )?;
+        let slots = std::sync::OnceLock::new();
+        if let Some(shared) = self.slots {
+            let _ = slots.set(shared);
+        }
         Ok(Verifier {
             engine: Arc::new(Engine {
                 token_counts: Default::default(),
@@ -226,7 +218,7 @@ impl VerifierBuilder {
                 trust_worktree: trust.worktree_config,
                 provider: self.provider,
                 slots,
-                default: Arc::new(default),
+                default: std::sync::OnceLock::new(),
                 setups: Default::default(),
                 cache_home: self.cache_home,
                 extra_tools: self.tools,
@@ -261,20 +253,21 @@ impl Verifier {
         &self.engine.repo_root
     }
 
-    /// The resolved configuration for the default change (its trusted policy).
-    pub fn config(&self) -> &ResolvedConfig {
-        &self.engine.default.policy.config
+    /// The resolved configuration for the default change (its trusted policy), read
+    /// when first asked for.
+    pub fn config(&self) -> Result<&ResolvedConfig, Error> {
+        Ok(&self.engine.default_setup()?.policy.config)
     }
 
     /// The Director panel for the default change.
-    pub fn panel(&self) -> &Panel {
-        &self.engine.default.policy.panel
+    pub fn panel(&self) -> Result<&Panel, Error> {
+        Ok(&self.engine.default_setup()?.policy.panel)
     }
 
     /// Where the default change's policy was read from, and the policy files the
     /// working tree (or head) alters that are therefore not applied.
-    pub fn policy(&self) -> &trust::TrustedPolicy {
-        &self.engine.default.policy.trusted
+    pub fn policy(&self) -> Result<&trust::TrustedPolicy, Error> {
+        Ok(&self.engine.default_setup()?.policy.trusted)
     }
 
     /// Load `.director/tasks/<id>.toml`.

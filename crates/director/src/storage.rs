@@ -175,5 +175,5 @@ fn trusted_config(repo_root: &Path, overrides: crate::Overrides) -> Result<Resol
         .provider(crate::ProviderSpec::Offline)
         .overrides(overrides)
         .build()?;
-    Ok(verifier.config().clone())
+    Ok(verifier.config()?.clone())
 }

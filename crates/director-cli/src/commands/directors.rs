@@ -9,7 +9,7 @@ use std::path::Path;
 /// Run a directors command.
 pub fn run(repo: &Path, cmd: DirectorsCommand) -> anyhow::Result<i32> {
     let verifier = super::offline_verifier(repo)?;
-    let panel = verifier.panel();
+    let panel = verifier.panel()?;
     let mut out = String::new();
     match cmd {
         DirectorsCommand::List => {

@@ -313,7 +313,10 @@ impl DirectorMcp {
         annotations(read_only_hint = true)
     )]
     async fn list_directors(&self) -> Result<CallToolResult, ErrorData> {
-        let panel = self.verifier.panel();
+        let panel = match self.verifier.panel() {
+            Ok(panel) => panel,
+            Err(e) => return tool_error(e),
+        };
         let list = DirectorList {
             directors: panel
                 .directors()

@@ -24,7 +24,7 @@ pub fn config(repo: &Path, cmd: ConfigCommand) -> anyhow::Result<i32> {
     match cmd {
         ConfigCommand::Show => {
             let verifier = super::offline_verifier(repo)?;
-            let resolved = verifier.config();
+            let resolved = verifier.config()?;
             let rows = resolved.show();
             let width = rows.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
             let mut out = String::new();

@@ -58,7 +58,10 @@ pub fn offline_verifier(repo: &Path) -> Result<Verifier, director::Error> {
 /// Comment lines saying where the repository policy comes from and which policy
 /// files of the working tree are not applied.
 pub fn policy_lines(verifier: &Verifier) -> String {
-    let policy = verifier.policy();
+    let policy = match verifier.policy() {
+        Ok(policy) => policy,
+        Err(e) => return format!("# repository policy (.director/): could not be read: {e}\n"),
+    };
     let mut out = format!("# repository policy (.director/): {}\n", policy.source);
     match policy.ignored_changes(None) {
         Ok(ignored) if !ignored.is_empty() => out.push_str(&format!(

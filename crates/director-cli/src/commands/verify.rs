@@ -92,7 +92,7 @@ pub async fn run(repo: &Path, args: VerifyArgs) -> anyhow::Result<i32> {
     let signal = tokio::spawn(cancel_on_signal(cancel.clone(), received.clone()));
     let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
     tracing::info!(repo = %verifier.repo_root().display(), tasks = ?ids, "verifying");
-    tracing::debug!(?options, provider = ?verifier.config().offline_reason(), "verify options");
+    tracing::debug!(?options, "verify options");
     // One span over the run, so exported traces group the Director calls of a verification.
     let span = tracing::info_span!("verify", tasks = %ids.join(","));
     let results = tracing::Instrument::instrument(

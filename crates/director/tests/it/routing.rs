@@ -362,8 +362,8 @@ async fn a_director_added_by_the_repository_runs_without_rebuilding() {
         );
     let provider = Provider::start(Duration::ZERO).await;
     let v = verifier(&repo, Some(&provider));
-    assert_eq!(v.panel().directors().len(), 8);
-    let d = v.panel().get("compliance").unwrap();
+    assert_eq!(v.panel().unwrap().directors().len(), 8);
+    let d = v.panel().unwrap().get("compliance").unwrap();
     assert!(matches!(
         d.definition_origin,
         director::registry::Origin::Repo(_)
