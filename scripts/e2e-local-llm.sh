@@ -50,6 +50,11 @@ E2E_STRUCTURED_OUTPUT=${E2E_STRUCTURED_OUTPUT:-auto}
 # window) and the cap of the one retry after a truncated reply.
 E2E_MAX_OUTPUT_TOKENS=${E2E_MAX_OUTPUT_TOKENS:-1024}
 E2E_MAX_OUTPUT_TOKENS_CAP=${E2E_MAX_OUTPUT_TOKENS_CAP:-2048}
+# Sub-reviews one Director may split a change into when it does not fit the window
+# (`[run] max_parts`; files beyond are listed as omitted). A 4096-token slot needs
+# about 16 for examples/orders-service with the longer checklists (Security,
+# Infrastructure), so every changed file reaches every Director.
+E2E_MAX_PARTS=${E2E_MAX_PARTS:-24}
 # The server's slot count (director discovers it and queues its Directors to it).
 E2E_PARALLEL=${E2E_PARALLEL:-1}
 # Context window of one server slot (Gemma 3 270M was trained on 32768).
@@ -345,6 +350,7 @@ discovery_ttl_secs = 0
 timeout_secs = $E2E_DIRECTOR_TIMEOUT_SECS
 max_output_tokens = $E2E_MAX_OUTPUT_TOKENS
 max_output_tokens_cap = $E2E_MAX_OUTPUT_TOKENS_CAP
+max_parts = $E2E_MAX_PARTS
 tool_rounds = 0
 
 [cache]
@@ -427,6 +433,9 @@ print()
 print(f"attempts   : {outcomes} (timeouts, stalls or cancellations while tokens flowed: "
       f"{sum(n for o, n in outcomes.items() if o in ('timeout', 'stalled', 'cancelled'))}; "
       f"rejected for size: {sum(n for o, n in outcomes.items() if o == 'http 400')})")
+omitted = [(d["name"], o["item"]) for d in record["directors"] for o in d.get("omitted") or []]
+print(f"omitted    : {len(omitted)} file(s) a Director did not see"
+      + (": " + ", ".join(f"{n}: {i}" for n, i in omitted) if omitted else " (every changed file reached every Director)"))
 print(f"findings   : {len(llm)} LLM finding(s) after merging, {unverified} unverified (cannot block), "
       f"{len(verified_blocking)} verified and blocking")
 print(f"decision   : {record['decision']} with the LLM Directors, {offline} on the evidence alone"

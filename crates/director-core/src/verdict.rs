@@ -76,6 +76,18 @@ pub fn make_strict(schema: &mut Value) {
     let Value::Object(map) = schema else { return };
     // Keywords OpenAI strict mode does not accept, or that only add noise once
     // every subschema is inlined.
+    // An unsigned integer's width becomes its `maximum` (strict mode and grammars
+    // take the bound, not the `format`): a grammar-constrained model may otherwise
+    // write a line number the deserializer cannot hold, a reply no repair fixes.
+    let width_max = match map.get("format").and_then(Value::as_str) {
+        Some("uint8") => Some(u64::from(u8::MAX)),
+        Some("uint16") => Some(u64::from(u16::MAX)),
+        Some("uint32") => Some(u64::from(u32::MAX)),
+        _ => None,
+    };
+    if let Some(max) = width_max {
+        map.entry("maximum").or_insert(Value::from(max));
+    }
     for keyword in ["$schema", "format", "$defs", "definitions"] {
         map.remove(keyword);
     }
@@ -324,6 +336,15 @@ mod tests {
             "category":"cost","title":"t","resources":[],"path":"a","start_line":-3,
             "end_line":null,"evidence":null,"recommendation":"r"}]});
         assert!(validate_verdict_value(&neg).is_err());
+        // A line number beyond u32 (Gemma 3 270M under a grammar wrote 1e15) is
+        // outside the schema too, not only outside the deserializer.
+        let huge = json!({"verdict":"warn","summary":"s","findings":[{"severity":"warning",
+            "category":"cost","title":"t","resources":[],"path":"a","start_line":1_000_000_000_000_000_u64,
+            "end_line":null,"evidence":null,"recommendation":"r"}]});
+        let err = validate_verdict_value(&huge).unwrap_err().to_string();
+        assert!(err.contains("start_line"), "{err}");
+        let line = &verdict_schema()["properties"]["findings"]["items"]["properties"]["start_line"];
+        assert_eq!(line["maximum"], json!(u32::MAX), "{line}");
     }
 
     #[test]
