@@ -72,6 +72,9 @@ pub struct ChangeSet {
     pub head_commit: Option<String>,
     /// The changed files, sorted by path.
     pub files: Vec<ChangedFile>,
+    /// The run's one scan of the repository beyond the change (walked on first use),
+    /// shared by every copy of this change set.
+    pub scan: std::sync::Arc<crate::walk::RepoScan>,
 }
 
 /// One changed (or reviewed) file.
@@ -773,6 +776,7 @@ impl<'r, 'a> GitGather<'r, 'a> {
             base_commit: base_commit.map(|c| c.id().to_string()),
             head_commit: range_head.map(|c| c.id().to_string()),
             files,
+            scan: crate::walk::RepoScan::new(&self.root),
         })
     }
 
@@ -1099,6 +1103,7 @@ fn gather_paths(
         files.push(file);
     }
     Ok(ChangeSet {
+        scan: crate::walk::RepoScan::new(&canonical_root),
         root: canonical_root,
         mode: ChangeMode::Paths,
         base: None,

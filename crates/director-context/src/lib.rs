@@ -41,4 +41,4 @@ pub use related::{RelatedFile, find_related};
 pub use signals::signals;
 pub use task::{TaskStore, parse_task_json, parse_task_toml};
 pub use tools::{RepoTools, ToolOutput, ToolSpec, untrusted_tool_output};
-pub use walk::repo_walker;
+pub use walk::{RepoScan, repo_walker};

@@ -7,8 +7,7 @@
 //! followed.
 
 use crate::changes::{ChangeSet, HeadText, read_workdir_file};
-use crate::text::{is_dotenv_path, rel_path_string};
-use crate::walk::repo_walker;
+use crate::text::is_dotenv_path;
 use director_core::FileClass;
 use director_core::nesting::yaml_too_deep;
 use saphyr::{LoadableYamlNode, Yaml};
@@ -46,7 +45,7 @@ pub fn find_related(changes: &ChangeSet, root: &Path, limit: usize) -> Vec<Relat
     let mut seen: HashSet<String> = HashSet::new();
     terraform_modules(changes, &root, &changed, limit, &mut seen, &mut out);
     if out.len() < limit {
-        kubernetes_selectors(changes, &root, &changed, limit, &mut seen, &mut out);
+        kubernetes_selectors(changes, &changed, limit, &mut seen, &mut out);
     }
     out
 }
@@ -292,7 +291,6 @@ fn relation(doc: &Yaml<'_>, w: &Workload) -> Option<String> {
 
 fn kubernetes_selectors(
     changes: &ChangeSet,
-    root: &Path,
     changed: &HashSet<&str>,
     limit: usize,
     seen: &mut HashSet<String>,
@@ -302,35 +300,22 @@ fn kubernetes_selectors(
     if workloads.is_empty() {
         return;
     }
-    // No `max_filesize`: it would stat every file; `read_small` enforces the size of
-    // the few files read.
-    let walker = repo_walker(root).sort_by_file_name(|a, b| a.cmp(b)).build();
-    for (visited, entry) in walker.filter_map(Result::ok).enumerate() {
+    // The run's one scan of the repository: walked once, each text read once.
+    let scan = &changes.scan;
+    for (visited, rel) in scan.files().iter().enumerate() {
         if visited >= MAX_SCAN_FILES || out.len() >= limit {
             return;
         }
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.path();
-        let lower = path.to_string_lossy().to_ascii_lowercase();
+        let lower = rel.to_ascii_lowercase();
         if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) {
             continue;
         }
-        let Ok(rel) = path.strip_prefix(root) else {
-            continue;
-        };
-        let rel = rel_path_string(rel);
-        if changed.contains(rel.as_str()) || seen.contains(&rel) {
+        if changed.contains(rel.as_str()) || seen.contains(rel) {
             continue;
         }
-        let Some(text) = read_small(root, &rel, MAX_RELATED_BYTES) else {
+        let Some(text) = scan.text(rel, MAX_RELATED_BYTES) else {
             continue;
         };
-        // Lossy decoding can make the text longer than the file.
-        if text.len() as u64 > MAX_RELATED_BYTES {
-            continue;
-        }
         if ![
             "Service",
             "HorizontalPodAutoscaler",
@@ -355,8 +340,8 @@ fn kubernetes_selectors(
         }
         seen.insert(rel.clone());
         out.push(RelatedFile {
-            path: rel,
-            content: text,
+            path: rel.clone(),
+            content: text.to_string(),
             why: why.join("; "),
         });
     }

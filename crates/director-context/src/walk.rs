@@ -9,7 +9,16 @@
 //! content) and `.director/` (director's own policy, tasks, records and sessions, which
 //! are not part of any change under review and may hold earlier runs' output).
 
-use std::path::Path;
+use crate::changes::{HeadText, read_workdir_file};
+use crate::text::{is_dotenv_path, rel_path_string};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Files a scan lists at most; a larger repository is scanned up to this many.
+const MAX_SCAN_FILES: usize = 500_000;
+/// The largest file a scan reads (the largest any of its readers wants).
+const MAX_TEXT_BYTES: u64 = 512 * 1024;
 
 /// A walk of `dir` with the workspace's one configuration: `.gitignore` honoured (also
 /// outside git, but not the user's global ignore file), hidden files included,
@@ -26,6 +35,99 @@ pub fn repo_walker(dir: &Path) -> ignore::WalkBuilder {
     builder
 }
 
+/// One scan of a repository per run, shared by everything that looks beyond the
+/// change: related-file discovery (Kubernetes selectors, in the shared context and in
+/// every part of a Director's sub-reviews), the analyzers' cross-file facts, and the
+/// Helm chart index. The walk ([`repo_walker`], sorted by name) happens on first use
+/// — a run that never looks beyond its change never walks — and each file's text is
+/// read once, then handed out to every reader.
+pub struct RepoScan {
+    root: PathBuf,
+    canonical: PathBuf,
+    files: OnceLock<Vec<String>>,
+    texts: Mutex<HashMap<String, Option<Arc<str>>>>,
+}
+
+impl std::fmt::Debug for RepoScan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RepoScan")
+            .field("root", &self.root)
+            .field("files", &self.files.get().map(Vec::len))
+            .finish_non_exhaustive()
+    }
+}
+
+impl RepoScan {
+    /// A scan of `root` (nothing is read until it is asked for).
+    pub fn new(root: &Path) -> Arc<RepoScan> {
+        let canonical = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        Arc::new(RepoScan {
+            root: root.to_path_buf(),
+            canonical,
+            files: OnceLock::new(),
+            texts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The folder scanned.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The repository's files (repository-relative, `/`-separated, in walk order:
+    /// sorted by name within each folder), regular files only.
+    pub fn files(&self) -> &[String] {
+        self.files.get_or_init(|| {
+            let walker = repo_walker(&self.root)
+                .sort_by_file_name(|a, b| a.cmp(b))
+                .build();
+            let mut out = Vec::new();
+            for entry in walker.filter_map(Result::ok) {
+                if out.len() >= MAX_SCAN_FILES {
+                    tracing::debug!(
+                        "repository scan stopped at {MAX_SCAN_FILES} files under {}",
+                        self.root.display()
+                    );
+                    break;
+                }
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    continue;
+                }
+                if let Ok(rel) = entry.path().strip_prefix(&self.root) {
+                    out.push(rel_path_string(rel));
+                }
+            }
+            out
+        })
+    }
+
+    /// The text of the repository file `rel` when it is a regular text file of at
+    /// most `max` bytes inside the repository (symlinks are not followed; `.env`
+    /// files are never read). Read once per scan.
+    pub fn text(&self, rel: &str, max: u64) -> Option<Arc<str>> {
+        if is_dotenv_path(rel) {
+            return None;
+        }
+        let cached = self.texts.lock().ok().and_then(|m| m.get(rel).cloned());
+        let text = match cached {
+            Some(text) => text,
+            None => {
+                let text = match read_workdir_file(&self.root, &self.canonical, rel, MAX_TEXT_BYTES)
+                {
+                    HeadText::Text(text) => Some(Arc::<str>::from(text)),
+                    _ => None,
+                };
+                if let Ok(mut m) = self.texts.lock() {
+                    m.insert(rel.to_string(), text.clone());
+                }
+                text
+            }
+        };
+        // Lossy decoding can make the text longer than the file.
+        text.filter(|t| t.len() as u64 <= max)
+    }
+}
+
 /// Folders no walk enters, by name.
 fn never_walked(name: &str) -> bool {
     name == ".git" || name == director_core::layout::DIR
@@ -34,6 +136,38 @@ fn never_walked(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scan_lists_the_walks_files_and_reads_each_text_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for (p, text) in [
+            ("b/svc.yaml", "kind: Service\n"),
+            ("a/main.tf", "resource \"x\" \"y\" {}\n"),
+            (".env", "SECRET=1\n"),
+            (".git/config", "x"),
+            ("ignored/x.yaml", "x"),
+        ] {
+            let path = root.join(p);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, text).expect("write");
+        }
+        std::fs::write(root.join(".gitignore"), "ignored/\n").expect("write");
+        let scan = RepoScan::new(root);
+        assert_eq!(
+            scan.files(),
+            [".env", ".gitignore", "a/main.tf", "b/svc.yaml"]
+        );
+        let first = scan.text("b/svc.yaml", 1024).expect("text");
+        // The second reader gets the same text without reading the file again.
+        std::fs::write(root.join("b/svc.yaml"), "changed").expect("write");
+        let second = scan.text("b/svc.yaml", 1024).expect("text");
+        assert!(Arc::ptr_eq(&first, &second));
+        // A reader's own size limit still applies; `.env` is never read.
+        assert!(scan.text("b/svc.yaml", 4).is_none());
+        assert!(scan.text(".env", 1024).is_none());
+        assert!(scan.text("missing.tf", 1024).is_none());
+    }
 
     #[test]
     fn hidden_files_are_walked_but_not_git_or_director() {

@@ -54,6 +54,7 @@ pub(crate) struct Loaded {
 /// Read everything named in `config` (paths relative to `root`) and in `extra`.
 pub(crate) fn load(
     root: &Path,
+    scan: &director_context::RepoScan,
     config: &AnalyzerConfig,
     extra: &ExtraEvidence,
 ) -> Result<Loaded, Error> {
@@ -70,7 +71,7 @@ pub(crate) fn load(
     let charts = if rendered_sources.is_empty() {
         BTreeMap::new()
     } else {
-        chart_dirs(root)
+        chart_dirs(root, scan)
     };
     let mut loaded = Loaded::default();
     for source in &rendered_sources {
@@ -191,22 +192,34 @@ fn read_in_repo(root: &Path, rel: &str) -> Option<SourceFile> {
 }
 
 /// Chart name -> chart folder (repository path) for every `Chart.yaml` in the
-/// repository (the workspace's one repository walk, [`director_context::repo_walker`]).
-fn chart_dirs(root: &Path) -> BTreeMap<String, String> {
+/// repository (from the run's one repository scan, [`director_context::RepoScan`]).
+/// Folders are relative to `root` (the project, which may be a folder of the
+/// scanned repository).
+fn chart_dirs(root: &Path, scan: &director_context::RepoScan) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let walker = director_context::repo_walker(root).build();
-    for entry in walker.filter_map(Result::ok) {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let Ok(inside) = canonical(root)
+        .strip_prefix(canonical(scan.root()))
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+    else {
+        return out;
+    };
+    let prefix = if inside.is_empty() {
+        String::new()
+    } else {
+        format!("{inside}/")
+    };
+    for rel in scan.files() {
         if out.len() >= MAX_CHARTS {
             break;
         }
-        if entry.file_name() != "Chart.yaml" {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(root) else {
+        let Some(rel) = rel.strip_prefix(prefix.as_str()) else {
             continue;
         };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        let Some(file) = read_in_repo(root, &rel) else {
+        if rel != "Chart.yaml" && !rel.ends_with("/Chart.yaml") {
+            continue;
+        }
+        let Some(file) = read_in_repo(root, rel) else {
             continue;
         };
         let dir = rel

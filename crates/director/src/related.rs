@@ -5,6 +5,7 @@
 //! plan that the trusted configuration names.
 
 use crate::Error;
+use director_context::RepoScan;
 use director_evidence::{SourceFile, TerraformConfig};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -31,40 +32,30 @@ fn candidate(path: &Path) -> bool {
         || name == "containerfile"
 }
 
-/// Analyzable files under `root` that are not among `targets`.
-pub fn analyzable_files(root: &Path, targets: &[SourceFile]) -> Vec<SourceFile> {
+/// Analyzable files of the run's repository scan that are not among `targets`, in
+/// scan order (each text read once per run, shared with related-file discovery).
+pub fn analyzable_files(scan: &RepoScan, targets: &[SourceFile]) -> Vec<SourceFile> {
     let skip: BTreeSet<&str> = targets.iter().map(|t| t.path.as_str()).collect();
     let mut out = Vec::new();
     let mut bytes = 0u64;
-    // No `max_filesize` on the walker: it would stat every file of the repository;
-    // only the few candidates by name are sized.
-    let walker = director_context::repo_walker(root).build();
-    for entry in walker.filter_map(Result::ok) {
+    for rel in scan.files() {
         if out.len() >= MAX_FILES || bytes >= MAX_BYTES {
             break;
         }
-        let path = entry.path();
-        if !entry.file_type().is_some_and(|t| t.is_file())
-            || !candidate(path)
-            || !entry.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES)
-        {
+        if !candidate(Path::new(rel)) || skip.contains(rel.as_str()) {
             continue;
         }
-        let Ok(rel) = path.strip_prefix(root) else {
+        let Some(content) = scan.text(rel, MAX_FILE_BYTES) else {
             continue;
         };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if skip.contains(rel.as_str()) {
-            continue;
-        }
-        let Ok(content) = std::fs::read_to_string(path) else {
-            continue;
-        };
-        if !director_evidence::is_analyzable(&rel, &content) {
+        if !director_evidence::is_analyzable(rel, &content) {
             continue;
         }
         bytes += content.len() as u64;
-        out.push(SourceFile { path: rel, content });
+        out.push(SourceFile {
+            path: rel.clone(),
+            content: content.to_string(),
+        });
     }
     out
 }

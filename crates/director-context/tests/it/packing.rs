@@ -232,6 +232,7 @@ fn a_file_whose_diff_was_not_loaded_is_listed_as_omitted() {
     big.content_note = Some("diff not loaded: the change holds more than 128 MiB of text".into());
     let set = ChangeSet {
         root: "/tmp/capped".into(),
+        scan: director_context::RepoScan::new(std::path::Path::new("/tmp/capped")),
         mode: ChangeMode::WorkingTree,
         base: Some("HEAD".into()),
         head: None,
@@ -262,6 +263,7 @@ fn a_two_thousand_file_change_is_bounded_and_prioritised() {
     files[1500].classes = vec![FileClass::Terraform];
     let set = ChangeSet {
         root: "/tmp/huge".into(),
+        scan: director_context::RepoScan::new(std::path::Path::new("/tmp/huge")),
         mode: ChangeMode::WorkingTree,
         base: Some("HEAD".into()),
         head: None,

@@ -349,10 +349,11 @@ impl Engine {
                 )
             })
             .flatten();
-        let evidence_root = changes.root.clone();
+        let scan = Arc::clone(&changes.scan);
         let (root, config) = (self.repo_root.clone(), cfg.evidence.clone());
+        let charts_scan = Arc::clone(&scan);
         let loaded = blocking("reading rendered and SARIF evidence", move || {
-            crate::evidence_inputs::load(&root, &config, &extra)
+            crate::evidence_inputs::load(&root, &charts_scan, &config, &extra)
         })
         .await??;
         let configured =
@@ -362,7 +363,7 @@ impl Engine {
                 Vec::new()
             } else {
                 let mut related = configured;
-                related.extend(crate::related::analyzable_files(&evidence_root, &targets));
+                related.extend(crate::related::analyzable_files(&scan, &targets));
                 related
             };
             let mut report =
