@@ -383,6 +383,12 @@ pub struct Overrides {
     /// `[provider] discovery` (off where the server is a recording, e.g. `director eval`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery: Option<bool>,
+    /// `[provider] context_window` (a recording's window, replayed by `director eval`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u32>,
+    /// `[provider] max_in_flight` (a recording's slots, replayed by `director eval`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<usize>,
     /// `--terraform-plan` (`[evidence.terraform] plan`)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terraform_plan: Option<String>,
@@ -441,6 +447,12 @@ impl Overrides {
         }
         if let Some(v) = self.discovery {
             put("provider", "discovery", json!(v));
+        }
+        if let Some(v) = self.context_window {
+            put("provider", "context_window", json!(v));
+        }
+        if let Some(v) = self.max_in_flight {
+            put("provider", "max_in_flight", json!(v));
         }
         if let Some(v) = self.trust_worktree_config {
             put("trust", "worktree_config", json!(v));

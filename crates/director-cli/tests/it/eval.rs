@@ -321,3 +321,100 @@ async fn record_writes_cassettes_through_the_proxy_and_replay_serves_them() {
     assert_eq!(report["usage"]["prompt_tokens"], 2000);
     assert_eq!(report["decision_accuracy"]["count"], 1);
 }
+
+/// A recording against a small window (a local server's 4096-token slot, configured
+/// as `[provider] context_window`) is fitted to it: compact prompts, the change in
+/// parts. The cassette's header keeps the window and slots, and replay — without
+/// that configuration — fits the same requests and finds every answer.
+#[tokio::test]
+async fn a_recording_keeps_the_window_it_was_fitted_to_and_replay_fits_the_same() {
+    let provider = MockServer::start().await;
+    let verdict = json!({"verdict": "pass", "summary": "fine", "findings": []}).to_string();
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "c", "object": "chat.completion", "created": 1, "model": "tiny",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": verdict},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020}})))
+        .mount(&provider)
+        .await;
+    let home = Dir::new();
+    home.write(
+        ".config/director/config.toml",
+        "[provider]\ncontext_window = 4096\nmax_in_flight = 1\n",
+    );
+    let suite = suite_of(&["seed-1-autoscaling-bad"]);
+    let cassette = suite
+        .path()
+        .join("cases/seed-1-autoscaling-bad/cassette.jsonl");
+    std::fs::remove_file(&cassette).unwrap();
+    let base_url = format!("{}/v1", provider.uri());
+    let (home_path, suite_path) = (home.path(), suite.path());
+    tokio::task::spawn_blocking(move || {
+        director(&home_path)
+            .args([
+                "eval",
+                "--record",
+                "--model",
+                "tiny",
+                "--base-url",
+                &base_url,
+            ])
+            .arg(&suite_path)
+            .assert()
+            .code(0);
+    })
+    .await
+    .unwrap();
+    let text = std::fs::read_to_string(&cassette).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["context_window"], 4096, "{}", lines[0]);
+    assert_eq!(lines[0]["max_in_flight"], 1);
+    // Fitted to 4096 tokens: answers bounded to a fifth of the window or less.
+    let bodies = provider.received_requests().await.unwrap();
+    assert!(!bodies.is_empty());
+    assert!(bodies.iter().all(|r| {
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        body["max_tokens"].as_u64().is_some_and(|m| m <= 4096 / 5)
+    }));
+
+    // Replay with no window configured: the header's is used, every key is found.
+    drop(provider);
+    std::fs::remove_file(home.path().join(".config/director/config.toml")).unwrap();
+    let out = home.path().join("scores.json");
+    director(&home.path())
+        .args(["eval", "--output"])
+        .arg(&out)
+        .arg(suite.path())
+        .assert()
+        .code(0);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["mode"], "replay");
+    assert_eq!(
+        report["usage"]["requests"].as_u64(),
+        Some((lines.len() - 1) as u64)
+    );
+
+    // The same cassette without the header's window: replay fits the requests to
+    // no window, and the recorded answers no longer match them.
+    let mut header = lines[0].clone();
+    header.as_object_mut().unwrap().remove("context_window");
+    header.as_object_mut().unwrap().remove("max_in_flight");
+    let rest: Vec<&str> = text.lines().skip(1).collect();
+    std::fs::write(&cassette, format!("{header}\n{}\n", rest.join("\n"))).unwrap();
+    let failed = director(&home.path())
+        .args(["eval"])
+        .arg(suite.path())
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("had no answer"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+}

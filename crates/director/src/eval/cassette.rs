@@ -52,6 +52,14 @@ pub struct Header {
     /// Free text for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The context window the requests were fitted to when recorded
+    /// (`[provider] context_window`); replay fits to the same, so a recording made
+    /// against a small local window replays key for key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u32>,
+    /// The requests in flight at once when recorded (`[provider] max_in_flight`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<usize>,
 }
 
 /// One stored answer.

@@ -224,7 +224,7 @@ async fn run_case(
     plan: &Plan,
     server: Option<&CassetteServer>,
     opts: &EvalOptions,
-) -> Result<(CaseResult, Option<CaseTape>, Option<String>), Error> {
+) -> Result<(CaseResult, Option<CaseTape>, Option<Asked>), Error> {
     let tmp = tempfile::tempdir().map_err(|e| Error::io("create", "a temporary folder", e))?;
     let root = case.materialize(tmp.path())?;
     // The case is the suite's own data, materialised here: its policy is trusted.
@@ -246,6 +246,9 @@ async fn run_case(
         // probes would be requests the cassette cannot answer (and record and replay
         // could fit requests differently).
         discovery: (!matches!(plan, Plan::Live)).then_some(false),
+        // Replay fits requests to the window and slots they were recorded with.
+        context_window: cassette.as_ref().and_then(|c| c.header.context_window),
+        max_in_flight: cassette.as_ref().and_then(|c| c.header.max_in_flight),
         ..Overrides::default()
     };
     let provider = match plan {
@@ -256,11 +259,10 @@ async fn run_case(
         }
         Plan::Replay | Plan::Record { .. } => None,
     };
-    // The model as configuration resolves it, to tell the cassette server.
-    let model = ResolvedConfig::load(None, &overrides)?
-        .config
-        .provider
-        .model;
+    // The model as configuration resolves it, to tell the cassette server, and the
+    // window and slots a recording is fitted to.
+    let provider_section = ResolvedConfig::load(None, &overrides)?.config.provider;
+    let model = provider_section.model.clone();
     let url = server.map(|s| {
         let tape = CaseTape {
             model: model.clone(),
@@ -310,8 +312,20 @@ async fn run_case(
         &record,
         opts.director.as_deref(),
     );
-    let asked = (*plan != Plan::Offline).then_some(model);
+    let asked = (*plan != Plan::Offline).then_some(Asked {
+        model,
+        context_window: provider_section.context_window,
+        max_in_flight: provider_section.max_in_flight,
+    });
     Ok((result, tape, asked))
+}
+
+/// What a case asked of the provider: the model, and the window and slots its
+/// requests were fitted to (a recording's header keeps them).
+struct Asked {
+    model: String,
+    context_window: Option<u32>,
+    max_in_flight: Option<usize>,
 }
 
 /// Expectations with their Director: the one named, else the one owning the category.
@@ -339,7 +353,7 @@ fn assign_directors(
 /// other Directors' stored answers are kept.
 fn save_recording(
     case: &Case,
-    model: &str,
+    asked: &Asked,
     tape: CaseTape,
     only: Option<&str>,
 ) -> Result<(), Error> {
@@ -355,10 +369,12 @@ fn save_recording(
     let cassette = Cassette {
         header: Header {
             cassette: CASSETTE_VERSION,
-            model: model.to_string(),
+            model: asked.model.clone(),
             source: Source::Recorded,
             recorded_at: Some(crate::now_rfc3339()),
             note: None,
+            context_window: asked.context_window,
+            max_in_flight: asked.max_in_flight,
         },
         entries,
     };
