@@ -115,16 +115,24 @@ impl OpenAiProvider {
         }
         let extra_headers = parse_headers(&config.extra_headers)?;
         install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .connect_timeout(config.request_timeout.min(Duration::from_secs(30)))
-            .redirect(same_origin_redirects())
-            .build()
-            .map_err(|e| {
-                config_error(&format!(
-                    "cannot build the HTTP client: {}",
-                    error_chain(&e)
-                ))
-            })?;
+            .redirect(same_origin_redirects());
+        if discovery::hosted_kind(&base_url, config.azure.is_some()).is_none() {
+            // A self-hosted server may close a kept-alive connection at its own limit
+            // (llama-server: after 5 requests or 5 idle seconds) just as the next
+            // request is written on it, which then fails having maybe been received
+            // — an attempt lost for nothing. Against such servers (loopback or LAN;
+            // a connection costs microseconds next to an answer's seconds) every
+            // request opens its own connection.
+            http = http.pool_max_idle_per_host(0);
+        }
+        let http = http.build().map_err(|e| {
+            config_error(&format!(
+                "cannot build the HTTP client: {}",
+                error_chain(&e)
+            ))
+        })?;
 
         let (api_config, credential_header): (Box<dyn Config>, HeaderName) = match &config.azure {
             Some(azure) => (

@@ -258,3 +258,61 @@ async fn complete_findings_of_a_cut_answer_are_kept_as_partial_never_as_a_verdic
     let partial = outcome.partial.expect("the complete findings are kept");
     assert_eq!(partial.findings.len(), 2);
 }
+
+/// A server that keeps a connection alive after answering, then closes it on the
+/// next request without answering — as llama-server (cpp-httplib) does once a
+/// connection reaches its keep-alive limit (5 requests or 5 idle seconds). Returns
+/// the base URL and the number of connections accepted.
+async fn keep_alive_limited_server(text: String) -> (String, Arc<Mutex<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(Mutex::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            *count.lock().unwrap() += 1;
+            let text = text.clone();
+            tokio::spawn(async move {
+                let _ = read_request(&mut socket).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: keep-alive\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for event in chunks(&text, 3, "stop") {
+                    if send(&mut socket, &format!("data: {event}\n\n"))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                let _ = send(&mut socket, "data: [DONE]\n\n").await;
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+                let _ = socket.flush().await;
+                // The limit is reached: the next request on this connection is read
+                // and the connection closed without an answer.
+                let _ = read_request(&mut socket).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (format!("http://{address}/v1"), accepted)
+}
+
+#[tokio::test]
+async fn a_self_hosted_server_closing_kept_alive_connections_costs_no_attempt() {
+    let (base_url, accepted) = keep_alive_limited_server(verdict_json().to_string()).await;
+    let mut config = config(&base_url);
+    config.retry.max_retries = 0;
+    let provider = director_llm::OpenAiProvider::new(config).unwrap();
+    for round in 0..3 {
+        let outcome = run_default(&provider).await;
+        expect_verdict(&outcome);
+        assert_eq!(outcome.attempts, 1, "round {round}: no attempt lost");
+    }
+    // Each request had a connection of its own (discovery probes included).
+    assert!(*accepted.lock().unwrap() >= 3);
+}
