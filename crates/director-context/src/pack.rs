@@ -648,7 +648,14 @@ impl<'a> Packer<'a> {
                 }
                 return;
             }
-            ("diff", render_diff(f, self.input.context_lines))
+            // In a window of its own a file's hunk groups are cut to the budget's
+            // line chunks too, so that one long hunk (a new file is one) still fits a
+            // small model's part; elsewhere a hunk group stays whole.
+            let split = self
+                .input
+                .window_from
+                .map(|_| chunk_lines(self.input.budget_tokens));
+            ("diff", render_diff(f, self.input.context_lines, split))
         };
         let Rendered {
             pieces,
@@ -984,7 +991,7 @@ fn redact_lines(lines: &[&str], path: &str) -> (Vec<String>, BTreeMap<String, u3
 
 /// Render a changed file's hunks, widened to `context` lines from its content when
 /// the content is known, else as the raw hunks.
-fn render_diff(f: &ChangedFile, context: u32) -> Rendered {
+fn render_diff(f: &ChangedFile, context: u32, split: Option<usize>) -> Rendered {
     let minus_raw: Vec<&str> = f
         .hunks
         .iter()
@@ -998,7 +1005,7 @@ fn render_diff(f: &ChangedFile, context: u32) -> Rendered {
     {
         let red = redact(content, &f.path);
         merge_counts(&mut counts, &red.counts);
-        let (windows, covers_all) = widened_windows(&f.hunks, &red.text, &minus, context);
+        let (windows, covers_all) = widened_windows(&f.hunks, &red.text, &minus, context, split);
         return Rendered {
             pieces: windows,
             counts,
@@ -1064,6 +1071,7 @@ fn widened_windows(
     redacted: &str,
     minus: &[String],
     context: u32,
+    split: Option<usize>,
 ) -> (Vec<String>, bool) {
     let lines: Vec<&str> = redacted.lines().collect();
     let n_lines = lines.len() as u32;
@@ -1122,6 +1130,22 @@ fn widened_windows(
         }
     }
     let covers_all = merged.len() == 1 && merged[0].0 <= 1 && merged[0].1 >= n_lines;
+    // Cut to at most `split` lines a window, each with its own header.
+    if let Some(chunk) = split.map(|c| c.max(1) as u32) {
+        merged = merged
+            .into_iter()
+            .flat_map(|(lo, hi, section)| {
+                let mut cut = Vec::new();
+                let mut start = lo;
+                while start <= hi {
+                    let end = start.saturating_add(chunk - 1).min(hi);
+                    cut.push((start, end, section.clone()));
+                    start = end + 1;
+                }
+                cut
+            })
+            .collect();
+    }
     let mut windows = Vec::with_capacity(merged.len());
     for (lo, hi, section) in merged {
         let mut out = String::new();
@@ -1200,7 +1224,7 @@ mod tests {
         ];
         assert!(hunks_match_content(&hunks, &content));
         let minus = vec!["old ten".to_string(), "gone".to_string()];
-        let (w, all) = widened_windows(&hunks, &content, &minus, 3);
+        let (w, all) = widened_windows(&hunks, &content, &minus, 3, None);
         assert!(!all);
         assert_eq!(w.len(), 2);
         assert!(w[0].starts_with("@@ lines 7-13 @@ fn x()\n"), "{}", w[0]);
@@ -1215,9 +1239,36 @@ mod tests {
             "{}",
             w[1]
         );
-        let (w, all) = widened_windows(&hunks, &content, &minus, 40);
+        let (w, all) = widened_windows(&hunks, &content, &minus, 40, None);
         assert_eq!(w.len(), 1);
         assert!(all);
+        // Cut to 12-line windows (a small model's part): the same lines, in order,
+        // each window headed by its own range; the deleted lines stay where they were.
+        let (cut, all) = widened_windows(&hunks, &content, &minus, 40, Some(12));
+        assert!(all);
+        let n = w[0]
+            .lines()
+            .next()
+            .unwrap()
+            .split(['-', ' '])
+            .nth(3)
+            .unwrap()
+            .to_string();
+        assert_eq!(cut.len(), n.parse::<usize>().unwrap().div_ceil(12));
+        assert!(
+            cut[0].starts_with("@@ lines 1-12 @@ fn x()\n"),
+            "{}",
+            cut[0]
+        );
+        assert!(cut[1].starts_with("@@ lines 13-24 @@"), "{}", cut[1]);
+        let body = |windows: &[String]| -> String {
+            windows
+                .iter()
+                .flat_map(|w| w.lines().skip(1))
+                .map(|l| format!("{l}\n"))
+                .collect()
+        };
+        assert_eq!(body(&cut), body(&w));
     }
 
     #[test]
@@ -1231,7 +1282,7 @@ mod tests {
             lines: vec![line('-', Some(1), None, "a"), line('-', Some(2), None, "b")],
         }];
         let minus = vec!["a".to_string(), "b".to_string()];
-        let (w, _) = widened_windows(&hunks, "", &minus, 5);
+        let (w, _) = widened_windows(&hunks, "", &minus, 5, None);
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("     |-a\n     |-b\n"), "{}", w[0]);
     }

@@ -163,6 +163,10 @@ async fn run_director(d: Director, mut plan: Planned, mut shared: Shared) -> Rev
         run.model = Some(plan.model.clone());
         run.prompt_profile = profile;
         run.prompt_tokens = plan.prompt_tokens as u64;
+        // What could not fit, and why, stays on the record.
+        if let Some(fit) = &fit {
+            run.omitted.clone_from(&fit.omitted);
+        }
         return finish(&shared, index, run, None);
     }
     let keys: Vec<&str> = if parts.is_empty() {

@@ -290,3 +290,117 @@ async fn a_window_smaller_than_the_fixed_part_fails_before_sending() {
     }
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// A git change — a new 50-line module, which is one hunk, and a test file — with
+/// acceptance criteria, against a 4096-token slot. The Directors with the longest
+/// checklists (Security, Infrastructure) have a few hundred context tokens per request:
+/// the new file's one hunk is cut into line windows, so every Director answers and
+/// sees every line, instead of failing `context-too-small` (found running the eval
+/// suite against the real llama-server).
+#[tokio::test]
+async fn a_new_file_larger_than_a_part_is_reviewed_in_windows_of_its_one_hunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    std::fs::write(root.join("app/__init__.py"), "").unwrap();
+    std::fs::create_dir_all(root.join(".director/tasks")).unwrap();
+    std::fs::write(
+        root.join(".director/config.toml"),
+        "[provider]\ndiscovery_ttl_secs = 0\n[cache]\nenabled = false\n",
+    )
+    .unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "base"]);
+    let module: String = (1..=25)
+        .map(|i| {
+            format!(
+                "def limit_{i}(attempts, window=60):\n    return attempts <= {i} and window > 0\n"
+            )
+        })
+        .collect();
+    std::fs::write(root.join("app/limits.py"), &module).unwrap();
+    std::fs::create_dir_all(root.join("tests")).unwrap();
+    std::fs::write(
+        root.join("tests/test_limits.py"),
+        "from app.limits import limit_5\n\ndef test_limit():\n    assert limit_5(5)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".director/tasks/limits.toml"),
+        "id = \"limits\"\ntitle = \"Rate-limit login attempts\"\nenvironment = \"production\"\ncriteria = [\"Login attempts are limited to 5 per minute per client IP\", \"A limited request gets HTTP 429 with Retry-After\"]\n",
+    )
+    .unwrap();
+    let (server, seen) = llama_server(4096, 2, Duration::from_millis(10)).await;
+    let verifier = director::Verifier::builder()
+        .repo(root)
+        .provider(format!("{}/v1", server.uri()))
+        .overrides(Overrides {
+            write_record: Some(false),
+            trust_worktree_config: Some(true),
+            ..Overrides::default()
+        })
+        .build()
+        .unwrap();
+    let task = verifier.load_task("limits").unwrap();
+    let options = director::VerifyOptions {
+        all_directors: true,
+        ..director::VerifyOptions::default()
+    };
+    let record = verifier
+        .verify_with(
+            task,
+            &options,
+            &director::EventSink::none(),
+            &director::CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen.lock().unwrap().rejected, 0);
+    let ran: Vec<_> = record
+        .directors
+        .iter()
+        .filter(|d| d.status != DirectorStatus::Skipped)
+        .collect();
+    assert!(ran.len() >= 7, "{ran:?}");
+    for d in &ran {
+        assert_eq!(
+            d.status,
+            DirectorStatus::Ran,
+            "{}: {:?} {:?}",
+            d.name,
+            d.reason,
+            d.omitted
+        );
+        assert!(d.omitted.is_empty(), "{}: {:?}", d.name, d.omitted);
+        for path in ["app/limits.py", "tests/test_limits.py"] {
+            assert!(
+                d.parts.iter().any(|p| p.files.iter().any(|f| f == path)),
+                "{}: {path} is in no part",
+                d.name
+            );
+        }
+    }
+    let security = ran.iter().find(|d| d.name == "security").unwrap();
+    assert!(
+        security
+            .parts
+            .iter()
+            .any(|p| p.label.contains("app/limits.py pieces 3-")),
+        "{:?}",
+        security.parts.iter().map(|p| &p.label).collect::<Vec<_>>()
+    );
+    assert_eq!(record.decision, Decision::Pass, "{}", record.reason);
+}
