@@ -155,6 +155,7 @@ pub fn run(data: &[u8]) {
     let (hunk, content) = diff_hunk(&part(2));
     let changes = ChangeSet {
         root: PathBuf::from("/nonexistent"),
+        scan: director_context::RepoScan::new(std::path::Path::new("/nonexistent")),
         mode: ChangeMode::GitRange,
         base: Some("main".into()),
         head: Some("HEAD".into()),
@@ -174,7 +175,11 @@ pub fn run(data: &[u8]) {
         budget_tokens: [300, 2_000, 16_000, 64_000][usize::from(sel & 3)],
         context_lines: u32::from((sel >> 2) & 7) * 4,
         related: &related,
-        window_from: None,
+        // A window from piece 0 or 1 (hunk groups cut to line chunks), or none.
+        window_from: match (sel >> 5) & 3 {
+            0 | 3 => None,
+            n => Some(usize::from(n - 1)),
+        },
         ..PackInput::new(&task, &changes)
     };
     let packed = pack(&input);
