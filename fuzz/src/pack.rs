@@ -1,6 +1,7 @@
 //! Target `pack`: the token-budgeted context packer ([`director_context::pack`]).
 //!
-//! Input: a selector byte (budget, context lines, where a secret is planted), then
+//! Input: a selector byte (budget, context lines, where a secret is planted, a
+//! window), then
 //! up to four parts separated by `0xFF`: the task description, an added file, a
 //! modified file written as a diff (`+`/`-`/` ` line prefixes) and a related file.
 //!
@@ -175,11 +176,8 @@ pub fn run(data: &[u8]) {
         budget_tokens: [300, 2_000, 16_000, 64_000][usize::from(sel & 3)],
         context_lines: u32::from((sel >> 2) & 7) * 4,
         related: &related,
-        // A window from piece 0 or 1 (hunk groups cut to line chunks), or none.
-        window_from: match (sel >> 5) & 3 {
-            0 | 3 => None,
-            n => Some(usize::from(n - 1)),
-        },
+        // Bit 5: a window (hunk groups cut to line chunks), from piece 0 or (bit 7) 1.
+        window_from: (sel & 0x20 != 0).then_some(usize::from(sel >> 7)),
         ..PackInput::new(&task, &changes)
     };
     let packed = pack(&input);
