@@ -527,7 +527,12 @@ pub(crate) fn read_workdir_file(
     if meta.len() > max {
         return HeadText::TooLarge;
     }
-    match std::fs::read(&full) {
+    read_workdir_bytes(&full)
+}
+
+/// A file's text (lossy), or that it is binary or unreadable.
+pub(crate) fn read_workdir_bytes(full: &Path) -> HeadText {
+    match std::fs::read(full) {
         Ok(bytes) if looks_binary(&bytes) => HeadText::Binary,
         Ok(bytes) => HeadText::Text(decode_lossy(&bytes)),
         Err(_) => HeadText::Missing,

@@ -9,7 +9,7 @@
 //! content) and `.director/` (director's own policy, tasks, records and sessions, which
 //! are not part of any change under review and may hold earlier runs' output).
 
-use crate::changes::{HeadText, read_workdir_file};
+use crate::changes::{HeadText, read_workdir_bytes};
 use crate::text::{is_dotenv_path, rel_path_string};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,7 +38,7 @@ pub fn repo_walker(dir: &Path) -> ignore::WalkBuilder {
 /// One scan of a repository per run, shared by everything that looks beyond the
 /// change: related-file discovery (Kubernetes selectors, in the shared context and in
 /// every part of a Director's sub-reviews), the analyzers' cross-file facts, and the
-/// Helm chart index. The walk ([`repo_walker`], sorted by name) happens on first use
+/// Helm chart index. The walk ([`repo_walker`]) happens on first use
 /// — a run that never looks beyond its change never walks — and each file's text is
 /// read once, then handed out to every reader.
 pub struct RepoScan {
@@ -46,6 +46,8 @@ pub struct RepoScan {
     canonical: PathBuf,
     files: OnceLock<Vec<String>>,
     texts: Mutex<HashMap<String, Option<Arc<str>>>>,
+    /// Folders (repository-relative) known to stay inside the repository.
+    folders: Mutex<HashMap<String, bool>>,
 }
 
 impl std::fmt::Debug for RepoScan {
@@ -66,6 +68,7 @@ impl RepoScan {
             canonical,
             files: OnceLock::new(),
             texts: Mutex::new(HashMap::new()),
+            folders: Mutex::new(HashMap::new()),
         })
     }
 
@@ -74,13 +77,11 @@ impl RepoScan {
         &self.root
     }
 
-    /// The repository's files (repository-relative, `/`-separated, in walk order:
-    /// sorted by name within each folder), regular files only.
+    /// The repository's files (repository-relative, `/`-separated, sorted), regular
+    /// files only.
     pub fn files(&self) -> &[String] {
         self.files.get_or_init(|| {
-            let walker = repo_walker(&self.root)
-                .sort_by_file_name(|a, b| a.cmp(b))
-                .build();
+            let walker = repo_walker(&self.root).build();
             let mut out = Vec::new();
             for entry in walker.filter_map(Result::ok) {
                 if out.len() >= MAX_SCAN_FILES {
@@ -97,6 +98,8 @@ impl RepoScan {
                     out.push(rel_path_string(rel));
                 }
             }
+            // One sort of the paths is cheaper than the walk's per-folder sorting.
+            out.sort_unstable();
             out
         })
     }
@@ -112,11 +115,7 @@ impl RepoScan {
         let text = match cached {
             Some(text) => text,
             None => {
-                let text = match read_workdir_file(&self.root, &self.canonical, rel, MAX_TEXT_BYTES)
-                {
-                    HeadText::Text(text) => Some(Arc::<str>::from(text)),
-                    _ => None,
-                };
+                let text = self.read_text(rel).map(Arc::<str>::from);
                 if let Ok(mut m) = self.texts.lock() {
                     m.insert(rel.to_string(), text.clone());
                 }
@@ -125,6 +124,42 @@ impl RepoScan {
         };
         // Lossy decoding can make the text longer than the file.
         text.filter(|t| t.len() as u64 <= max)
+    }
+
+    /// A regular text file of the repository (not a symlink, in a folder that stays
+    /// inside the repository once symlinks are resolved — checked once per folder).
+    fn read_text(&self, rel: &str) -> Option<String> {
+        let full = self.root.join(rel);
+        let meta = std::fs::symlink_metadata(&full).ok()?;
+        if !meta.file_type().is_file() || meta.len() > MAX_TEXT_BYTES {
+            return None;
+        }
+        let parent = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let known = self
+            .folders
+            .lock()
+            .ok()
+            .and_then(|m| m.get(parent).copied());
+        let inside = match known {
+            Some(inside) => inside,
+            None => {
+                let inside = full
+                    .parent()
+                    .and_then(|p| p.canonicalize().ok())
+                    .is_some_and(|p| p.starts_with(&self.canonical));
+                if let Ok(mut m) = self.folders.lock() {
+                    m.insert(parent.to_string(), inside);
+                }
+                inside
+            }
+        };
+        if !inside {
+            return None;
+        }
+        match read_workdir_bytes(&full) {
+            HeadText::Text(text) => Some(text),
+            _ => None,
+        }
     }
 }
 
