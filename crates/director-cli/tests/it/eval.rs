@@ -243,20 +243,28 @@ fn bad_suites_are_input_errors() {
     assert!(stderr.contains("`lines` needs a `path`"), "{stderr}");
 }
 
-#[tokio::test]
-async fn record_writes_cassettes_through_the_proxy_and_replay_serves_them() {
+/// A provider whose every Director passes, 1,000 prompt tokens an answer; `expect`
+/// chat requests exactly, when given.
+async fn passing_provider(expect: Option<u64>) -> MockServer {
     let provider = MockServer::start().await;
     let verdict = json!({"verdict": "pass", "summary": "fine", "findings": []}).to_string();
-    Mock::given(method("POST"))
+    let mock = Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "id": "c", "object": "chat.completion", "created": 1, "model": "tiny",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": verdict},
                          "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020}})))
-        .expect(2)
-        .mount(&provider)
-        .await;
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020}})));
+    match expect {
+        Some(n) => mock.expect(n).mount(&provider).await,
+        None => mock.mount(&provider).await,
+    }
+    provider
+}
+
+#[tokio::test]
+async fn record_writes_cassettes_through_the_proxy_and_replay_serves_them() {
+    let provider = passing_provider(Some(2)).await;
     let home = Dir::new();
     let suite = suite_of(&["seed-1-autoscaling-bad"]);
     let cassette = suite
@@ -328,17 +336,7 @@ async fn record_writes_cassettes_through_the_proxy_and_replay_serves_them() {
 /// that configuration — fits the same requests and finds every answer.
 #[tokio::test]
 async fn a_recording_keeps_the_window_it_was_fitted_to_and_replay_fits_the_same() {
-    let provider = MockServer::start().await;
-    let verdict = json!({"verdict": "pass", "summary": "fine", "findings": []}).to_string();
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": "c", "object": "chat.completion", "created": 1, "model": "tiny",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": verdict},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020}})))
-        .mount(&provider)
-        .await;
+    let provider = passing_provider(None).await;
     let home = Dir::new();
     home.write(
         ".config/director/config.toml",

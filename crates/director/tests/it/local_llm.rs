@@ -301,19 +301,7 @@ async fn a_window_smaller_than_the_fixed_part_fails_before_sending() {
 async fn a_new_file_larger_than_a_part_is_reviewed_in_windows_of_its_one_hunk() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
+    git(root, &["init", "-q", "-b", "main"]);
     std::fs::create_dir_all(root.join("app")).unwrap();
     std::fs::write(root.join("app/__init__.py"), "").unwrap();
     std::fs::create_dir_all(root.join(".director/tasks")).unwrap();
@@ -322,8 +310,8 @@ async fn a_new_file_larger_than_a_part_is_reviewed_in_windows_of_its_one_hunk() 
         "[provider]\ndiscovery_ttl_secs = 0\n[cache]\nenabled = false\n",
     )
     .unwrap();
-    git(&["add", "."]);
-    git(&["commit", "-qm", "base"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "base"]);
     let module: String = (1..=25)
         .map(|i| {
             format!(
