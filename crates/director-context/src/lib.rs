@@ -19,6 +19,7 @@ pub mod atomic;
 pub mod changes;
 pub mod classify;
 pub mod error;
+mod o200k;
 pub mod pack;
 pub mod policy;
 pub mod redact;

@@ -15,6 +15,7 @@
 //! the nonce of a context it is part of. Fence markers inside the text are broken up.
 
 use crate::changes::{ChangeSet, ChangedFile, Hunk};
+use crate::o200k::O200k;
 use crate::redact::{Redacted, merge_counts, redact};
 use crate::related::RelatedFile;
 use crate::text::{neutralize_fences, sanitize_label};
@@ -24,7 +25,6 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::LazyLock;
-use tiktoken_rs::CoreBPE;
 
 /// Default lines of context around each changed hunk.
 pub const DEFAULT_CONTEXT_LINES: u32 = 20;
@@ -42,20 +42,26 @@ const CHUNK_LINES: usize = 150;
 /// Bytes per token below which a piece cannot possibly fit (checked before counting).
 const MIN_BYTES_PER_TOKEN: usize = 8;
 
-static BPE: LazyLock<Option<CoreBPE>> = LazyLock::new(|| tiktoken_rs::o200k_base().ok());
+static O200K: LazyLock<Option<O200k>> = LazyLock::new(|| match O200k::load() {
+    Ok(table) => Some(table),
+    Err(e) => {
+        tracing::warn!("the o200k vocabulary did not load ({e}); token counts are estimated");
+        None
+    }
+});
 
-/// Load the tokenizer now (it takes a moment). Call it from a background thread at
+/// Load the tokenizer now (a few milliseconds). Call it from a background thread at
 /// start-up so the first [`count_tokens`] does not wait.
 pub fn preload_tokenizer() {
-    LazyLock::force(&BPE);
+    LazyLock::force(&O200K);
 }
 
 /// Tokens of `text` in the o200k_base encoding (GPT-4o and later models).
 pub fn count_tokens(text: &str) -> usize {
-    match &*BPE {
-        Some(bpe) => bpe.encode_ordinary(text).len(),
-        // The encoding ships inside tiktoken-rs; if it ever failed to load, a
-        // conservative estimate keeps packing bounded.
+    match &*O200K {
+        Some(table) => table.count(text),
+        // The encoding is embedded; if it ever failed to load, a conservative
+        // estimate keeps packing bounded.
         None => text.len().div_ceil(3),
     }
 }
