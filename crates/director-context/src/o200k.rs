@@ -1,20 +1,27 @@
-//! Token counts in OpenAI's o200k_base encoding, from a compact table that loads in a
-//! few milliseconds.
+//! Token counts in OpenAI's o200k_base encoding, from a table built at compile time.
 //!
 //! Only counts are needed (budgets, fitting, statistics), never token ids or decoding,
 //! so the vocabulary is kept as one byte string with an end offset per rank and an
-//! open-addressing table of ranks: about 4 MiB, built without an allocation per
-//! token. The counts are tiktoken's exactly: the same split pattern, then each piece
-//! either is a token or is merged pair by pair, lowest rank first (ties to the left),
-//! as tiktoken's `encode_ordinary` does (tests compare with the `tiktoken-rs` crate).
+//! open-addressing table of ranks (`o200k_table.rs`), built by `build.rs` from
+//! OpenAI's file and embedded in the binary: nothing is decoded or allocated when the
+//! counter starts, and only the pages a lookup touches are read. The counts are
+//! tiktoken's exactly: the same split pattern, then each piece either is a token or is
+//! merged pair by pair, lowest rank first (ties to the left), as tiktoken's
+//! `encode_ordinary` does (tests compare with the `tiktoken-rs` crate).
 
-use base64::Engine as _;
+#[path = "o200k_table.rs"]
+mod table;
+
 use fancy_regex::Regex;
 use std::collections::BinaryHeap;
 
-/// OpenAI's o200k_base vocabulary, one `base64-token rank` pair per line, ranks in
-/// order from 0 (see `data/README.md`).
-const VOCABULARY: &str = include_str!("../data/o200k_base.tiktoken");
+/// Every token's bytes, in rank order (see `o200k_table.rs`).
+static BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/o200k.bytes"));
+/// Where each token ends in [`BYTES`], a little-endian `u32` per rank.
+static ENDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/o200k.ends"));
+/// Open addressing by [`table::hash`]: `rank + 1` as a little-endian `u32`, 0 for an
+/// empty slot.
+static SLOTS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/o200k.slots"));
 
 /// The o200k_base split pattern (tiktoken's `O200K_BASE_PAT_STR`).
 const PATTERN: &str = concat!(
@@ -40,78 +47,52 @@ const LARGE_PIECE: usize = 100;
 /// No pair of parts has a rank.
 const NONE: u32 = u32::MAX;
 
+/// The `i`th little-endian `u32` of `table`.
+fn word(table: &[u8], i: usize) -> u32 {
+    let b = &table[4 * i..4 * i + 4];
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
 /// The o200k_base vocabulary and split pattern.
 pub(crate) struct O200k {
-    /// Every token's bytes, in rank order.
-    bytes: Vec<u8>,
-    /// `ends[r]`: where token `r` ends in `bytes` (it starts where `r - 1` ends).
-    ends: Vec<u32>,
-    /// Open addressing by [`hash`]: `rank + 1`, 0 for an empty slot.
-    slots: Vec<u32>,
-    /// Bits of the hash used to index `slots`.
+    /// Bits of the hash not used to index [`SLOTS`].
     shift: u32,
     split: Regex,
 }
 
 impl O200k {
-    /// Build the table from the embedded vocabulary.
+    /// The counter over the embedded table (compiles the split pattern).
     pub(crate) fn load() -> Result<O200k, String> {
-        let lines = VOCABULARY.lines().count();
-        let mut bytes = Vec::with_capacity(VOCABULARY.len() * 3 / 8);
-        let mut ends = Vec::with_capacity(lines);
-        for (expected, line) in VOCABULARY.lines().enumerate() {
-            let (token, rank) = line
-                .split_once(' ')
-                .ok_or_else(|| format!("vocabulary line {} has no rank", expected + 1))?;
-            if rank.parse::<usize>().ok() != Some(expected) {
-                return Err(format!("vocabulary line {} is out of order", expected + 1));
-            }
-            base64::engine::general_purpose::STANDARD
-                .decode_vec(token, &mut bytes)
-                .map_err(|e| format!("vocabulary line {}: {e}", expected + 1))?;
-            ends.push(u32::try_from(bytes.len()).map_err(|e| e.to_string())?);
+        let slots = SLOTS.len() / 4;
+        if !slots.is_power_of_two() || ENDS.is_empty() {
+            return Err("the embedded o200k table is malformed".to_owned());
         }
-        // A table at most half full: a lookup probes one or two slots.
-        let bits = (ends.len() * 2).next_power_of_two().trailing_zeros();
-        let mut table = O200k {
-            bytes,
-            ends,
-            slots: vec![0; 1 << bits],
-            shift: 64 - bits,
+        Ok(O200k {
+            shift: 64 - slots.trailing_zeros(),
             split: Regex::new(PATTERN).map_err(|e| e.to_string())?,
-        };
-        for rank in 0..table.ends.len() {
-            let token = table.token(rank);
-            let mut slot = table.slot_of(token);
-            while table.slots[slot] != 0 {
-                if table.token(table.slots[slot] as usize - 1) == token {
-                    return Err(format!("vocabulary repeats token {rank}"));
-                }
-                slot = (slot + 1) & (table.slots.len() - 1);
-            }
-            table.slots[slot] = u32::try_from(rank + 1).map_err(|e| e.to_string())?;
-        }
-        Ok(table)
+        })
     }
 
-    fn token(&self, rank: usize) -> &[u8] {
-        let start = if rank == 0 { 0 } else { self.ends[rank - 1] };
-        &self.bytes[start as usize..self.ends[rank] as usize]
+    /// Tokens in the vocabulary.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        ENDS.len() / 4
     }
 
-    fn slot_of(&self, bytes: &[u8]) -> usize {
-        // The top bits of the hash index the table.
-        usize::try_from(hash(bytes) >> self.shift).unwrap_or(0)
+    fn token(&self, rank: usize) -> &'static [u8] {
+        let start = if rank == 0 { 0 } else { word(ENDS, rank - 1) };
+        &BYTES[start as usize..word(ENDS, rank) as usize]
     }
 
     /// The rank of `bytes` when they are one token.
     fn rank(&self, bytes: &[u8]) -> u32 {
-        let mut slot = self.slot_of(bytes);
+        let mask = SLOTS.len() / 4 - 1;
+        let mut slot = table::slot_of(table::hash(bytes), self.shift);
         loop {
-            match self.slots[slot] {
+            match word(SLOTS, slot) {
                 0 => return NONE,
                 r if self.token(r as usize - 1) == bytes => return r - 1,
-                _ => slot = (slot + 1) & (self.slots.len() - 1),
+                _ => slot = (slot + 1) & mask,
             }
         }
     }
@@ -237,30 +218,6 @@ impl O200k {
     }
 }
 
-/// A fast hash of a short byte string (FxHash's mixing, eight bytes at a time).
-fn hash(bytes: &[u8]) -> u64 {
-    const K: u64 = 0xf135_7aea_2e62_a9c5;
-    let mut h = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in chunks.by_ref() {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(word))
-            .wrapping_mul(K)
-            .rotate_left(26);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [0; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(word))
-            .wrapping_mul(K)
-            .rotate_left(26);
-    }
-    // Mix the high bits, which index the table, with the low ones.
-    (h ^ (h >> 29)).wrapping_mul(K)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,15 +238,19 @@ mod tests {
     #[test]
     fn the_vocabulary_is_openais_file() {
         use sha2::Digest;
-        let digest = sha2::Sha256::digest(VOCABULARY.as_bytes());
+        let vocabulary = include_str!("../data/o200k_base.tiktoken");
+        let digest = sha2::Sha256::digest(vocabulary.as_bytes());
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
             hex,
             "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
         );
-        assert_eq!(TABLE.ends.len(), 199_998);
+        // The embedded table is the one built from that file.
+        let built = table::build(vocabulary).expect("table");
+        assert!(built.bytes == BYTES && built.ends == ENDS && built.slots == SLOTS);
+        assert_eq!(TABLE.len(), 199_998);
         // Every token is found at its own rank.
-        for rank in 0..TABLE.ends.len() {
+        for rank in 0..TABLE.len() {
             assert_eq!(TABLE.rank(TABLE.token(rank)) as usize, rank);
         }
         assert_eq!(TABLE.rank(b"\xff\xfe\xfd\xfc not a token"), NONE);
