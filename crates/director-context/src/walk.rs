@@ -13,9 +13,11 @@ use crate::changes::{HeadText, read_workdir_bytes};
 use crate::text::{is_dotenv_path, rel_path_string};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Files a scan lists at most; a larger repository is scanned up to this many.
+/// Files a scan lists at most; of a larger repository, this many are listed (which
+/// ones is unspecified: the walk is parallel).
 const MAX_SCAN_FILES: usize = 500_000;
 /// The largest file a scan reads (the largest any of its readers wants).
 const MAX_TEXT_BYTES: u64 = 512 * 1024;
@@ -78,26 +80,39 @@ impl RepoScan {
     }
 
     /// The repository's files (repository-relative, `/`-separated, sorted), regular
-    /// files only.
+    /// files only. Walked on all cores (the walk is the scan's cost: a directory read
+    /// and a file type per entry), then sorted once.
     pub fn files(&self) -> &[String] {
         self.files.get_or_init(|| {
-            let walker = repo_walker(&self.root).build();
-            let mut out = Vec::new();
-            for entry in walker.filter_map(Result::ok) {
-                if out.len() >= MAX_SCAN_FILES {
-                    tracing::debug!(
-                        "repository scan stopped at {MAX_SCAN_FILES} files under {}",
-                        self.root.display()
-                    );
-                    break;
-                }
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
-                    continue;
-                }
-                if let Ok(rel) = entry.path().strip_prefix(&self.root) {
-                    out.push(rel_path_string(rel));
-                }
+            let found = Mutex::new(Vec::new());
+            let listed = AtomicUsize::new(0);
+            repo_walker(&self.root).build_parallel().run(|| {
+                Box::new(|entry| {
+                    let Ok(entry) = entry else {
+                        return ignore::WalkState::Continue;
+                    };
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        return ignore::WalkState::Continue;
+                    }
+                    let Ok(rel) = entry.path().strip_prefix(&self.root) else {
+                        return ignore::WalkState::Continue;
+                    };
+                    if listed.fetch_add(1, Ordering::Relaxed) >= MAX_SCAN_FILES {
+                        return ignore::WalkState::Quit;
+                    }
+                    if let Ok(mut found) = found.lock() {
+                        found.push(rel_path_string(rel));
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+            if listed.load(Ordering::Relaxed) > MAX_SCAN_FILES {
+                tracing::debug!(
+                    "repository scan stopped at {MAX_SCAN_FILES} files under {}",
+                    self.root.display()
+                );
             }
+            let mut out = found.into_inner().unwrap_or_else(|e| e.into_inner());
             // One sort of the paths is cheaper than the walk's per-folder sorting.
             out.sort_unstable();
             out
