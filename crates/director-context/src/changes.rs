@@ -657,6 +657,9 @@ struct GitGather<'r, 'a> {
     request: &'a ChangeRequest<'a>,
     scope: &'a Scope,
     root: PathBuf,
+    /// Let libgit2 walk the whole working tree (no prefilter): for the tests that
+    /// compare the two.
+    full_status: bool,
 }
 
 impl<'r, 'a> GitGather<'r, 'a> {
@@ -667,6 +670,7 @@ impl<'r, 'a> GitGather<'r, 'a> {
             request,
             scope,
             root,
+            full_status: false,
         }
     }
 
@@ -739,8 +743,7 @@ impl<'r, 'a> GitGather<'r, 'a> {
                     .recurse_untracked_dirs(true)
                     .show_untracked_content(true);
                 let diff = self
-                    .repo
-                    .diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut opts))
+                    .workdir_diff(base_tree.as_ref(), &mut opts)
                     .map_err(git_err("diff the working tree"))?;
                 let canonical_root = self
                     .root
@@ -756,6 +759,24 @@ impl<'r, 'a> GitGather<'r, 'a> {
                 )
             }
         };
+        // A change the analyzers may read needs the repository scan for cross-file
+        // facts: walk it on the other cores while the diff's patches are made here.
+        let scan = crate::walk::RepoScan::new(&self.root);
+        let analyzable = diff.deltas().any(|d| {
+            d.new_file()
+                .path()
+                .and_then(Path::to_str)
+                .is_some_and(crate::walk::may_be_analyzable)
+        });
+        if analyzable {
+            let early = std::sync::Arc::clone(&scan);
+            // Without a thread the scan simply happens on first use.
+            let _ = std::thread::Builder::new()
+                .name("director-scan".into())
+                .spawn(move || {
+                    early.files();
+                });
+        }
         let mut diff = diff;
         let mut find = DiffFindOptions::new();
         find.renames(true).for_untracked(true);
@@ -781,8 +802,38 @@ impl<'r, 'a> GitGather<'r, 'a> {
             base_commit: base_commit.map(|c| c.id().to_string()),
             head_commit: range_head.map(|c| c.id().to_string()),
             files,
-            scan: crate::walk::RepoScan::new(&self.root),
+            scan,
         })
+    }
+
+    /// The base compared with the working tree through the index. On a large
+    /// repository the paths that can differ are found first on all cores
+    /// ([`crate::status`]) and libgit2 diffs only those; otherwise (or when the
+    /// prefilter cannot be sure) libgit2 walks the whole tree.
+    fn workdir_diff(
+        &self,
+        base: Option<&git2::Tree<'_>>,
+        opts: &mut DiffOptions,
+    ) -> Result<git2::Diff<'r>, git2::Error> {
+        if self.full_status {
+            return self.repo.diff_tree_to_workdir_with_index(base, Some(opts));
+        }
+        let index = self.repo.index()?;
+        match crate::status::candidates(self.repo, &index, base, &self.root) {
+            Some(paths) if paths.is_empty() => {
+                // Nothing can differ: an empty diff (an empty path list would mean all).
+                self.repo.diff_tree_to_tree(None, None, Some(opts))
+            }
+            Some(paths) => {
+                tracing::debug!("working-tree status: {} candidate paths", paths.len());
+                for path in paths {
+                    opts.pathspec(path);
+                }
+                opts.disable_pathspec_match(true);
+                self.repo.diff_tree_to_workdir_with_index(base, Some(opts))
+            }
+            None => self.repo.diff_tree_to_workdir_with_index(base, Some(opts)),
+        }
     }
 
     fn file_of(
@@ -1222,6 +1273,218 @@ mod tests {
                 "a file without hunks counts as written by the change"
             );
         }
+    }
+
+    /// A committed repository of `files` small files in 40 folders (more than the
+    /// status prefilter's minimum), their times set in the past so no entry is racily
+    /// clean, plus a `.gitignore`d folder holding one tracked file.
+    fn large_repo(files: usize) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let repo = Repository::init(root).unwrap();
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(past).unwrap();
+        };
+        for i in 0..files {
+            write(
+                &format!("d{}/f{i}.txt", i % 40),
+                &format!("file {i}\nline two\n"),
+            );
+        }
+        write(".gitignore", "ignored/\n*.log\n");
+        write("ignored/tracked.txt", "tracked although ignored\n");
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::FORCE, None)
+            .unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("Test", "test@example.com").unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "base", &tree, &[])
+            .unwrap();
+        dir
+    }
+
+    /// The working-tree change gathered with the status prefilter and with libgit2's
+    /// full walk, as comparable text.
+    fn prefiltered_and_full(root: &Path) -> (String, String) {
+        let repo = Repository::open(root).unwrap();
+        let request = ChangeRequest::default();
+        let scope = Scope::new(&[]).unwrap();
+        let run = |full_status: bool| {
+            let mut gather = GitGather::new(&repo, &request, &scope);
+            gather.full_status = full_status;
+            let set = gather
+                .run(&mut ContentBudget::new(MAX_TOTAL_CONTENT_BYTES))
+                .unwrap();
+            format!("{:#?}", set.files)
+        };
+        (run(false), run(true))
+    }
+
+    fn status_candidates(root: &Path) -> Option<Vec<String>> {
+        let repo = Repository::open(root).unwrap();
+        let index = repo.index().unwrap();
+        let head = repo.head().unwrap().peel_to_tree().unwrap();
+        crate::status::candidates(&repo, &index, Some(&head), root).map(|paths| {
+            paths
+                .into_iter()
+                .map(|p| String::from_utf8(p).unwrap())
+                .collect()
+        })
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_status_prefilter_narrows_an_unchanged_tree_to_nothing() {
+        let dir = large_repo(2_400);
+        assert_eq!(status_candidates(dir.path()), Some(Vec::new()));
+        let (prefiltered, full) = prefiltered_and_full(dir.path());
+        assert_eq!(prefiltered, "[]");
+        assert_eq!(prefiltered, full);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_status_prefilter_reports_what_the_full_walk_reports() {
+        let dir = large_repo(2_400);
+        let root = dir.path();
+        let repo = Repository::open(root).unwrap();
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        // Same size, and the old mtime put back: only ctime and the content differ.
+        std::fs::write(root.join("d1/f1.txt"), "FILE 1\nline two\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(root.join("d1/f1.txt"))
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+        // Grown, deleted, a deleted folder, a renamed file.
+        std::fs::write(root.join("d2/f2.txt"), "file 2\nline two\nline three\n").unwrap();
+        std::fs::remove_file(root.join("d3/f3.txt")).unwrap();
+        std::fs::remove_dir_all(root.join("d4")).unwrap();
+        std::fs::rename(root.join("d5/f5.txt"), root.join("d6/renamed.txt")).unwrap();
+        // Untracked: a file beside tracked ones, a new folder tree, a task file.
+        std::fs::write(root.join("d7/new.txt"), "new\n").unwrap();
+        std::fs::create_dir_all(root.join("fresh/deeper")).unwrap();
+        std::fs::write(root.join("fresh/deeper/x.txt"), "x\n").unwrap();
+        std::fs::create_dir_all(root.join(".director/tasks")).unwrap();
+        std::fs::write(root.join(".director/tasks/t.toml"), "id = \"t\"\n").unwrap();
+        // Ignored: a new file in the ignored folder, a log beside tracked files; and
+        // the tracked file inside the ignored folder modified.
+        std::fs::write(root.join("ignored/new.txt"), "ignored\n").unwrap();
+        std::fs::write(root.join("d8/debug.log"), "log\n").unwrap();
+        std::fs::write(root.join("ignored/tracked.txt"), "changed\n").unwrap();
+        // Type changes: a file becomes a symlink, a folder a file, a file a folder;
+        // the executable bit; an untracked symlink.
+        std::fs::remove_file(root.join("d9/f9.txt")).unwrap();
+        std::os::unix::fs::symlink("f49.txt", root.join("d9/f9.txt")).unwrap();
+        std::fs::remove_dir_all(root.join("d10")).unwrap();
+        std::fs::write(root.join("d10"), "now a file\n").unwrap();
+        std::fs::remove_file(root.join("d11/f11.txt")).unwrap();
+        std::fs::create_dir_all(root.join("d11/f11.txt")).unwrap();
+        std::fs::write(root.join("d11/f11.txt/inner.txt"), "inner\n").unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = root.join("d12/f12.txt");
+            let mut perms = std::fs::metadata(&path).unwrap().permissions();
+            perms.set_mode(0o755);
+            std::fs::set_permissions(&path, perms).unwrap();
+        }
+        std::os::unix::fs::symlink("d13", root.join("link-to-d13")).unwrap();
+        // A tracked folder replaced by a symlink to a copy of it (same names, same
+        // sizes): its files are reached only through the link.
+        std::fs::remove_dir_all(root.join("d17")).unwrap();
+        std::fs::create_dir_all(root.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink("elsewhere", root.join("d17")).unwrap();
+        for i in (17..2_400).step_by(40) {
+            std::fs::write(
+                root.join(format!("elsewhere/f{i}.txt")),
+                format!("file {i}\nline two\n"),
+            )
+            .unwrap();
+        }
+        // Staged: a change added to the index, then the working tree put back; a new
+        // file staged; a staged deletion.
+        std::fs::write(root.join("d14/f14.txt"), "staged\n").unwrap();
+        std::fs::write(root.join("d15/staged-new.txt"), "staged new\n").unwrap();
+        let mut index = repo.index().unwrap();
+        index.add_path(Path::new("d14/f14.txt")).unwrap();
+        index.add_path(Path::new("d15/staged-new.txt")).unwrap();
+        index.remove_path(Path::new("d16/f16.txt")).unwrap();
+        index.write().unwrap();
+        std::fs::write(root.join("d14/f14.txt"), "file 14\nline two\n").unwrap();
+
+        let candidates = status_candidates(root).expect("the prefilter applies");
+        // The changed paths (three folders of 60 files gone among them), not the 2,400.
+        assert!(candidates.len() < 300, "{candidates:?}");
+        for path in [
+            "d1/f1.txt",
+            "d3/f3.txt",
+            "d6/renamed.txt",
+            "fresh",
+            "d10",
+            "d16/f16.txt",
+        ] {
+            assert!(
+                candidates.iter().any(|c| c == path),
+                "{path} in {candidates:?}"
+            );
+        }
+        let (prefiltered, full) = prefiltered_and_full(root);
+        assert_eq!(prefiltered, full);
+        for path in [
+            "d1/f1.txt",
+            "d2/f2.txt",
+            "d3/f3.txt",
+            "d4/f4.txt",
+            "d6/renamed.txt",
+            "d7/new.txt",
+            "fresh/deeper/x.txt",
+            "ignored/tracked.txt",
+            "d9/f9.txt",
+            "d10",
+            "d11/f11.txt/inner.txt",
+            "d12/f12.txt",
+            "link-to-d13",
+            "d17",
+            // Renamed: the copy holds the same text.
+            "elsewhere/f17.txt",
+            "d15/staged-new.txt",
+            "d16/f16.txt",
+        ] {
+            assert!(
+                full.contains(&format!("path: \"{path}\"")),
+                "{path} in {full}"
+            );
+        }
+        for path in ["ignored/new.txt", "d8/debug.log", ".director/tasks/t.toml"] {
+            assert!(
+                !full.contains(&format!("path: \"{path}\"")),
+                "{path} in {full}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_status_prefilter_stands_aside_when_it_cannot_help() {
+        // A small index: libgit2's walk is as fast.
+        let small = large_repo(100);
+        assert_eq!(status_candidates(small.path()), None);
+        // A change touching more than a quarter of the files.
+        let dir = large_repo(2_400);
+        for i in 0..700 {
+            std::fs::write(dir.path().join(format!("d{}/f{i}.txt", i % 40)), "x\n").unwrap();
+        }
+        assert_eq!(status_candidates(dir.path()), None);
+        let (prefiltered, full) = prefiltered_and_full(dir.path());
+        assert_eq!(prefiltered, full);
     }
 
     #[test]

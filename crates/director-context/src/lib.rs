@@ -25,6 +25,7 @@ pub mod policy;
 pub mod redact;
 mod related;
 pub mod signals;
+mod status;
 pub mod task;
 mod text;
 pub mod tools;

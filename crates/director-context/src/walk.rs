@@ -40,9 +40,10 @@ pub fn repo_walker(dir: &Path) -> ignore::WalkBuilder {
 /// One scan of a repository per run, shared by everything that looks beyond the
 /// change: related-file discovery (Kubernetes selectors, in the shared context and in
 /// every part of a Director's sub-reviews), the analyzers' cross-file facts, and the
-/// Helm chart index. The walk ([`repo_walker`]) happens on first use
-/// — a run that never looks beyond its change never walks — and each file's text is
-/// read once, then handed out to every reader.
+/// Helm chart index. The walk ([`repo_walker`]) happens on first use, or in the
+/// background as soon as the change is known to hold a file an analyzer may read
+/// ([`may_be_analyzable`]) — a run that never looks beyond its change never walks — and
+/// each file's text is read once, then handed out to every reader.
 pub struct RepoScan {
     root: PathBuf,
     canonical: PathBuf,
@@ -178,6 +179,18 @@ impl RepoScan {
     }
 }
 
+/// Whether an analyzer may understand the file at `path` (by name: Terraform, YAML
+/// and JSON manifests, Dockerfiles; the content decides the rest). A change holding
+/// one needs the repository scan for cross-file facts, so the scan starts early.
+pub fn may_be_analyzable(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_lowercase();
+    let ext = Path::new(&name).extension().and_then(|e| e.to_str());
+    matches!(ext, Some("tf" | "tfvars" | "yaml" | "yml" | "json"))
+        || name.starts_with("dockerfile")
+        || name.ends_with(".dockerfile")
+        || name == "containerfile"
+}
+
 /// Folders no walk enters, by name.
 fn never_walked(name: &str) -> bool {
     name == ".git" || name == director_core::layout::DIR
@@ -186,6 +199,26 @@ fn never_walked(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn analyzable_names() {
+        for path in [
+            "main.tf",
+            "env/prod.tfvars",
+            "k8s/Deploy.YAML",
+            "a/b.yml",
+            "chart/values.json",
+            "Dockerfile",
+            "svc/dockerfile.prod",
+            "svc/api.Dockerfile",
+            "Containerfile",
+        ] {
+            assert!(may_be_analyzable(path), "{path}");
+        }
+        for path in ["src/main.rs", "README.md", ".yaml", "tf", "docs/yaml.txt"] {
+            assert!(!may_be_analyzable(path), "{path}");
+        }
+    }
 
     #[test]
     fn a_scan_lists_the_walks_files_and_reads_each_text_once() {

@@ -17,21 +17,6 @@ const MAX_BYTES: u64 = 32 * 1024 * 1024;
 /// Files larger than this are not infrastructure definitions worth reading.
 const MAX_FILE_BYTES: u64 = 512 * 1024;
 
-fn candidate(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    matches!(ext.as_str(), "tf" | "tfvars" | "yaml" | "yml" | "json")
-        || name.starts_with("dockerfile")
-        || name.ends_with(".dockerfile")
-        || name == "containerfile"
-}
-
 /// Analyzable files of the run's repository scan that are not among `targets`, in
 /// scan order (each text read once per run, shared with related-file discovery).
 pub fn analyzable_files(scan: &RepoScan, targets: &[SourceFile]) -> Vec<SourceFile> {
@@ -42,7 +27,7 @@ pub fn analyzable_files(scan: &RepoScan, targets: &[SourceFile]) -> Vec<SourceFi
         if out.len() >= MAX_FILES || bytes >= MAX_BYTES {
             break;
         }
-        if !candidate(Path::new(rel)) || skip.contains(rel.as_str()) {
+        if !director_context::walk::may_be_analyzable(rel) || skip.contains(rel.as_str()) {
             continue;
         }
         let Some(content) = scan.text(rel, MAX_FILE_BYTES) else {
