@@ -819,7 +819,11 @@ impl<'r, 'a> GitGather<'r, 'a> {
             return self.repo.diff_tree_to_workdir_with_index(base, Some(opts));
         }
         let index = self.repo.index()?;
-        match crate::status::candidates(self.repo, &index, base, &self.root) {
+        #[cfg(unix)]
+        let candidates = crate::status::candidates(self.repo, &index, base, &self.root);
+        #[cfg(not(unix))]
+        let candidates: Option<Vec<Vec<u8>>> = None;
+        match candidates {
             Some(paths) if paths.is_empty() => {
                 // Nothing can differ: an empty diff (an empty path list would mean all).
                 self.repo.diff_tree_to_tree(None, None, Some(opts))
@@ -1195,6 +1199,17 @@ fn walk_dir(dir: &Path, root: &Path, found: &mut BTreeSet<String>) -> Result<(),
 mod tests {
     use super::*;
 
+    /// Add every file of the working tree to the index and commit it as HEAD.
+    fn commit_all(repo: &Repository, add: git2::IndexAddOption) {
+        let mut index = repo.index().unwrap();
+        index.add_all(["*"], add, None).unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("Test", "test@example.com").unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "base", &tree, &[])
+            .unwrap();
+    }
+
     /// A repository with `files` committed files of `lines` lines each, every line
     /// then rewritten in the working tree.
     fn rewritten_repo(files: usize, lines: usize) -> tempfile::TempDir {
@@ -1207,15 +1222,7 @@ mod tests {
             }
         };
         write("old");
-        let mut index = repo.index().unwrap();
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = git2::Signature::now("Test", "test@example.com").unwrap();
-        repo.commit(Some("HEAD"), &sig, &sig, "base", &tree, &[])
-            .unwrap();
+        commit_all(&repo, git2::IndexAddOption::DEFAULT);
         write("new");
         dir
     }
@@ -1275,6 +1282,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     /// A committed repository of `files` small files in 40 folders (more than the
     /// status prefilter's minimum), their times set in the past so no entry is racily
     /// clean, plus a `.gitignore`d folder holding one tracked file.
@@ -1298,18 +1306,11 @@ mod tests {
         }
         write(".gitignore", "ignored/\n*.log\n");
         write("ignored/tracked.txt", "tracked although ignored\n");
-        let mut index = repo.index().unwrap();
-        index
-            .add_all(["*"], git2::IndexAddOption::FORCE, None)
-            .unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = git2::Signature::now("Test", "test@example.com").unwrap();
-        repo.commit(Some("HEAD"), &sig, &sig, "base", &tree, &[])
-            .unwrap();
+        commit_all(&repo, git2::IndexAddOption::FORCE);
         dir
     }
 
+    #[cfg(unix)]
     /// The working-tree change gathered with the status prefilter and with libgit2's
     /// full walk, as comparable text.
     fn prefiltered_and_full(root: &Path) -> (String, String) {
@@ -1327,6 +1328,7 @@ mod tests {
         (run(false), run(true))
     }
 
+    #[cfg(unix)]
     fn status_candidates(root: &Path) -> Option<Vec<String>> {
         let repo = Repository::open(root).unwrap();
         let index = repo.index().unwrap();

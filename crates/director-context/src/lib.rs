@@ -25,6 +25,7 @@ pub mod policy;
 pub mod redact;
 mod related;
 pub mod signals;
+#[cfg(unix)]
 mod status;
 pub mod task;
 mod text;

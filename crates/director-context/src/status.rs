@@ -14,9 +14,9 @@
 //! diffs exactly those paths with its own rules, so the change it reports is the one a
 //! full walk reports (the tests compare the two on every kind of change).
 //!
-//! When the prefilter cannot help or cannot be sure — not Unix, a small index, a
-//! folder it cannot read in full, too many candidates — it says so ([`None`]) and the
-//! full walk runs.
+//! When the prefilter cannot help or cannot be sure — a small index, a folder it
+//! cannot read in full, too many candidates — it says so ([`None`]) and the full walk
+//! runs; off Unix it is not built and the full walk always runs.
 
 use git2::{DiffOptions, Index, Repository, Tree};
 use std::collections::{HashMap, HashSet};
@@ -39,7 +39,6 @@ const SPECIAL_EXTENDED: u16 = git2::IndexEntryExtendedFlag::INTENT_TO_ADD.bits()
 const GITLINK: u32 = 0o160_000;
 
 /// What the prefilter keeps of an index entry.
-#[cfg_attr(not(unix), allow(dead_code))]
 struct Entry {
     path: Vec<u8>,
     mode: u32,
@@ -62,7 +61,7 @@ pub(crate) fn candidates(
     base: Option<&Tree<'_>>,
     workdir: &Path,
 ) -> Option<Vec<Vec<u8>>> {
-    if !cfg!(unix) || index.len() < MIN_ENTRIES {
+    if index.len() < MIN_ENTRIES {
         return None;
     }
     let index_mtime = index_written(index)?;
@@ -134,18 +133,7 @@ fn staged_paths(
     Some(paths)
 }
 
-#[cfg(not(unix))]
-fn worktree_candidates(
-    _entries: &[Entry],
-    _workdir: &Path,
-    _index_mtime: (u32, u32),
-    _limit: usize,
-) -> Option<Vec<Vec<u8>>> {
-    None
-}
-
 /// The index as the working-tree workers see it.
-#[cfg(unix)]
 struct Tracked<'a> {
     workdir: &'a Path,
     entries: &'a [Entry],
@@ -160,7 +148,6 @@ struct Tracked<'a> {
 
 /// Working-tree paths that may differ from the index: every tracked folder is read and
 /// its tracked files `lstat`ed, the folders shared out over the cores.
-#[cfg(unix)]
 fn worktree_candidates(
     entries: &[Entry],
     workdir: &Path,
@@ -234,7 +221,6 @@ fn worktree_candidates(
     Some(out)
 }
 
-#[cfg(unix)]
 impl Tracked<'_> {
     /// Read one tracked folder: candidates among its entries go to `out`, tracked
     /// files found are marked seen. `None` when the folder exists but cannot be read.
@@ -296,7 +282,6 @@ impl Tracked<'_> {
 }
 
 /// The stat-based "unchanged" rule of git (see the module documentation).
-#[cfg(unix)]
 fn stat_matches(e: &Entry, meta: &std::fs::Metadata, index_mtime: (u32, u32)) -> bool {
     use std::os::unix::fs::MetadataExt;
     let kind = meta.file_type();
