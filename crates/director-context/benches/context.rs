@@ -16,7 +16,7 @@
     reason = "a benchmark harness: any failure aborts the run with its message"
 )]
 
-use director_context::{ChangeRequest, PackInput, find_related, gather, pack, preload_tokenizer};
+use director_context::{ChangeRequest, PackInput, count_tokens, find_related, gather, pack};
 use director_core::Task;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -65,14 +65,12 @@ fn vm_hwm_kb() -> u64 {
 
 /// One measured run of the context engine (in a fresh process). Modes:
 /// `context` (gather, related files, pack; the tokenizer loads on first use),
-/// `context-preload` (the same with the tokenizer loading on a background thread
-/// from the start, as a CLI would do), `no-tokens` (gather, related files and
-/// redaction of every changed file, no tokenizer) and `tokenizer` (load only).
+/// `no-tokens` (gather, related files and redaction of every changed file, no
+/// tokenizer) and `tokenizer` (load only: the first count).
 fn child(mode: &str, repo: &Path) {
     let start = Instant::now();
-    let preload = (mode == "context-preload").then(|| std::thread::spawn(preload_tokenizer));
     if mode == "tokenizer" {
-        preload_tokenizer();
+        count_tokens("");
         println!(
             "{{\"total_ms\": {:.1}, \"vmhwm_kb\": {}}}",
             ms(start.elapsed()),
@@ -101,9 +99,6 @@ fn child(mode: &str, repo: &Path) {
             vm_hwm_kb()
         );
         return;
-    }
-    if let Some(p) = preload {
-        p.join().expect("tokenizer thread");
     }
     let task = Task {
         id: "bench-1".into(),
@@ -271,7 +266,7 @@ fn orchestrate() {
     measure("git", &["-C", root_s, "diff", "--stat"]);
     measure(me, &["--child", "context", root_s]);
 
-    let modes = ["context", "context-preload", "no-tokens", "tokenizer"];
+    let modes = ["context", "no-tokens", "tokenizer"];
     let mut git_wall = Vec::new();
     let mut git_rss = 0;
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];

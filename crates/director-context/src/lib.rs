@@ -38,7 +38,7 @@ pub use changes::{
 };
 pub use classify::{AnalyzerKind, Classification, classify, classify_with_chart};
 pub use error::ContextError;
-pub use pack::{PackInput, PackedContext, count_tokens, pack, preload_tokenizer};
+pub use pack::{PackInput, PackedContext, count_tokens, pack};
 pub use redact::{Redacted, redact};
 pub use related::{RelatedFile, find_related};
 pub use signals::signals;

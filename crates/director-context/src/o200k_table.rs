@@ -78,18 +78,10 @@ pub fn slot_of(hash: u64, shift: u32) -> usize {
 pub fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
     let mut h = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in chunks.by_ref() {
+    // The last chunk is zero-padded.
+    for chunk in bytes.chunks(8) {
         let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(word))
-            .wrapping_mul(K)
-            .rotate_left(26);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [0; 8];
-        word[..rest.len()].copy_from_slice(rest);
+        word[..chunk.len()].copy_from_slice(chunk);
         h = (h ^ u64::from_le_bytes(word))
             .wrapping_mul(K)
             .rotate_left(26);

@@ -141,9 +141,6 @@ impl Engine {
         } else {
             self.setup_for(None, None).await?
         };
-        if setup.model.is_some() && !setup.policy.config.config.provider.offline {
-            preload_tokenizer();
-        }
         let environment = environment_of(&task, &setup);
         for name in &options.directors {
             if setup.policy.panel.get(name).is_none() {
@@ -413,7 +410,6 @@ impl Engine {
         task: &Task,
         options: &VerifyOptions,
     ) -> Result<ContextPreview, Error> {
-        preload_tokenizer();
         let refs = change_refs(task, options);
         let (setup, _) = if refs.paths.is_empty() {
             self.setup_for(refs.base.clone(), refs.head.clone()).await?
@@ -431,22 +427,6 @@ impl Engine {
             text: packed.text,
         })
     }
-}
-
-/// Start loading the tokenizer (a few hundred milliseconds) on a thread of its own, so
-/// it overlaps gathering the change and the analyzers. Only runs that pack a context
-/// call this: offline runs and `director evidence` never load it.
-fn preload_tokenizer() {
-    static STARTED: std::sync::Once = std::sync::Once::new();
-    STARTED.call_once(|| {
-        let spawned = std::thread::Builder::new()
-            .name("director-tokenizer".into())
-            .spawn(director_context::preload_tokenizer);
-        if let Err(e) = spawned {
-            // Not fatal: the first count loads it on the spot.
-            tracing::debug!("could not start the tokenizer thread: {e}");
-        }
-    });
 }
 
 /// Run the analyzers off the async workers. A panic is the step's failure, said in

@@ -225,7 +225,7 @@ async fn cancellation_marks_the_record_cancelled() {
     let repo = Repo::new();
     repo.write("src/sum.rs", CODE).task("t", &["src"], "");
     // Replies take a minute; a run that ends well before it was cancelled in flight
-    // (the margin absorbs a loaded machine's slow tokenizer load).
+    // (the margin absorbs a loaded machine's slow start).
     let provider = Provider::start(Duration::from_secs(60)).await;
     let v = verifier(&repo, Some(&provider));
     let cancel = director::CancellationToken::new();
