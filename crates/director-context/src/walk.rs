@@ -85,35 +85,23 @@ impl RepoScan {
     /// and a file type per entry), then sorted once.
     pub fn files(&self) -> &[String] {
         self.files.get_or_init(|| {
-            let found = Mutex::new(Vec::new());
+            let lists = Mutex::new(Vec::new());
             let listed = AtomicUsize::new(0);
-            repo_walker(&self.root).build_parallel().run(|| {
-                Box::new(|entry| {
-                    let Ok(entry) = entry else {
-                        return ignore::WalkState::Continue;
-                    };
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        return ignore::WalkState::Continue;
-                    }
-                    let Ok(rel) = entry.path().strip_prefix(&self.root) else {
-                        return ignore::WalkState::Continue;
-                    };
-                    if listed.fetch_add(1, Ordering::Relaxed) >= MAX_SCAN_FILES {
-                        return ignore::WalkState::Quit;
-                    }
-                    if let Ok(mut found) = found.lock() {
-                        found.push(rel_path_string(rel));
-                    }
-                    ignore::WalkState::Continue
-                })
-            });
+            repo_walker(&self.root)
+                .build_parallel()
+                .visit(&mut ScanVisitors {
+                    root: &self.root,
+                    listed: &listed,
+                    lists: &lists,
+                });
             if listed.load(Ordering::Relaxed) > MAX_SCAN_FILES {
                 tracing::debug!(
                     "repository scan stopped at {MAX_SCAN_FILES} files under {}",
                     self.root.display()
                 );
             }
-            let mut out = found.into_inner().unwrap_or_else(|e| e.into_inner());
+            let lists = lists.into_inner().unwrap_or_else(|e| e.into_inner());
+            let mut out: Vec<String> = lists.into_iter().flatten().collect();
             // One sort of the paths is cheaper than the walk's per-folder sorting.
             out.sort_unstable();
             out
@@ -179,6 +167,94 @@ impl RepoScan {
     }
 }
 
+/// The scan's walkers: each thread lists the regular files it meets in its own list,
+/// handed over when the walk is done (no lock per file).
+struct ScanVisitors<'s> {
+    root: &'s Path,
+    listed: &'s AtomicUsize,
+    lists: &'s Mutex<Vec<Vec<String>>>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for ScanVisitors<'s> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(ScanVisitor {
+            root: self.root,
+            listed: self.listed,
+            lists: self.lists,
+            found: Vec::new(),
+        })
+    }
+}
+
+struct ScanVisitor<'s> {
+    root: &'s Path,
+    listed: &'s AtomicUsize,
+    lists: &'s Mutex<Vec<Vec<String>>>,
+    found: Vec<String>,
+}
+
+impl ignore::ParallelVisitor for ScanVisitor<'_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
+        let Ok(entry) = entry else {
+            return ignore::WalkState::Continue;
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            return ignore::WalkState::Continue;
+        }
+        let Some(rel) = rel_under(self.root, entry.path()) else {
+            return ignore::WalkState::Continue;
+        };
+        if self.listed.fetch_add(1, Ordering::Relaxed) >= MAX_SCAN_FILES {
+            return ignore::WalkState::Quit;
+        }
+        self.found.push(rel);
+        ignore::WalkState::Continue
+    }
+}
+
+impl Drop for ScanVisitor<'_> {
+    fn drop(&mut self) {
+        let found = std::mem::take(&mut self.found);
+        if let Ok(mut lists) = self.lists.lock() {
+            lists.push(found);
+        }
+    }
+}
+
+/// `path` (a walk of `root` joined it) relative to `root`, `/`-separated. On Unix the
+/// walk's own bytes are kept when they are UTF-8 (the common case, no per-component
+/// work); anything else goes through [`rel_path_string`].
+fn rel_under(root: &Path, path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let root = root.as_os_str().as_bytes();
+        let fast = path
+            .as_os_str()
+            .as_bytes()
+            .strip_prefix(root)
+            .and_then(|rest| {
+                if root.ends_with(b"/") {
+                    Some(rest)
+                } else {
+                    rest.strip_prefix(b"/")
+                }
+            })
+            .filter(|rest| {
+                !rest.is_empty()
+                    && !rest.starts_with(b"/")
+                    && !rest.ends_with(b"/")
+                    && !rest.windows(2).any(|w| w == b"//")
+                    && !rest.split(|&b| b == b'/').any(|c| c == b"." || c == b"..")
+            })
+            .and_then(|rest| std::str::from_utf8(rest).ok());
+        if let Some(text) = fast {
+            return Some(text.to_string());
+        }
+    }
+    Some(rel_path_string(path.strip_prefix(root).ok()?))
+}
+
 /// Whether an analyzer may understand the file at `path` (by name: Terraform, YAML
 /// and JSON manifests, Dockerfiles; the content decides the rest). A change holding
 /// one needs the repository scan for cross-file facts, so the scan starts early.
@@ -212,12 +288,58 @@ mod tests {
             "svc/dockerfile.prod",
             "svc/api.Dockerfile",
             "Containerfile",
+            "ops/CONTAINERFILE",
+            "ci/Build.DockerFile",
+            "k8s/über.Yml",
         ] {
             assert!(may_be_analyzable(path), "{path}");
         }
-        for path in ["src/main.rs", "README.md", ".yaml", "tf", "docs/yaml.txt"] {
+        for path in [
+            "src/main.rs",
+            "README.md",
+            ".yaml",
+            "tf",
+            "docs/yaml.txt",
+            "docker",
+            "a.tf.bak",
+            "Containerfile.old",
+        ] {
             assert!(!may_be_analyzable(path), "{path}");
         }
+    }
+
+    #[test]
+    fn a_walked_path_relative_to_its_root_is_what_the_component_rule_gives() {
+        let component_rule =
+            |root: &str, path: &str| Path::new(path).strip_prefix(root).ok().map(rel_path_string);
+        for (root, path) in [
+            ("/x/repo", "/x/repo/a/main.tf"),
+            ("/x/repo/", "/x/repo/a/main.tf"),
+            ("repo", "repo/.github/workflows/ci.yml"),
+            ("/x/repo", "/x/repo/é/ü.yaml"),
+            ("/x/repo", "/x/repository/a.tf"),
+            ("/x/repo", "/x/repo"),
+            ("/x/repo", "/x/repo/./a.tf"),
+            ("/x/repo", "/x/repo//a.tf"),
+            (".", "./a/b.tf"),
+        ] {
+            assert_eq!(
+                rel_under(Path::new(root), Path::new(path)),
+                component_rule(root, path),
+                "{root} {path}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_non_utf8_name_is_made_lossy_like_everywhere_else() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"/r/dir/\xff.tf"));
+        assert_eq!(
+            rel_under(Path::new("/r"), path).as_deref(),
+            Some("dir/\u{fffd}.tf")
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod gate;
 pub mod layout;
 pub mod merge;
 pub mod nesting;
+pub mod par;
 pub mod record;
 pub mod routing;
 pub mod severity;

@@ -579,19 +579,26 @@ pub(crate) fn analyze(
 ) -> Vec<String> {
     let config = &sink.config().terraform;
     let plan_path = config.plan.as_deref().map(|p| p.trim_start_matches("./"));
-    let mut parsed = Vec::with_capacity(files.len());
     let mut plan_file = None;
-    for (file, target) in files {
+    let mut to_parse = Vec::with_capacity(files.len());
+    for &(file, target) in files {
         if Some(file.path.as_str()) == plan_path {
-            plan_file = Some(*file);
-            continue;
+            plan_file = Some(file);
+        } else {
+            to_parse.push((to_parse.len(), file, target));
         }
+    }
+    // Each file parses on its own: on all cores, in file order.
+    let results = director_core::par::map(&to_parse, |&(id, file, target)| {
         let role = if is_var_file(&file.path, config) {
             FileRole::Vars
         } else {
             FileRole::Config
         };
-        let (tf, errs) = parse_any(parsed.len(), &file.path, &file.content, *target, role);
+        parse_any(id, &file.path, &file.content, target, role)
+    });
+    let mut parsed = Vec::with_capacity(results.len());
+    for ((_, _, target), (tf, errs)) in to_parse.iter().zip(results) {
         if *target {
             errors.extend(errs);
         }
