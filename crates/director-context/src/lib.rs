@@ -45,3 +45,25 @@ pub use signals::signals;
 pub use task::{TaskStore, parse_task_json, parse_task_toml};
 pub use tools::{RepoTools, ToolOutput, ToolSpec, untrusted_tool_output};
 pub use walk::{RepoScan, repo_walker};
+
+/// Build, on a thread of its own, the tables a run that packs a context builds on
+/// first use — the redaction patterns, the o200k split pattern and the routing-signal
+/// patterns (about 10 ms together, measured) — so they are ready when gathering the
+/// change and packing reach them, instead of costing that time on the run's path.
+/// Started at most once per process; a run that never packs should not call it.
+pub fn warm_up() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("director-warm-up".into())
+            .spawn(|| {
+                redact::warm_up();
+                pack::warm_up();
+                signals::warm_up();
+            });
+        if let Err(e) = spawned {
+            // Not fatal: each table is built on its first use instead.
+            tracing::debug!("could not start the warm-up thread: {e}");
+        }
+    });
+}

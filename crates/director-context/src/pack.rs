@@ -50,6 +50,11 @@ static O200K: LazyLock<Option<O200k>> = LazyLock::new(|| match O200k::load() {
     }
 });
 
+/// Load the token counter now (see [`crate::warm_up`]).
+pub(crate) fn warm_up() {
+    count_tokens("warm up");
+}
+
 /// Tokens of `text` in the o200k_base encoding (GPT-4o and later models). The first
 /// call compiles the split pattern (about 3 ms); the table is part of the binary.
 pub fn count_tokens(text: &str) -> usize {

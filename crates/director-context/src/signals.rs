@@ -110,6 +110,20 @@ static CLOUD_SDK: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r#"(boto3|botocore|@aws-sdk/[\w-]+|aws-sdk|aws_sdk_\w+|github\.com/aws/aws-sdk-go[\w/-]*|software\.amazon\.awssdk|google\.cloud|@google-cloud/[\w-]+|cloud\.google\.com/go|@azure/[\w-]+|azure\.(?:storage|identity|cosmos|servicebus|keyvault)|github\.com/Azure/azure-sdk-for-go)"#).ok()
 });
 
+/// Compile the patterns now (see [`crate::warm_up`]).
+pub(crate) fn warm_up() {
+    for re in [
+        &IMPORT,
+        &CONNECTION_STRING,
+        &DATA_CALL,
+        &PAYMENT_SDK,
+        &RESILIENCE,
+        &CLOUD_SDK,
+    ] {
+        LazyLock::force(re);
+    }
+}
+
 /// Words of a critical-service path.
 const CRITICAL_WORDS: &[(&str, &str)] = &[
     ("payment", "payment"),

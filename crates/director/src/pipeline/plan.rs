@@ -141,6 +141,10 @@ impl Engine {
         } else {
             self.setup_for(None, None).await?
         };
+        if setup.model.is_some() && !setup.policy.config.config.provider.offline {
+            // The run will pack a context: its tables build while the change is gathered.
+            director_context::warm_up();
+        }
         let environment = environment_of(&task, &setup);
         for name in &options.directors {
             if setup.policy.panel.get(name).is_none() {
@@ -410,6 +414,7 @@ impl Engine {
         task: &Task,
         options: &VerifyOptions,
     ) -> Result<ContextPreview, Error> {
+        director_context::warm_up();
         let refs = change_refs(task, options);
         let (setup, _) = if refs.paths.is_empty() {
             self.setup_for(refs.base.clone(), refs.head.clone()).await?
