@@ -17,7 +17,7 @@
 use crate::text::shannon_entropy;
 use regex::{Regex, RegexSet};
 use std::collections::BTreeMap;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 /// Text with its secrets replaced, and how many of each kind were replaced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,9 +85,7 @@ const TOKEN_PATTERNS: &[(&str, &str)] = &[
 ];
 
 struct Patterns {
-    /// One regex per token pattern, compiled the first time the set says it
-    /// matches (most text matches none, and compiling all doubles the start-up).
-    tokens: Vec<OnceLock<Regex>>,
+    tokens: Vec<(&'static str, Regex)>,
     token_set: RegexSet,
     private_key: Regex,
     connection: Regex,
@@ -103,7 +101,10 @@ struct Patterns {
 )]
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
-    tokens: TOKEN_PATTERNS.iter().map(|_| OnceLock::new()).collect(),
+    tokens: TOKEN_PATTERNS
+        .iter()
+        .map(|(k, p)| (*k, Regex::new(p).expect("token pattern")))
+        .collect(),
     token_set: RegexSet::new(TOKEN_PATTERNS.iter().map(|(_, p)| *p)).expect("token set"),
     private_key: Regex::new(
         r"(?s)-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z)",
@@ -124,19 +125,6 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         .expect("reference pattern"),
 }
 });
-
-impl Patterns {
-    /// The kind and regex of token pattern `idx` (of [`TOKEN_PATTERNS`]).
-    #[expect(
-        clippy::expect_used,
-        reason = "constant patterns; every one is compiled by the unit tests"
-    )]
-    fn token(&self, idx: usize) -> (&'static str, &Regex) {
-        let (kind, pattern) = TOKEN_PATTERNS[idx];
-        let re = self.tokens[idx].get_or_init(|| Regex::new(pattern).expect("token pattern"));
-        (kind, re)
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Span {
@@ -200,7 +188,7 @@ pub fn redact(text: &str, path: &str) -> Redacted {
         }
     }
     for idx in p.token_set.matches(text).iter() {
-        let (kind, re) = p.token(idx);
+        let (kind, re) = &p.tokens[idx];
         for m in re.find_iter(text) {
             spans.push(span(m.start(), m.end(), kind, 1 + idx as u8));
         }
@@ -661,9 +649,6 @@ mod tests {
     fn patterns_compile() {
         let p = &*PATTERNS;
         assert_eq!(p.tokens.len(), TOKEN_PATTERNS.len());
-        for (idx, (kind, _)) in TOKEN_PATTERNS.iter().enumerate() {
-            assert_eq!(p.token(idx).0, *kind);
-        }
     }
 
     #[test]

@@ -169,6 +169,7 @@ impl RepoScan {
 
 /// The scan's walkers: each thread lists the regular files it meets in its own list,
 /// handed over when the walk is done (no lock per file).
+#[derive(Clone, Copy)]
 struct ScanVisitors<'s> {
     root: &'s Path,
     listed: &'s AtomicUsize,
@@ -178,18 +179,15 @@ struct ScanVisitors<'s> {
 impl<'s> ignore::ParallelVisitorBuilder<'s> for ScanVisitors<'s> {
     fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
         Box::new(ScanVisitor {
-            root: self.root,
-            listed: self.listed,
-            lists: self.lists,
+            shared: *self,
             found: Vec::new(),
         })
     }
 }
 
+/// One thread's walker: what all share, and its own list.
 struct ScanVisitor<'s> {
-    root: &'s Path,
-    listed: &'s AtomicUsize,
-    lists: &'s Mutex<Vec<Vec<String>>>,
+    shared: ScanVisitors<'s>,
     found: Vec<String>,
 }
 
@@ -201,10 +199,10 @@ impl ignore::ParallelVisitor for ScanVisitor<'_> {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             return ignore::WalkState::Continue;
         }
-        let Some(rel) = rel_under(self.root, entry.path()) else {
+        let Some(rel) = rel_under(self.shared.root, entry.path()) else {
             return ignore::WalkState::Continue;
         };
-        if self.listed.fetch_add(1, Ordering::Relaxed) >= MAX_SCAN_FILES {
+        if self.shared.listed.fetch_add(1, Ordering::Relaxed) >= MAX_SCAN_FILES {
             return ignore::WalkState::Quit;
         }
         self.found.push(rel);
@@ -215,7 +213,7 @@ impl ignore::ParallelVisitor for ScanVisitor<'_> {
 impl Drop for ScanVisitor<'_> {
     fn drop(&mut self) {
         let found = std::mem::take(&mut self.found);
-        if let Ok(mut lists) = self.lists.lock() {
+        if let Ok(mut lists) = self.shared.lists.lock() {
             lists.push(found);
         }
     }

@@ -59,7 +59,7 @@ mod tests {
             for _ in 0..(n % 97) * 50 {
                 x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
             }
-            let _ = x;
+            std::hint::black_box(x);
             n * n
         };
         assert_eq!(

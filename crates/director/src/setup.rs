@@ -93,6 +93,15 @@ impl Setup {
             storage,
         })
     }
+
+    /// The model the Directors of this run talk to: `None` offline. A model handed to
+    /// the builder counts as configured even without `[provider]` settings; only an
+    /// explicit offline switch overrides it.
+    pub(crate) fn reviewing_model(&self) -> Option<Arc<dyn ChatModel>> {
+        self.model
+            .clone()
+            .filter(|_| !self.policy.config.config.provider.offline)
+    }
 }
 
 /// The provider settings from configuration.

@@ -141,7 +141,7 @@ impl Engine {
         } else {
             self.setup_for(None, None).await?
         };
-        if setup.model.is_some() && !setup.policy.config.config.provider.offline {
+        if setup.reviewing_model().is_some() {
             // The run will pack a context: its tables build while the change is gathered.
             director_context::warm_up();
         }

@@ -87,10 +87,8 @@ impl Engine {
             }
         }
 
-        // Offline: the evidence decides alone. A model handed to the builder counts as
-        // configured even without [provider] settings; only an explicit offline switch
-        // overrides it.
-        let model = setup.model.clone().filter(|_| !cfg.provider.offline);
+        // Offline: the evidence decides alone.
+        let model = setup.reviewing_model();
         let offline_reason = model.is_none().then(|| {
             setup
                 .policy
